@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from pyworker.cli import main
+
+main()

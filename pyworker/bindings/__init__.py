@@ -1,0 +1,1 @@
+"""What a worker finds on ``self.env``: vars, secrets and service bindings."""

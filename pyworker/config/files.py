@@ -1,0 +1,117 @@
+"""Find a worker's wrangler config file and parse it into a plain dict."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pyworker.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Wrangler's own precedence when a directory holds more than one.
+CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, for messages."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return str(path)
+
+
+def describe(config_path: Path) -> str:
+    """``wrangler.toml in workers/api``: how messages name a config file."""
+    return f"{config_path.name} in {display_path(config_path.parent)}"
+
+
+def find_config(path: Path) -> Path:
+    """Return the config file for ``path``, a worker directory or a config file."""
+    if path.is_file():
+        return path.resolve()
+    if path.is_dir():
+        for name in CONFIG_NAMES:
+            candidate = path / name
+            if candidate.is_file():
+                return candidate.resolve()
+        raise ConfigError(
+            f"No wrangler.toml, wrangler.json or wrangler.jsonc in {display_path(path)}. "
+            "Pass a worker directory or its config file."
+        )
+    raise ConfigError(f"{display_path(path)} does not exist. Pass a worker directory or its config file.")
+
+
+def read_config_file(config_path: Path) -> dict[str, Any]:
+    """Parse a ``wrangler.toml``/``.json``/``.jsonc`` into a dict, with line numbers on errors."""
+    where = describe(config_path)
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: cannot be read ({exc}).") from exc
+    if config_path.suffix == ".toml":
+        try:
+            data: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{where}: invalid TOML: {exc}.") from exc
+    else:
+        try:
+            data = json.loads(strip_jsonc(text))
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+            ) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected an object at the top level, got {type(data).__name__}.")
+    return data
+
+
+def strip_jsonc(text: str) -> str:
+    """Remove ``//`` and ``/* */`` comments and trailing commas, keeping line numbers.
+
+    Comment text is replaced by spaces (newlines kept) so JSON errors still point
+    at the right line and column.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    pending_comma: int | None = None  # index in `out` of a comma that may be trailing
+    while i < n:
+        char = text[i]
+        if char == '"':
+            end = i + 1
+            while end < n and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            out.append(text[i : end + 1])
+            pending_comma = None
+            i = end + 1
+        elif text.startswith("//", i):
+            end = text.find("\n", i)
+            end = n if end == -1 else end
+            out.append(" " * (end - i))
+            i = end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end == -1 else end + 2
+            out.append("".join(c if c == "\n" else " " for c in text[i:end]))
+            i = end
+        elif char == ",":
+            pending_comma = len(out)
+            out.append(char)
+            i += 1
+        elif char in "}]" and pending_comma is not None:
+            out[pending_comma] = " "
+            pending_comma = None
+            out.append(char)
+            i += 1
+        else:
+            if not char.isspace():
+                pending_comma = None
+            out.append(char)
+            i += 1
+    return "".join(out)

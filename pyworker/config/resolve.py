@@ -1,0 +1,189 @@
+"""Turn a parsed wrangler config into a :class:`WorkerConfig`, applying wrangler's env rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pyworker.config.dotenv import read_dev_vars
+from pyworker.config.files import describe, display_path, find_config, read_config_file
+from pyworker.config.model import DevSettings, ServiceBinding, WorkerConfig
+from pyworker.errors import ConfigError
+
+# Keys that `[env.NAME]` does not inherit from the top level (wrangler's rules):
+# every binding kind, plus vars and define.
+NON_INHERITABLE = frozenset(
+    {
+        "vars", "define", "services", "durable_objects", "kv_namespaces", "r2_buckets",
+        "d1_databases", "queues", "analytics_engine_datasets", "ai", "vectorize", "hyperdrive",
+        "browser", "dispatch_namespaces", "mtls_certificates", "send_email", "tail_consumers",
+        "unsafe", "version_metadata", "workflows", "pipelines", "secrets_store_secrets",
+        "images", "logfwdr", "ratelimits", "worker_loaders", "containers",
+    }
+)  # fmt: skip
+
+# Binding kinds pyworker does not emulate yet: reported once, then ignored.
+UNSUPPORTED_BINDINGS = tuple(
+    sorted(NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"})
+)
+
+KNOWN_KEYS = frozenset(
+    {"name", "main", "compatibility_date", "compatibility_flags", "workers_dev", "routes", "route",
+     "services", "vars", "dev", "env"}
+)  # fmt: skip
+
+
+def load_config(
+    path: Path,
+    env_name: str | None = None,
+    var_overrides: Mapping[str, str] | None = None,
+) -> WorkerConfig:
+    """Read the worker config at ``path`` (a directory or a config file)."""
+    config_path = find_config(path)
+    raw = read_config_file(config_path)
+    where = describe(config_path)
+    warnings: list[str] = []
+    chosen_env: str | None = None
+    if env_name:
+        envs = raw.get("env") or {}
+        if not isinstance(envs, dict):
+            raise ConfigError(f'{where}: "env" must be a table of environments, got {type(envs).__name__}.')
+        if env_name in envs:
+            raw = _apply_env(raw, envs[env_name], env_name, where)
+            chosen_env = env_name
+        else:
+            warnings.append(
+                f'{where} has no [env.{env_name}] section; using its top-level settings.'
+            )
+    return _build(raw, config_path, where, chosen_env, dict(var_overrides or {}), warnings)
+
+
+def _apply_env(top: dict[str, Any], section: Any, env_name: str, where: str) -> dict[str, Any]:
+    if not isinstance(section, dict):
+        raise ConfigError(f'{where}: [env.{env_name}] must be a table, got {type(section).__name__}.')
+    merged = {k: v for k, v in top.items() if k not in NON_INHERITABLE and k != "env"}
+    merged.update(section)
+    if "name" not in section and isinstance(top.get("name"), str):
+        merged["name"] = f"{top['name']}-{env_name}"
+    return merged
+
+
+def _build(
+    raw: dict[str, Any],
+    config_path: Path,
+    where: str,
+    env_name: str | None,
+    var_overrides: dict[str, str],
+    warnings: list[str],
+) -> WorkerConfig:
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f'{where}: "name" is missing. Add name = "my-worker".')
+    main_value = raw.get("main")
+    if not isinstance(main_value, str) or not main_value.strip():
+        raise ConfigError(
+            f'{where}: "main" is missing. Set main = "src/entry.py" to the worker\'s Python module.'
+        )
+    main = (config_path.parent / main_value).resolve()
+    if not main.is_file():
+        raise ConfigError(f'{where}: "main" points to {main_value}, which does not exist.')
+    if main.suffix != ".py":
+        raise ConfigError(f'{where}: "main" points to {main_value}, which is not a Python module (.py).')
+
+    unsupported = [key for key in UNSUPPORTED_BINDINGS if raw.get(key)]
+    if unsupported:
+        warnings.append(
+            f"{where}: pyworker does not support these bindings yet and ignores them: "
+            f"{', '.join(unsupported)}."
+        )
+    return WorkerConfig(
+        name=name,
+        main=main,
+        config_path=config_path,
+        compatibility_date=_optional(raw, "compatibility_date", str, where),
+        compatibility_flags=tuple(_string_list(raw, "compatibility_flags", where)),
+        workers_dev=_optional(raw, "workers_dev", bool, where),
+        routes=_routes(raw, where),
+        services=tuple(_services(raw.get("services"), where)),
+        vars=_vars(raw.get("vars"), where),
+        secrets=read_dev_vars(config_path.parent, env_name, display_path(config_path.parent)),
+        var_overrides=var_overrides,
+        dev=_dev(raw.get("dev"), where),
+        env_name=env_name,
+        extra={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
+        warnings=tuple(warnings),
+    )
+
+
+def _optional(raw: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise ConfigError(f'{where}: "{key}" must be a {kind.__name__}, got {value!r}.')
+    return value
+
+
+def _string_list(raw: dict[str, Any], key: str, where: str) -> list[str]:
+    value = raw.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f'{where}: "{key}" must be a list of strings, got {value!r}.')
+    return value
+
+
+def _routes(raw: dict[str, Any], where: str) -> tuple[Any, ...]:
+    routes = raw.get("routes")
+    if routes is None:
+        routes = [raw["route"]] if raw.get("route") else []
+    if not isinstance(routes, list):
+        raise ConfigError(f'{where}: "routes" must be a list, got {routes!r}.')
+    return tuple(routes)
+
+
+def _services(value: Any, where: str) -> list[ServiceBinding]:
+    if value is None:
+        return []
+    example = '{ binding = "B", service = "worker_b" }'
+    if not isinstance(value, list):
+        raise ConfigError(f'{where}: "services" must be a list of tables like {example}, got {value!r}.')
+    services: list[ServiceBinding] = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ConfigError(f'{where}: each entry of "services" must be a table like {example}, got {item!r}.')
+        binding, service = item.get("binding"), item.get("service")
+        if not isinstance(binding, str) or not binding.isidentifier():
+            raise ConfigError(f'{where}: a service binding needs "binding", a valid name, got {binding!r}.')
+        if not isinstance(service, str) or not service:
+            raise ConfigError(f'{where}: service binding {binding} needs "service", the worker\'s name.')
+        entrypoint = item.get("entrypoint")
+        if entrypoint is not None and not isinstance(entrypoint, str):
+            raise ConfigError(f'{where}: service binding {binding}: "entrypoint" must be a string.')
+        props = item.get("props") or {}
+        if not isinstance(props, dict):
+            raise ConfigError(f'{where}: service binding {binding}: "props" must be a table, got {props!r}.')
+        services.append(ServiceBinding(binding, service, entrypoint, props))
+    names = [s.binding for s in services]
+    for binding in names:
+        if names.count(binding) > 1:
+            raise ConfigError(f"{where}: the binding name {binding} is used twice in \"services\".")
+    return services
+
+
+def _vars(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: "vars" must be a table of names to values, got {value!r}.')
+    return dict(value)
+
+
+def _dev(value: Any, where: str) -> DevSettings:
+    if value is None:
+        return DevSettings()
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: "dev" must be a table, got {value!r}.')
+    port, ip = value.get("port"), value.get("ip")
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
+        raise ConfigError(f'{where}: dev.port must be a port number (1-65535), got {port!r}.')
+    if ip is not None and not isinstance(ip, str):
+        raise ConfigError(f'{where}: dev.ip must be a string such as "127.0.0.1", got {ip!r}.')
+    return DevSettings(port=port, ip=ip)

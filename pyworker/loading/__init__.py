@@ -1,0 +1,1 @@
+"""Importing a worker's code in isolation and finding its entrypoints."""

@@ -1,0 +1,99 @@
+"""The one owner of the terminal: every line pyworker shows goes through :class:`Printer`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+LEVELS = {"debug": 10, "info": 20, "log": 20, "warn": 30, "error": 40, "none": 100}
+_COLOURS = (36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96)  # honcho-style rotation
+_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+
+
+class Printer:
+    """Writes lines with ``[worker]`` prefixes, coloured only on a TTY, filtered by log level."""
+
+    def __init__(self, stream: TextIO | None = None, level: str = "info", colour: bool | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stdout
+        self.level = LEVELS[level]
+        if colour is None:
+            colour = _isatty(self.stream) and "NO_COLOR" not in os.environ
+        self.colour = colour
+        self._colours: dict[str, int] = {}
+
+    # -- building blocks ------------------------------------------------------------
+    def _paint(self, text: str, code: int) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
+
+    def prefix(self, worker: str) -> str:
+        code = self._colours.setdefault(worker, _COLOURS[len(self._colours) % len(_COLOURS)])
+        return self._paint(f"[{worker}]", code)
+
+    def write(self, text: str, level: str = "info") -> None:
+        if LEVELS[level] < self.level:
+            return
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    # -- what pyworker says ----------------------------------------------------------
+    def worker(self, worker: str, text: str, level: str = "info") -> None:
+        if LEVELS[level] < self.level:
+            return
+        prefix = self.prefix(worker)
+        self.write("\n".join(f"{prefix} {line}" for line in text.splitlines() or [""]), level)
+
+    def request(self, worker: str, method: str, path: str, status: int, reason: str, millis: float) -> None:
+        if LEVELS["info"] < self.level:
+            return
+        status_text = f"{status} {reason}".rstrip()
+        if status >= 500:
+            status_text = self._paint(status_text, 31)
+        elif status >= 400:
+            status_text = self._paint(status_text, 33)
+        self.write(f"{self.prefix(worker)} {method} {path} {status_text} ({millis:.0f}ms)")
+
+    def exception(self, worker: str, exc: BaseException) -> None:
+        """The traceback of an error in worker code, without pyworker's own frames."""
+        self.worker(worker, "".join(format_user_traceback(exc)).rstrip(), "error")
+
+    def warning(self, text: str) -> None:
+        self.write(self._paint("Warning: ", 33) + text, "warn")
+
+    def error(self, text: str) -> None:
+        self.write(self._paint("Error: ", 31) + text, "error")
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            self.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def format_user_traceback(exc: BaseException) -> list[str]:
+    """Format ``exc`` with frames from pyworker itself left out, so users see their own code."""
+    info = traceback.TracebackException.from_exception(exc)
+    for link in _chain(info):
+        link.stack = traceback.StackSummary.from_list(
+            [frame for frame in link.stack if not frame.filename.startswith(_PACKAGE_DIR)]
+        )
+    return list(info.format())
+
+
+def _chain(info: traceback.TracebackException) -> list[traceback.TracebackException]:
+    links = [info]
+    while True:
+        nxt = info.__cause__ or (None if info.__suppress_context__ else info.__context__)
+        if nxt is None or nxt in links:
+            return links
+        links.append(nxt)
+        info = nxt
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,184 @@
+"""Request/Response bodies: read once, clonable, buffered or streamed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterable, AsyncIterator
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl
+
+from pyworker.runtime.headers import Headers
+
+BodyInit = str | bytes | bytearray | memoryview | AsyncIterable[bytes] | None
+
+
+class BodyUsedError(OSError):
+    """Reading a body a second time; Cloudflare raises an ``OSError`` here too."""
+
+
+class BodySource:
+    """The bytes behind a body. A stream is read at most once, then cached, so clones can share it."""
+
+    __slots__ = ("_data", "_stream")
+
+    def __init__(self, data: bytes = b"", stream: AsyncIterable[bytes] | None = None) -> None:
+        self._data = data
+        self._stream = stream
+
+    @property
+    def buffered(self) -> bool:
+        return self._stream is None
+
+    async def read(self) -> bytes:
+        if self._stream is not None:
+            chunks = [bytes(chunk) async for chunk in self._stream]
+            self._data, self._stream = b"".join(chunks), None
+        return self._data
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """Yield the body as it arrives, without buffering it when nobody else shares it."""
+        if self._stream is None:
+            if self._data:
+                yield self._data
+            return
+        stream, self._stream = self._stream, None
+        async for chunk in stream:
+            yield bytes(chunk)
+
+
+def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
+    """Turn a user-supplied body into a source, setting the content-type a ``str`` body implies."""
+    if body is None:
+        return None
+    if isinstance(body, str):
+        if not headers.has("content-type"):
+            headers.set("content-type", "text/plain;charset=UTF-8")
+        return BodySource(body.encode())
+    if isinstance(body, bytes | bytearray | memoryview):
+        return BodySource(bytes(body))
+    if isinstance(body, FormData):
+        return BodySource(body.encode(headers))
+    if isinstance(body, AsyncIterable):
+        return BodySource(stream=body)
+    raise TypeError(
+        f"Unsupported body type {type(body).__name__}: pass str, bytes, an async iterable of bytes, or None."
+    )
+
+
+class Body:
+    """Methods shared by Request and Response: a body can be read once."""
+
+    headers: Headers
+    _source: BodySource | None
+    _used: bool
+
+    @property
+    def body_used(self) -> bool:
+        return self._used
+
+    bodyUsed = body_used
+
+    async def bytes(self) -> bytes:
+        if self._used:
+            raise BodyUsedError("Body already used. A body can be read once; call clone() before reading it.")
+        self._used = True
+        return b"" if self._source is None else await self._source.read()
+
+    array_buffer = bytes
+    arrayBuffer = bytes
+
+    async def text(self) -> str:
+        return (await self.bytes()).decode("utf-8", errors="replace")
+
+    async def json(self) -> Any:
+        return json.loads(await self.bytes())
+
+    async def form_data(self) -> FormData:
+        content_type = self.headers.get("content-type") or ""
+        return FormData.parse(await self.bytes(), content_type)
+
+    formData = form_data
+
+
+class File:
+    """An uploaded file in a :class:`FormData`."""
+
+    def __init__(self, content: bytes, name: str, type: str = "application/octet-stream") -> None:
+        self.content, self.name, self.type = content, name, type
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    async def bytes(self) -> bytes:
+        return self.content
+
+    async def text(self) -> str:
+        return self.content.decode()
+
+    def __repr__(self) -> str:
+        return f"File(name={self.name!r}, type={self.type!r}, size={self.size})"
+
+
+class FormData:
+    """Parsed form fields: ``get``, ``get_all``/``getAll``, ``has``, ``items``, ``append``."""
+
+    def __init__(self, items: list[tuple[str, str | File]] | None = None) -> None:
+        self._items = list(items or [])
+
+    @classmethod
+    def parse(cls, data: bytes, content_type: str) -> FormData:
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return cls([(k, v) for k, v in parse_qsl(data.decode(), keep_blank_values=True)])
+        if content_type.startswith("multipart/form-data"):
+            header = f"Content-Type: {content_type}\r\n\r\n".encode()
+            message = BytesParser(policy=HTTP).parsebytes(header + data)
+            items: list[tuple[str, str | File]] = []
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                filename = part.get_filename()
+                payload = part.get_payload(decode=True) or b""
+                if filename is None:
+                    items.append((str(name), payload.decode()))
+                else:
+                    items.append((str(name), File(payload, filename, part.get_content_type())))
+            return cls(items)
+        raise TypeError(f'Cannot parse form data from content-type "{content_type}".')
+
+    def encode(self, headers: Headers) -> bytes:
+        from urllib.parse import urlencode
+
+        if not headers.has("content-type"):
+            headers.set("content-type", "application/x-www-form-urlencoded")
+        return urlencode([(k, v if isinstance(v, str) else v.name) for k, v in self._items]).encode()
+
+    def get(self, name: str, default: Any = None) -> str | File | None:
+        return next((v for k, v in self._items if k == name), default)
+
+    def get_all(self, name: str) -> list[str | File]:
+        return [v for k, v in self._items if k == name]
+
+    getAll = get_all
+
+    def has(self, name: str) -> bool:
+        return any(k == name for k, _ in self._items)
+
+    def append(self, name: str, value: str | File) -> None:
+        self._items.append((name, value))
+
+    def items(self) -> list[tuple[str, str | File]]:
+        return list(self._items)
+
+    def __getitem__(self, name: str) -> str | File:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return any(k == name for k, _ in self._items)
+
+    def __iter__(self) -> Any:
+        return iter(self._items)

@@ -1,0 +1,123 @@
+"""``Headers``: the Fetch API's case-insensitive header list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+
+class Headers:
+    """Case-insensitive, multi-valued headers with the Fetch API's methods.
+
+    It reads like the ``http.client.HTTPMessage`` Cloudflare gives Python code
+    (``headers["Content-Type"]`` is ``None`` when missing, iteration yields names,
+    ``get_all``) and also has the JS ``Headers`` methods (``has``, ``set``,
+    ``append``, ``delete``). Names come out lower-case; ``get`` joins repeats with ``", "``.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, init: Any = None) -> None:
+        self._items: list[tuple[str, str]] = []
+        if init is None:
+            return
+        if isinstance(init, Headers):
+            self._items = list(init._items)
+            return
+        pairs: Iterable[Any] = init.items() if isinstance(init, Mapping) else init
+        for pair in pairs:
+            name, value = pair
+            self.append(name, value)
+
+    @classmethod
+    def from_raw(cls, raw: Iterable[tuple[bytes, bytes]]) -> Headers:
+        """Build from ASGI's ``[(b"name", b"value"), ...]`` without re-validating."""
+        headers = cls()
+        headers._items = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw]
+        return headers
+
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        """Headers as ASGI wants them."""
+        return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self._items]
+
+    def append(self, name: str, value: str) -> None:
+        self._items.append((_name(name), _value(value)))
+
+    def set(self, name: str, value: str) -> None:
+        key = _name(name)
+        self._items = [item for item in self._items if item[0] != key]
+        self._items.append((key, _value(value)))
+
+    def delete(self, name: str) -> None:
+        key = name.lower()
+        self._items = [item for item in self._items if item[0] != key]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        key = name.lower()
+        values = [v for k, v in self._items if k == key]
+        return ", ".join(values) if values else default
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of ``name`` (``getAll`` in JS; the only way to read set-cookie one by one)."""
+        key = name.lower()
+        return [v for k, v in self._items if k == key]
+
+    getAll = get_all
+
+    def getSetCookie(self) -> list[str]:  # noqa: N802 - the Fetch API's name
+        return self.get_all("set-cookie")
+
+    def has(self, name: str) -> bool:
+        key = name.lower()
+        return any(k == key for k, _ in self._items)
+
+    def keys(self) -> list[str]:
+        return sorted({k for k, _ in self._items})
+
+    def values(self) -> list[str]:
+        return [v for _, v in self.items()]
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(k, self.get(k) or "") for k in self.keys()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.get(name)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.set(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        self.delete(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.has(name)
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping | Headers):
+            return self.items() == Headers(other).items()
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self.items())!r})"
+
+    def copy(self) -> Headers:
+        return Headers(self)
+
+
+def _name(name: str) -> str:
+    if not isinstance(name, str) or not name or any(c in name for c in " \t\r\n:"):
+        raise TypeError(f"Invalid header name: {name!r}.")
+    return name.lower()
+
+
+def _value(value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if "\n" in text or "\r" in text:
+        raise TypeError(f"Invalid header value: {text!r}.")
+    return text.strip()

@@ -1,0 +1,80 @@
+"""``workers.wsgi.fetch(app, request, env)``: run a WSGI app (Flask, Django) as the worker."""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pyworker.runtime.headers import Headers
+from pyworker.runtime.http import Request, Response
+
+
+async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Response:
+    """Call ``app`` with a PEP 3333 environ; ``env`` is at ``environ["workers.env"]`` (and ``"env"``).
+
+    The app runs on the event loop's thread, as it would in the single-threaded
+    Workers runtime.
+    """
+    body = await request.bytes() if request.body is not None else b""
+    environ = build_environ(request, env, body)
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if exc_info is not None and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started[:] = [status, headers]
+        return lambda data: chunks.append(data)
+
+    chunks: list[bytes] = []
+    result = app(environ, start_response)
+    try:
+        chunks.extend(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    if not started:
+        raise RuntimeError("The WSGI app returned without calling start_response().")
+    status_line, header_list = started
+    code, _, reason = status_line.partition(" ")
+    headers = Headers(header_list)
+    headers.delete("content-length")
+    status = int(code)
+    payload = b"".join(chunks)
+    no_body = status in (204, 205, 304) or request.method == "HEAD"
+    return Response(None if no_body else payload, status, reason, headers)
+
+
+def build_environ(request: Request, env: Any, body: bytes) -> dict[str, Any]:
+    url = urlsplit(request.url)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote(url.path or "/").encode().decode("latin-1"),
+        "QUERY_STRING": url.query,
+        "SERVER_NAME": url.hostname or "localhost",
+        "SERVER_PORT": str(url.port or (443 if url.scheme == "https" else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": url.scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "workers.env": env,
+        "env": env,
+    }
+    for name, value in request.headers.items():
+        if name == "content-type":
+            environ["CONTENT_TYPE"] = value
+        elif name == "content-length":
+            environ["CONTENT_LENGTH"] = value
+        else:
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    if body and "CONTENT_LENGTH" not in environ:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    return environ

@@ -1,0 +1,1 @@
+"""Serving workers over HTTP: the ASGI adapter, sockets, and the dev server."""

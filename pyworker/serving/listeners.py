@@ -1,0 +1,64 @@
+"""Sockets for the exposed workers: the first gets ``--port``, the rest their own or the next free one."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from dataclasses import dataclass
+
+from pyworker.errors import ServeError
+
+DEFAULT_PORT = 8787
+DEFAULT_IP = "127.0.0.1"
+
+
+@dataclass
+class Listener:
+    """A bound, listening socket that serves one worker."""
+
+    worker: str
+    ip: str
+    sock: socket.socket
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.ip}]" if ":" in self.ip else self.ip
+        return f"http://{host}:{self.port}"
+
+
+def bind(worker: str, ip: str, port: int) -> Listener:
+    """Bind ``ip:port`` for ``worker``; a port in use is a :class:`ServeError` naming both."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((ip, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(
+                f"Port {port} on {ip} is already in use (wanted by worker {worker}). "
+                "Stop whatever is using it, or pick another with --port or [dev] port."
+            ) from exc
+        raise ServeError(f"Cannot listen on {ip}:{port} for worker {worker}: {exc.strerror}.") from exc
+    sock.setblocking(False)
+    return Listener(worker, ip, sock)
+
+
+def bind_next_free(worker: str, ip: str, start: int, taken: set[int]) -> Listener:
+    """Bind the first free port from ``start`` upward (or any free port when ``start`` is 0)."""
+    if start == 0:
+        return bind(worker, ip, 0)
+    for port in range(start, 65536):
+        if port in taken:
+            continue
+        try:
+            return bind(worker, ip, port)
+        except ServeError:
+            continue
+    raise ServeError(f"No free port above {start} on {ip} for worker {worker}.")

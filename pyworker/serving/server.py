@@ -1,0 +1,270 @@
+"""The dev server: every worker in one process and one event loop, served by one uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from pyworker.config import WorkerConfig, load_config
+from pyworker.config.files import display_path
+from pyworker.errors import ConfigError, WorkerLoadError
+from pyworker.printer import Printer
+from pyworker.registry import WorkerRegistry
+from pyworker.serving.adapter import WorkerApp
+from pyworker.serving.listeners import DEFAULT_IP, DEFAULT_PORT, Listener, bind, bind_next_free
+from pyworker.types import Receive, Scope, Send
+from pyworker.worker import Worker, WorkerState
+
+
+@dataclass
+class DevOptions:
+    """What ``pyworker dev`` was asked to do; the CLI only builds this."""
+
+    paths: Sequence[Path] = (Path("."),)
+    port: int | None = None
+    ip: str | None = None
+    env: str | None = None
+    vars: dict[str, str] = field(default_factory=dict)
+    log_level: str = "info"
+
+
+def load_configs(options: DevOptions) -> list[WorkerConfig]:
+    """Read every worker's config; two workers with one name is an error."""
+    configs: list[WorkerConfig] = []
+    seen: dict[str, WorkerConfig] = {}
+    for path in options.paths:
+        config = load_config(path, options.env, options.vars)
+        if config.name in seen:
+            first = seen[config.name]
+            if first.config_path == config.config_path:
+                continue  # the same worker given twice
+            raise ConfigError(
+                f'Two workers are named "{config.name}": {display_path(first.config_path)} and '
+                f"{display_path(config.config_path)}. Give each worker a unique name."
+            )
+        seen[config.name] = config
+        configs.append(config)
+    return configs
+
+
+class _PortDispatch:
+    """One ASGI app for all sockets: the local port says which worker a request is for."""
+
+    def __init__(self, apps: dict[int, WorkerApp]) -> None:
+        self.apps = apps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        app = self.apps.get(server[1]) if server else None
+        if app is None:
+            return
+        await app(scope, receive, send)
+
+
+class _UvicornServer(uvicorn.Server):
+    """uvicorn's server, minus its signal handling: the dev server owns Ctrl-C."""
+
+    def __init__(self, config: uvicorn.Config, dev: DevServer) -> None:
+        super().__init__(config)
+        self._dev = dev
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            self._dev.announce()
+
+
+class DevServer:
+    """Runs a set of workers: loads them, binds their ports, serves them until stopped."""
+
+    def __init__(
+        self,
+        configs: Sequence[WorkerConfig],
+        printer: Printer,
+        port: int | None = None,
+        ip: str | None = None,
+    ) -> None:
+        self.printer = printer
+        self.registry = WorkerRegistry()
+        for config in configs:
+            self.registry.add(Worker(config, self.registry, printer))
+        self.port = port
+        self.ip = ip
+        self.listeners: list[Listener] = []
+        self.ready = threading.Event()  # set once every worker listens (tests wait on it)
+        self._uvicorn: _UvicornServer | None = None
+
+    @property
+    def workers(self) -> list[Worker]:
+        return list(self.registry)
+
+    def worker(self, name: str) -> Worker:
+        worker = self.registry.get(name)
+        if worker is None:
+            raise KeyError(name)
+        return worker
+
+    def app(self, name: str) -> WorkerApp:
+        """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
+        return WorkerApp(self.worker(name), self.printer)
+
+    # -- start-up -------------------------------------------------------------------
+    def load(self) -> None:
+        """Print config warnings and import every worker; a broken one is reported, not fatal."""
+        for worker in self.workers:
+            for warning in worker.config.warnings:
+                self.printer.warning(warning)
+            try:
+                worker.load()
+            except WorkerLoadError as exc:
+                self.printer.worker(worker.name, str(exc), "error")
+
+    def bind(self) -> None:
+        """Bind a socket for each exposed worker; internal workers get none."""
+        taken: set[int] = set()
+        first = True
+        try:
+            for worker in self.workers:
+                config = worker.config
+                if config.internal:
+                    continue
+                ip = self.ip or config.dev.ip or DEFAULT_IP
+                if first:
+                    port = self.port if self.port is not None else config.dev.port or DEFAULT_PORT
+                    listener = bind(worker.name, ip, port)
+                    first = False
+                elif config.dev.port is not None:
+                    listener = bind(worker.name, ip, config.dev.port)
+                else:
+                    start = 0 if self.port == 0 else max(taken) + 1
+                    listener = bind_next_free(worker.name, ip, start, taken)
+                taken.add(listener.port)
+                self.listeners.append(listener)
+        except BaseException:
+            self.close_sockets()
+            raise
+
+    def close_sockets(self) -> None:
+        for listener in self.listeners:
+            listener.sock.close()
+
+    def announce(self) -> None:
+        """The start-up table, then ``Ready on ...`` once every worker listens."""
+        urls = {listener.worker: listener.url for listener in self.listeners}
+        rows: list[list[str]] = []
+        for worker in self.workers:
+            url = urls.get(worker.name, "internal")
+            if worker.state is WorkerState.FAILED:
+                url += " (failed to load)"
+            bindings = [self._describe_binding(worker, i) for i in range(len(worker.config.services))]
+            rows.append([worker.name, url, bindings[0] if bindings else ""])
+            rows.extend(["", "", more] for more in bindings[1:])
+        self.printer.table(["worker", "url", "bindings"], rows)
+        if self.listeners:
+            self.printer.write(f"Ready on {self.listeners[0].url}")
+        else:
+            self.printer.write("Ready (every worker is internal: none has a URL)")
+        self.ready.set()
+
+    def _describe_binding(self, worker: Worker, index: int) -> str:
+        binding = worker.config.services[index]
+        target = binding.service + (f"#{binding.entrypoint}" if binding.entrypoint else "")
+        status = "connected" if binding.service in self.registry else "not connected"
+        return f"{binding.binding} -> {target} ({status})"
+
+    # -- serving --------------------------------------------------------------------
+    async def serve(self) -> None:
+        """Serve until :meth:`stop`; then finish in-flight requests and ``wait_until`` work."""
+        apps = {listener.port: self.app(listener.worker) for listener in self.listeners}
+        config = uvicorn.Config(
+            _PortDispatch(apps),
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=5,
+        )
+        self._uvicorn = _UvicornServer(config, self)
+        with _uvicorn_logs_to(self.printer), self._signals():
+            await self._uvicorn.serve(sockets=[listener.sock for listener in self.listeners])
+        for worker in self.workers:
+            await worker.stop()
+
+    def stop(self) -> None:
+        """Ask the server to shut down; a second call forces it."""
+        if self._uvicorn is None:
+            return
+        if self._uvicorn.should_exit:
+            self._uvicorn.force_exit = True
+        else:
+            self.printer.write("Shutting down...")
+            self._uvicorn.should_exit = True
+
+    @contextlib.contextmanager
+    def _signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        handled = (signal.SIGINT, signal.SIGTERM)
+        for sig in handled:
+            loop.add_signal_handler(sig, self.stop)
+        try:
+            yield
+        finally:
+            for sig in handled:
+                loop.remove_signal_handler(sig)
+
+
+class _PrinterHandler(logging.Handler):
+    def __init__(self, printer: Printer) -> None:
+        super().__init__(logging.WARNING)
+        self.printer = printer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "error" if record.levelno >= logging.ERROR else "warn"
+        self.printer.write(f"[uvicorn] {record.getMessage()}", level)
+
+
+@contextlib.contextmanager
+def _uvicorn_logs_to(printer: Printer) -> Generator[None, None, None]:
+    """Route uvicorn's own warnings (malformed requests...) through the printer."""
+    logger = logging.getLogger("uvicorn")
+    handler = _PrinterHandler(printer)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def run(options: DevOptions, printer: Printer) -> None:
+    """Load, bind and serve; returns after a clean shutdown. Raises :class:`PyworkerError` on bad input."""
+    configs = load_configs(options)
+    server = DevServer(configs, printer, port=options.port, ip=options.ip)
+    server.bind()
+    try:
+        asyncio.run(_main(server))
+    finally:
+        server.close_sockets()
+
+
+async def _main(server: DevServer) -> None:
+    server.load()
+    await server.serve()
