@@ -36,7 +36,9 @@ def parse_dotenv(text: str, source: str) -> dict[str, str]:
             body = rest[1:]
             while not _closes(body, quote):
                 if index >= len(lines):
-                    raise ConfigError(f"{source}, line {lineno}: the value of {key} opens a {quote} quote that never closes.")
+                    raise ConfigError(
+                        f"{source}, line {lineno}: the value of {key} opens a {quote} quote that never closes."
+                    )
                 body += "\n" + lines[index]
                 index += 1
             end = _closing_index(body, quote)

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from pyworker.errors import ConfigError
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python < 3.11 has tomli instead
+    import tomli as tomllib  # type: ignore[no-redef,import-not-found]
 
 # Wrangler's own precedence when a directory holds more than one.
 CONFIG_NAMES = ("wrangler.json", "wrangler.jsonc", "wrangler.toml")
 
 
 def display_path(path: Path) -> str:
-    """``path`` relative to the working directory when it is below it, for messages."""
+    """``path`` relative to the working directory (``../x`` above it), for messages."""
     try:
         return os.path.relpath(path)
     except ValueError:  # pragma: no cover - another drive on Windows
@@ -30,6 +29,18 @@ def display_path(path: Path) -> str:
 def describe(config_path: Path) -> str:
     """``wrangler.toml in workers/api``: how messages name a config file."""
     return f"{config_path.name} in {display_path(config_path.parent)}"
+
+
+def worker_paths(path: Path) -> list[Path]:
+    """The workers ``path`` names: itself if it is a config file or worker directory, else the
+    worker directories directly inside it (``pyworker dev fixtures/seed``), sorted by name."""
+    if path.is_dir() and not any((path / name).is_file() for name in CONFIG_NAMES):
+        children = sorted(
+            child for child in path.iterdir() if child.is_dir() and any((child / n).is_file() for n in CONFIG_NAMES)
+        )
+        if children:
+            return children
+    return [path]
 
 
 def find_config(path: Path) -> Path:
@@ -51,6 +62,10 @@ def find_config(path: Path) -> Path:
 def read_config_file(config_path: Path) -> dict[str, Any]:
     """Parse a ``wrangler.toml``/``.json``/``.jsonc`` into a dict, with line numbers on errors."""
     where = describe(config_path)
+    if config_path.suffix not in (".toml", ".json", ".jsonc"):
+        raise ConfigError(
+            f"{display_path(config_path)} is not a wrangler config: expected a .toml, .json or .jsonc file."
+        )
     try:
         text = config_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -64,9 +79,7 @@ def read_config_file(config_path: Path) -> dict[str, Any]:
         try:
             data = json.loads(strip_jsonc(text))
         except json.JSONDecodeError as exc:
-            raise ConfigError(
-                f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
-            ) from exc
+            raise ConfigError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected an object at the top level, got {type(data).__name__}.")
     return data

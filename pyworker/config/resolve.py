@@ -24,9 +24,7 @@ NON_INHERITABLE = frozenset(
 )  # fmt: skip
 
 # Binding kinds pyworker does not emulate yet: reported once, then ignored.
-UNSUPPORTED_BINDINGS = tuple(
-    sorted(NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"})
-)
+UNSUPPORTED_BINDINGS = tuple(sorted(NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"}))
 
 KNOWN_KEYS = frozenset(
     {"name", "main", "compatibility_date", "compatibility_flags", "workers_dev", "routes", "route",
@@ -53,15 +51,15 @@ def load_config(
             raw = _apply_env(raw, envs[env_name], env_name, where)
             chosen_env = env_name
         else:
-            warnings.append(
-                f'{where} has no [env.{env_name}] section; using its top-level settings.'
-            )
-    return _build(raw, config_path, where, chosen_env, dict(var_overrides or {}), warnings)
+            warnings.append(f"{where} has no [env.{env_name}] section; using its top-level settings.")
+    # Like wrangler, `.dev.vars.<env>` follows the requested env even without an [env.NAME] section.
+    secrets = read_dev_vars(config_path.parent, env_name, display_path(config_path.parent))
+    return _build(raw, config_path, where, chosen_env, secrets, dict(var_overrides or {}), warnings)
 
 
 def _apply_env(top: dict[str, Any], section: Any, env_name: str, where: str) -> dict[str, Any]:
     if not isinstance(section, dict):
-        raise ConfigError(f'{where}: [env.{env_name}] must be a table, got {type(section).__name__}.')
+        raise ConfigError(f"{where}: [env.{env_name}] must be a table, got {type(section).__name__}.")
     merged = {k: v for k, v in top.items() if k not in NON_INHERITABLE and k != "env"}
     merged.update(section)
     if "name" not in section and isinstance(top.get("name"), str):
@@ -74,6 +72,7 @@ def _build(
     config_path: Path,
     where: str,
     env_name: str | None,
+    secrets: dict[str, str],
     var_overrides: dict[str, str],
     warnings: list[str],
 ) -> WorkerConfig:
@@ -82,10 +81,11 @@ def _build(
         raise ConfigError(f'{where}: "name" is missing. Add name = "my-worker".')
     main_value = raw.get("main")
     if not isinstance(main_value, str) or not main_value.strip():
-        raise ConfigError(
-            f'{where}: "main" is missing. Set main = "src/entry.py" to the worker\'s Python module.'
-        )
-    main = (config_path.parent / main_value).resolve()
+        raise ConfigError(f'{where}: "main" is missing. Set main = "src/entry.py" to the worker\'s Python module.')
+    try:
+        main = (config_path.parent / main_value).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # NUL bytes, symlink loops
+        raise ConfigError(f'{where}: "main" is not a usable path: {main_value!r}.') from exc
     if not main.is_file():
         raise ConfigError(f'{where}: "main" points to {main_value}, which does not exist.')
     if main.suffix != ".py":
@@ -94,8 +94,7 @@ def _build(
     unsupported = [key for key in UNSUPPORTED_BINDINGS if raw.get(key)]
     if unsupported:
         warnings.append(
-            f"{where}: pyworker does not support these bindings yet and ignores them: "
-            f"{', '.join(unsupported)}."
+            f"{where}: pyworker does not support these bindings yet and ignores them: {', '.join(unsupported)}."
         )
     return WorkerConfig(
         name=name,
@@ -107,7 +106,7 @@ def _build(
         routes=_routes(raw, where),
         services=tuple(_services(raw.get("services"), where)),
         vars=_vars(raw.get("vars"), where),
-        secrets=read_dev_vars(config_path.parent, env_name, display_path(config_path.parent)),
+        secrets=secrets,
         var_overrides=var_overrides,
         dev=_dev(raw.get("dev"), where),
         env_name=env_name,
@@ -164,7 +163,7 @@ def _services(value: Any, where: str) -> list[ServiceBinding]:
     names = [s.binding for s in services]
     for binding in names:
         if names.count(binding) > 1:
-            raise ConfigError(f"{where}: the binding name {binding} is used twice in \"services\".")
+            raise ConfigError(f'{where}: the binding name {binding} is used twice in "services".')
     return services
 
 
@@ -183,7 +182,7 @@ def _dev(value: Any, where: str) -> DevSettings:
         raise ConfigError(f'{where}: "dev" must be a table, got {value!r}.')
     port, ip = value.get("port"), value.get("ip")
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
-        raise ConfigError(f'{where}: dev.port must be a port number (1-65535), got {port!r}.')
+        raise ConfigError(f"{where}: dev.port must be a port number (1-65535), got {port!r}.")
     if ip is not None and not isinstance(ip, str):
         raise ConfigError(f'{where}: dev.ip must be a string such as "127.0.0.1", got {ip!r}.')
     return DevSettings(port=port, ip=ip)

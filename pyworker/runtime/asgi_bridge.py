@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -18,7 +20,10 @@ async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Respon
     """Hand ``request`` to ``app`` and return its reply; ``env`` is at ``scope["env"]``.
 
     Lifespan startup runs once per app object and its state is shared by later
-    requests (``request.state``), as in Cloudflare's current SDK.
+    requests (``request.state``), as in Cloudflare's current SDK. A reply sent in
+    one body message is complete: like Cloudflare, we wait for the app to finish
+    before returning it, so an exception the app raises after replying (Starlette
+    replies 500, then re-raises) reaches the caller instead of being lost.
     """
     state = await _lifespan_state(app)
     scope = _scope(request, env, state)
@@ -34,16 +39,21 @@ async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Respon
         await response_done.wait()
         return {"type": "http.disconnect"}
 
-    started: asyncio.Future[tuple[int, Headers]] = asyncio.get_running_loop().create_future()
+    start: list[Any] = []  # [status, headers] once http.response.start arrives
+    # Resolves at the first body message: True if more is coming (stream it), False if complete.
+    streaming: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
     chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
-            started.set_result((message["status"], Headers.from_raw(message.get("headers", []))))
+            start[:] = [message["status"], Headers.from_raw(message.get("headers", []))]
         elif message["type"] == "http.response.body":
+            more = bool(message.get("more_body", False))
             if message.get("body"):
-                chunks.put_nowait(message["body"])
-            if not message.get("more_body", False):
+                chunks.put_nowait(bytes(message["body"]))
+            if not streaming.done():
+                streaming.set_result(more)
+            if not more:
                 chunks.put_nowait(None)
                 response_done.set()
 
@@ -55,24 +65,27 @@ async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Respon
             chunks.put_nowait(None)
 
     task = asyncio.ensure_future(run_app())
-    waiter = asyncio.ensure_future(asyncio.shield(started))
-    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    if not started.done():
-        waiter.cancel()
+    waiting: set[asyncio.Future[Any]] = {task, streaming}
+    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    if not streaming.done():
         task.result()  # re-raises the app's exception
         raise RuntimeError("The ASGI app returned without sending a response.")
-    status, headers = started.result()
+    if not start:
+        raise RuntimeError("The ASGI app sent a response body before http.response.start.")
+    status, headers = start
     headers.delete("content-length")
+    no_body = status in (101, 204, 205, 304) or request.method == "HEAD"
+    if no_body or not streaming.result():
+        await task
+        payload = b"".join(iter(chunks.get_nowait, None))
+        return Response(None if no_body else payload, status, headers=headers)
 
     async def stream() -> AsyncIterator[bytes]:
         while (chunk := await chunks.get()) is not None:
             yield chunk
         await task
 
-    no_body = status in (101, 204, 205, 304) or request.method == "HEAD"
-    if no_body:
-        await task
-    return Response(None if no_body else stream(), status, headers=headers)
+    return Response(stream(), status, headers=headers)
 
 
 def _scope(request: Request, env: Any, state: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +93,7 @@ def _scope(request: Request, env: Any, state: dict[str, Any]) -> dict[str, Any]:
     port = url.port or (443 if url.scheme == "https" else 80)
     return {
         "type": "http",
-        "asgi": ASGI_VERSION,
+        "asgi": dict(ASGI_VERSION),
         "http_version": "1.1",
         "method": request.method,
         "scheme": url.scheme,
@@ -96,35 +109,79 @@ def _scope(request: Request, env: Any, state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Lifespan:
+    """A started lifespan: the state requests see, and the task holding the app's lifespan open.
+
+    Keeping the task here matters: asyncio holds tasks weakly, and a collected
+    lifespan task would close the app's lifespan (its shutdown code) at random.
+    """
+
+    state: dict[str, Any]
+    task: asyncio.Future[Any] | None = None
+
+
 async def _lifespan_state(app: Any) -> dict[str, Any]:
-    cached: dict[str, Any] | None = getattr(app, _LIFESPAN_ATTR, None)
-    if cached is not None:
-        return cached
+    """Run ``app``'s lifespan startup once; concurrent first requests share that one startup."""
+    loop = asyncio.get_running_loop()
+    cached = getattr(app, _LIFESPAN_ATTR, None)
+    if isinstance(cached, _Lifespan):
+        return cached.state
+    if isinstance(cached, asyncio.Future) and cached.get_loop() is loop:
+        started: _Lifespan = await asyncio.shield(cached)
+        return started.state
+    pending: asyncio.Future[_Lifespan] = loop.create_future()
+    _remember(app, pending)
+    try:
+        started = await _start_lifespan(app)
+    except BaseException as exc:
+        _remember(app, None)  # a failed startup is tried again by the next request
+        if isinstance(exc, Exception):
+            pending.set_exception(exc)
+            pending.exception()  # the waiters, if any, see it; nobody else must
+        else:
+            pending.cancel()
+        raise
+    pending.set_result(started)
+    _remember(app, started)
+    return started.state
+
+
+def _remember(app: Any, value: Any) -> None:
+    # An app we cannot annotate runs its lifespan per request, as workerd does.
+    with contextlib.suppress(AttributeError, TypeError):
+        setattr(app, _LIFESPAN_ATTR, value)
+
+
+async def _start_lifespan(app: Any) -> _Lifespan:
     state: dict[str, Any] = {}
     messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     messages.put_nowait({"type": "lifespan.startup"})
-    outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    outcome: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
 
     async def receive() -> dict[str, Any]:
         return await messages.get()
 
     async def send(message: dict[str, Any]) -> None:
         if not outcome.done():
-            outcome.set_result(message["type"])
-            if message["type"] == "lifespan.startup.failed":
-                raise RuntimeError(f"ASGI lifespan startup failed: {message.get('message', '')}")
+            outcome.set_result(message)
 
-    scope = {"type": "lifespan", "asgi": ASGI_VERSION, "state": state}
+    scope = {"type": "lifespan", "asgi": dict(ASGI_VERSION), "state": state}
     task = asyncio.ensure_future(app(scope, receive, send))
-    await asyncio.wait({task, outcome}, return_when=asyncio.FIRST_COMPLETED)  # type: ignore[type-var]
-    if outcome.done() and outcome.result() == "lifespan.startup.failed":
-        raise RuntimeError("The ASGI app's lifespan startup failed.")
+    waiting: set[asyncio.Future[Any]] = {task, outcome}
+    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
     if not outcome.done():
         # The app returned or raised on "lifespan": it does not support it. That is fine.
-        task.exception() if task.done() and not task.cancelled() else None
-        state = {}
-    try:
-        setattr(app, _LIFESPAN_ATTR, state)
-    except (AttributeError, TypeError):
-        pass  # an app we cannot annotate runs its lifespan per request, as workerd does
-    return state
+        if not task.cancelled():
+            task.exception()
+        return _Lifespan({})
+    message = outcome.result()
+    if message["type"] == "lifespan.startup.failed":
+        cause = None
+        if task.done():
+            cause = None if task.cancelled() else task.exception()
+        else:
+            task.cancel()
+        detail = message.get("message") or "no message"
+        raise RuntimeError(f"The ASGI app's lifespan startup failed: {detail}") from cause
+    return _Lifespan(state, task)

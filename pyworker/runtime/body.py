@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import secrets
 from collections.abc import AsyncIterable, AsyncIterator
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -21,27 +23,39 @@ class BodyUsedError(OSError):
 class BodySource:
     """The bytes behind a body. A stream is read at most once, then cached, so clones can share it."""
 
-    __slots__ = ("_data", "_stream")
+    __slots__ = ("_data", "_lock", "_shared", "_stream")
 
     def __init__(self, data: bytes = b"", stream: AsyncIterable[bytes] | None = None) -> None:
         self._data = data
         self._stream = stream
+        self._shared = False
+        self._lock: asyncio.Lock | None = None
 
     @property
     def buffered(self) -> bool:
         return self._stream is None
 
+    def share(self) -> BodySource:
+        """Mark this source as read by more than one body (a clone), so nobody may drain it alone."""
+        self._shared = True
+        return self
+
     async def read(self) -> bytes:
         if self._stream is not None:
-            chunks = [bytes(chunk) async for chunk in self._stream]
-            self._data, self._stream = b"".join(chunks), None
+            # Two clones may read at once; only one of them may drain the stream.
+            self._lock = self._lock or asyncio.Lock()
+            async with self._lock:
+                if self._stream is not None:
+                    chunks = [bytes(chunk) async for chunk in self._stream]
+                    self._data, self._stream = b"".join(chunks), None
         return self._data
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """Yield the body as it arrives, without buffering it when nobody else shares it."""
-        if self._stream is None:
-            if self._data:
-                yield self._data
+        if self._stream is None or self._shared:
+            data = await self.read()
+            if data:
+                yield data
             return
         stream, self._stream = self._stream, None
         async for chunk in stream:
@@ -92,8 +106,9 @@ class Body:
     async def text(self) -> str:
         return (await self.bytes()).decode("utf-8", errors="replace")
 
-    async def json(self) -> Any:
-        return json.loads(await self.bytes())
+    async def json(self, **kwargs: Any) -> Any:
+        """Parse the body as JSON; keyword arguments go to ``json.loads``, as on Cloudflare."""
+        return json.loads(await self.bytes(), **kwargs)
 
     async def form_data(self) -> FormData:
         content_type = self.headers.get("content-type") or ""
@@ -139,7 +154,8 @@ class FormData:
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 filename = part.get_filename()
-                payload = part.get_payload(decode=True) or b""
+                decoded = part.get_payload(decode=True)
+                payload = decoded if isinstance(decoded, bytes) else b""
                 if filename is None:
                     items.append((str(name), payload.decode()))
                 else:
@@ -148,11 +164,20 @@ class FormData:
         raise TypeError(f'Cannot parse form data from content-type "{content_type}".')
 
     def encode(self, headers: Headers) -> bytes:
-        from urllib.parse import urlencode
-
+        """Encode as ``multipart/form-data``, as fetch does with a FormData body (files keep their bytes)."""
+        boundary = f"----pyworker-{secrets.token_hex(12)}"
         if not headers.has("content-type"):
-            headers.set("content-type", "application/x-www-form-urlencoded")
-        return urlencode([(k, v if isinstance(v, str) else v.name) for k, v in self._items]).encode()
+            headers.set("content-type", f"multipart/form-data; boundary={boundary}")
+        parts: list[bytes] = []
+        for name, value in self._items:
+            disposition = f'Content-Disposition: form-data; name="{_escape(name)}"'
+            if isinstance(value, File):
+                head = f'{disposition}; filename="{_escape(value.name)}"\r\nContent-Type: {value.type}'
+                data = value.content
+            else:
+                head, data = disposition, value.encode()
+            parts.append(f"--{boundary}\r\n{head}\r\n\r\n".encode() + data + b"\r\n")
+        return b"".join(parts) + f"--{boundary}--\r\n".encode()
 
     def get(self, name: str, default: Any = None) -> str | File | None:
         return next((v for k, v in self._items if k == name), default)
@@ -182,3 +207,8 @@ class FormData:
 
     def __iter__(self) -> Any:
         return iter(self._items)
+
+
+def _escape(name: str) -> str:
+    # The HTML spec's escaping for names in a multipart/form-data header.
+    return name.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")

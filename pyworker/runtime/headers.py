@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+# RFC 7230 token characters: what workerd accepts in a header name.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 class Headers:
@@ -26,6 +30,8 @@ class Headers:
             return
         pairs: Iterable[Any] = init.items() if isinstance(init, Mapping) else init
         for pair in pairs:
+            if isinstance(pair, str | bytes) or len(pair) != 2:
+                raise TypeError(f"Invalid header pair {pair!r}: each item must be a (name, value) pair.")
             name, value = pair
             self.append(name, value)
 
@@ -38,7 +44,7 @@ class Headers:
 
     def raw(self) -> list[tuple[bytes, bytes]]:
         """Headers as ASGI wants them."""
-        return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self._items]
+        return [(k.encode("latin-1"), _encode_value(v)) for k, v in self._items]
 
     def append(self, name: str, value: str) -> None:
         self._items.append((_name(name), _value(value)))
@@ -64,7 +70,7 @@ class Headers:
 
     getAll = get_all
 
-    def getSetCookie(self) -> list[str]:  # noqa: N802 - the Fetch API's name
+    def getSetCookie(self) -> list[str]:
         return self.get_all("set-cookie")
 
     def has(self, name: str) -> bool:
@@ -111,13 +117,22 @@ class Headers:
 
 
 def _name(name: str) -> str:
-    if not isinstance(name, str) or not name or any(c in name for c in " \t\r\n:"):
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
         raise TypeError(f"Invalid header name: {name!r}.")
     return name.lower()
 
 
 def _value(value: object) -> str:
-    text = value if isinstance(value, str) else str(value)
-    if "\n" in text or "\r" in text:
+    # As in workerd: trim HTTP whitespace first, then refuse what could split the header.
+    text = (value if isinstance(value, str) else str(value)).strip(" \t\r\n")
+    if any(c in text for c in "\r\n\0"):
         raise TypeError(f"Invalid header value: {text!r}.")
-    return text.strip()
+    return text
+
+
+def _encode_value(value: str) -> bytes:
+    # workerd sends characters above U+00FF as UTF-8 (with a warning) rather than failing.
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")

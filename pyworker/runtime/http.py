@@ -13,10 +13,16 @@ from pyworker.runtime.headers import Headers
 
 NULL_BODY_STATUSES = frozenset({101, 204, 205, 304})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+REDIRECT_MODES = ("follow", "manual")
 
 
 def _headers_like(value: Any) -> bool:
     return isinstance(value, Headers | Mapping | list)
+
+
+def _is_absolute(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.scheme and parts.netloc)
 
 
 class _ClassOrInstanceMethod:
@@ -33,6 +39,11 @@ class _ClassOrInstanceMethod:
 
 class Request(Body):
     """An HTTP request: ``url``, ``method``, ``headers``, and a body readable once."""
+
+    url: str
+    method: str
+    cf: dict[str, Any]
+    redirect: str
 
     def __init__(
         self,
@@ -51,26 +62,34 @@ class Request(Body):
         merged.update(options)
         if isinstance(input, Request):
             base_url, base_method, base_headers = input.url, input.method, input.headers
-            inherited = None if "body" in merged else input._take_source()
+            base_cf, base_redirect = input.cf, input.redirect
         else:
-            base_url, base_method, base_headers, inherited = str(input), "GET", None, None
-        parts = urlsplit(base_url)
-        if not parts.scheme or not parts.netloc:
-            raise TypeError(f'Invalid URL: "{base_url}". A request needs an absolute URL such as "https://example.com/".')
+            base_url, base_method, base_headers = str(input), "GET", None
+            base_cf, base_redirect = {}, "follow"
+        if not _is_absolute(base_url):
+            raise TypeError(
+                f'Invalid URL: "{base_url}". A request needs an absolute URL such as "https://example.com/".'
+            )
+        redirect = str(merged.get("redirect", base_redirect))
+        if redirect not in REDIRECT_MODES:
+            raise TypeError(f'Invalid redirect value "{redirect}": use "follow" or "manual".')
         self.url = base_url
         self.method = str(merged.get("method") or base_method).upper()
         self.headers = Headers(merged.get("headers", base_headers))
-        self.cf: dict[str, Any] = dict(merged.get("cf") or {})
-        self.redirect = str(merged.get("redirect", "follow"))
-        self._source = inherited if "body" not in merged else make_source(merged["body"], self.headers)
+        self.cf = dict(merged.get("cf") or base_cf)
+        self.redirect = redirect
+        if "body" in merged:
+            self._source = make_source(merged["body"], self.headers)
+        else:  # taken last, so a request that fails the checks above leaves the original's body alone
+            self._source = input._take_source() if isinstance(input, Request) else None
         self._used = False
-        if self._source is not None and self.method in ("GET", "HEAD") and "body" in merged:
+        # As in workerd: only a new method or body is checked, so a GET with a body can still be proxied.
+        rewritten = "method" in merged or "body" in merged
+        if self._source is not None and self.method in ("GET", "HEAD") and rewritten:
             raise TypeError("Request with GET/HEAD method cannot have body.")
 
     @classmethod
-    def _from_parts(
-        cls, url: str, method: str, headers: Headers, source: BodySource | None
-    ) -> Request:
+    def _from_parts(cls, url: str, method: str, headers: Headers, source: BodySource | None) -> Request:
         """Build a request the server received, skipping the checks a user-made one needs."""
         request = cls.__new__(cls)
         request.url, request.method, request.headers = url, method, headers
@@ -90,7 +109,10 @@ class Request(Body):
     def clone(self) -> Request:
         if self._used:
             raise BodyUsedError("Body already used. A body can be read once; call clone() before reading it.")
-        return Request._from_parts(self.url, self.method, self.headers.copy(), self._source)
+        source = None if self._source is None else self._source.share()
+        copy = type(self)._from_parts(self.url, self.method, self.headers.copy(), source)
+        copy.cf, copy.redirect = dict(self.cf), self.redirect
+        return copy
 
     @property
     def body(self) -> BodySource | None:
@@ -98,6 +120,25 @@ class Request(Body):
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.url}>"
+
+
+def _json_response(
+    cls: type[Response],
+    data: Any,
+    status: int = 200,
+    status_text: Any = "",
+    headers: Any = None,
+) -> Response:
+    """``Response.json(data)``: ``data`` as JSON, with ``content-type: application/json``.
+
+    On an instance, ``await response.json()`` parses the body instead (see ``Response.json``).
+    """
+    if _headers_like(status_text) and headers is None:
+        status_text, headers = "", status_text
+    merged = Headers(headers)
+    if not merged.has("content-type"):
+        merged.set("content-type", "application/json")
+    return cls(jsonlib.dumps(data), status, status_text, merged)
 
 
 class Response(Body):
@@ -114,7 +155,7 @@ class Response(Body):
         headers: Any = None,
         web_socket: Any = None,
         *,
-        statusText: str | None = None,  # noqa: N803 - accepted as in JS
+        statusText: str | None = None,
     ) -> None:
         if _headers_like(status_text) and headers is None:
             # Response(body, 200, {"x": "y"}): a third positional that is clearly headers.
@@ -126,8 +167,14 @@ class Response(Body):
             raise ValueError(
                 f"Responses may only be constructed with status codes in the range 200 to 599, got {status}."
             )
+        if status in NULL_BODY_STATUSES and isinstance(body, str | bytes) and not body:
+            body = None  # workerd accepts an empty body here and treats it as none
+        text = str(statusText if statusText is not None else status_text or "")
+        if any(ord(c) < 0x20 for c in text):
+            raise TypeError(f"Invalid statusText {text!r}: control characters are not allowed.")
         self.status = status
-        self.status_text = str(statusText if statusText is not None else status_text or "")
+        # workerd fills in the standard reason phrase when none is given.
+        self.status_text = text or _phrase(status)
         self.headers = Headers(headers)
         self.web_socket = web_socket
         self.url = ""
@@ -137,30 +184,14 @@ class Response(Body):
         if self._source is not None and status in NULL_BODY_STATUSES:
             raise TypeError(f"Response with null body status ({status}) cannot have body.")
 
-    def _json_response(  # noqa: D417
-        cls,
-        data: Any,
-        status: int = 200,
-        status_text: Any = "",
-        headers: Any = None,
-    ) -> Response:
-        """A response whose body is ``data`` as JSON, with ``content-type: application/json``.
-
-        Called on an instance (``await response.json()``) it parses the body instead.
-        """
-        if _headers_like(status_text) and headers is None:
-            status_text, headers = "", status_text
-        merged = Headers(headers)
-        if not merged.has("content-type"):
-            merged.set("content-type", "application/json")
-        return cls(jsonlib.dumps(data), status, status_text, merged)
-
-    json = _ClassOrInstanceMethod(_json_response, Body.json)  # type: ignore[assignment]
+    json = _ClassOrInstanceMethod(_json_response, Body.json)
 
     @classmethod
     def redirect(cls, url: str, status: int = 302) -> Response:
         if status not in REDIRECT_STATUSES:
             raise ValueError(f"Invalid redirect status {status}: use one of 301, 302, 303, 307, 308.")
+        if not _is_absolute(str(url)):
+            raise TypeError(f'Unable to parse URL: "{url}". Response.redirect needs an absolute URL.')
         return cls(None, status, headers={"location": str(url)})
 
     @property
@@ -170,12 +201,7 @@ class Response(Body):
     @property
     def reason(self) -> str:
         """The status text, or the standard phrase for the status."""
-        if self.status_text:
-            return self.status_text
-        try:
-            return HTTPStatus(self.status).phrase
-        except ValueError:
-            return ""
+        return self.status_text or _phrase(self.status)
 
     @property
     def body(self) -> BodySource | None:
@@ -184,10 +210,19 @@ class Response(Body):
     def clone(self) -> Response:
         if self._used:
             raise BodyUsedError("Body already used. A body can be read once; call clone() before reading it.")
-        copy = Response.__new__(Response)
+        copy = type(self).__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy.headers = self.headers.copy()
+        if self._source is not None:
+            copy._source = self._source.share()
         return copy
 
     def __repr__(self) -> str:
         return f"Response(status={self.status}, status_text={self.reason!r})"
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""

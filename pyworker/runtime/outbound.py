@@ -9,6 +9,8 @@ from pyworker.runtime.http import Request, Response
 
 # httpx decodes bodies for us, so these no longer describe what we hand back.
 _DROPPED = ("content-encoding", "content-length", "transfer-encoding")
+# Set from the URL and the body, as workerd does; a proxied request's own values would be wrong.
+_COMPUTED = ("host", "content-length", "transfer-encoding")
 
 
 async def fetch(resource: str | Request, **options: Any) -> Response:
@@ -25,8 +27,16 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     import httpx  # imported on first use: it costs start-up time most workers never need
 
     body = await request.bytes() if request.body is not None else None
-    async with httpx.AsyncClient(follow_redirects=request.redirect == "follow") as client:
-        reply = await client.request(request.method, request.url, headers=request.headers.raw(), content=body)
+    outgoing = request.headers.copy()
+    for name in _COMPUTED:
+        outgoing.delete(name)
+    # No client-side timeout: Workers have none either, and slow APIs must work locally.
+    async with httpx.AsyncClient(follow_redirects=request.redirect == "follow", timeout=None) as client:
+        try:
+            reply = await client.request(request.method, request.url, headers=outgoing.raw(), content=body)
+        except httpx.TransportError as exc:
+            # Cloudflare raises OSError for network failures; keep `except OSError` working.
+            raise OSError(f"fetch() to {request.url} failed: {str(exc) or type(exc).__name__}") from exc
     headers = Headers.from_raw(reply.headers.raw)
     for name in _DROPPED:
         headers.delete(name)

@@ -22,7 +22,8 @@ async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Respon
     started: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        if exc_info is not None and started:
+        # PEP 3333: an error page may replace the status until body bytes exist ("headers sent").
+        if exc_info is not None and any(chunks):
             raise exc_info[1].with_traceback(exc_info[2])
         started[:] = [status, headers]
         return lambda data: chunks.append(data)

@@ -51,7 +51,8 @@ def to_request(scope: Scope, receive: Receive) -> Request:
     path = raw_path.decode("latin-1") if raw_path else scope["path"]
     query = scope.get("query_string", b"")
     url = f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query.decode('latin-1')}" if query else "")
-    has_body = headers.has("content-length") or headers.has("transfer-encoding")
+    length = headers.get("content-length")
+    has_body = headers.has("transfer-encoding") or (length is not None and length.strip() != "0")
     source = BodySource(stream=_receive_body(receive)) if has_body else None
     return Request._from_parts(url, scope["method"], headers, source)
 

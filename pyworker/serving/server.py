@@ -15,7 +15,7 @@ from pathlib import Path
 import uvicorn
 
 from pyworker.config import WorkerConfig, load_config
-from pyworker.config.files import display_path
+from pyworker.config.files import display_path, worker_paths
 from pyworker.errors import ConfigError, WorkerLoadError
 from pyworker.printer import Printer
 from pyworker.registry import WorkerRegistry
@@ -41,7 +41,7 @@ def load_configs(options: DevOptions) -> list[WorkerConfig]:
     """Read every worker's config; two workers with one name is an error."""
     configs: list[WorkerConfig] = []
     seen: dict[str, WorkerConfig] = {}
-    for path in options.paths:
+    for path in [worker for given in options.paths for worker in worker_paths(given)]:
         config = load_config(path, options.env, options.vars)
         if config.name in seen:
             first = seen[config.name]

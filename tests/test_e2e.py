@@ -1,0 +1,154 @@
+"""End to end: the real ``pyworker dev`` in a subprocess, on free ports, driven over loopback."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.e2e
+
+DEADLINE = 20.0
+
+
+class DevProcess:
+    """``pyworker dev`` running in a subprocess; its output is collected line by line."""
+
+    def __init__(self, *args: str, cwd: Path = ROOT) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pyworker", "dev", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait_for(self, pattern: str) -> re.Match[str]:
+        """Read output until a line matches ``pattern``; fail after the deadline or at exit."""
+        end = time.monotonic() + DEADLINE
+        for line in self.lines:
+            if match := re.search(pattern, line):
+                return match
+        while (remaining := end - time.monotonic()) > 0:
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.lines.append(line)
+            if match := re.search(pattern, line):
+                return match
+        raise AssertionError(f"no line matched {pattern!r}; output so far:\n" + "\n".join(self.lines))
+
+    def interrupt(self) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout=DEADLINE)
+        while (line := self._queue.get(timeout=DEADLINE)) is not None:
+            self.lines.append(line)
+        return code
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._pump_thread.join(DEADLINE)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+@pytest.fixture
+def dev() -> Iterator[type[DevProcess]]:
+    started: list[DevProcess] = []
+
+    class Tracked(DevProcess):
+        def __init__(self, *args: str, **kwargs: Path) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    yield Tracked
+    for process in started:
+        process.close()
+
+
+def test_seed_example_serves_rpc_and_fetch_and_exits_cleanly(dev):
+    process = dev(str(FIXTURES / "seed/worker_a"), str(FIXTURES / "seed/worker_b"), "--port", "0")
+    url = process.wait_for(r"^Ready on (http://127\.0\.0\.1:\d+)$").group(1)
+    assert any(re.match(r"^worker_b\s+internal\s*$", line) for line in process.lines)
+    assert any(re.search(r"WORKER_B -> worker_b \(connected\)", line) for line in process.lines)
+    with httpx.Client(base_url=url) as client:
+        assert client.get("/").text == "3"
+        forwarded = client.post("/forward?x=1", content=b"hi")
+    assert forwarded.text == f"worker_b got POST {url}/forward?x=1 with body 'hi'"
+    process.wait_for(r"^\[worker_a\] GET / 200 OK \(\d+ms\)$")
+    process.wait_for(r"^\[worker_a\] POST /forward\?x=1 200 OK \(\d+ms\)$")
+    assert process.interrupt() == 0
+    assert not any("Traceback" in line for line in process.lines)
+
+
+def test_every_exposed_worker_gets_its_own_port(dev, write_worker):
+    code = """
+        from workers import Response, WorkerEntrypoint
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self):
+                return Response("{name}")
+    """
+    one = write_worker("one", {"src/entry.py": code.format(name="one")})
+    two = write_worker("two", {"src/entry.py": code.format(name="two")})
+    process = dev(str(one), str(two), "--port", "0")
+    process.wait_for(r"^Ready on ")
+    urls = {
+        m.group(1): m.group(2)
+        for line in process.lines
+        if (m := re.match(r"^(one|two)\s+(http://127\.0\.0\.1:\d+)", line))
+    }
+    assert set(urls) == {"one", "two"}
+    assert urls["one"] != urls["two"]
+    for name, url in urls.items():
+        assert httpx.get(url).text == name
+    assert process.interrupt() == 0
+
+
+def test_malformed_request_does_not_kill_the_server(dev):
+    process = dev(str(FIXTURES / "seed/worker_a"), str(FIXTURES / "seed/worker_b"), "--port", "0")
+    url = process.wait_for(r"^Ready on (http://127\.0\.0\.1:\d+)$").group(1)
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        reply = sock.recv(1024)
+    assert reply.startswith(b"HTTP/1.1 400")
+    assert httpx.get(url).text == "3"
+    assert process.interrupt() == 0
+
+
+def test_broken_config_exits_with_one_error_line(dev, write_worker):
+    directory = write_worker("nomain", {}, config='name = "nomain"\n')
+    process = dev(str(directory), "--port", "0")
+    process.wait_for(r'^Error: wrangler\.toml in .*nomain: "main" is missing\.')
+    assert process.proc.wait(timeout=DEADLINE) == 1
