@@ -11,7 +11,7 @@ from typing import Any
 from pyworker.bindings.env import Env, build_env
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import BindingError, WorkerLoadError
-from pyworker.loading.code import DEFAULT_ENTRYPOINT, Entrypoint, WorkerCode, load_code
+from pyworker.loading.code import DEFAULT_ENTRYPOINT, Entrypoint, Handler, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.registry import WorkerRegistry
 from pyworker.runtime.entrypoint import ExecutionContext, current_context
@@ -133,15 +133,31 @@ class Worker:
         entrypoint_name: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> Response:
-        """HTTP: run the worker's ``fetch``. Never raises: errors become 500 responses."""
-        ctx = self.context(props)
-        token = current_context.set(ctx)
+        """HTTP: run the worker's ``fetch``. Never raises: errors become 5xx responses.
+
+        A binding that cannot reach its entrypoint is a 503; code that failed to
+        load or a missing ``fetch`` is a 500 naming the problem; an exception in the
+        worker's own code is a 500 naming it, with the traceback printed.
+        """
         try:
-            result = await self._run_fetch(request, entrypoint_name, ctx)
+            entrypoint, handler = self._fetch_handler(entrypoint_name)
         except BindingError as exc:
             return Response(str(exc), 503)
         except WorkerLoadError as exc:
             return Response(str(exc), 500)
+        except TypeError as exc:
+            return Response(error_summary(exc), 500)
+        ctx = self.context(props)
+        token = current_context.set(ctx)
+        try:
+            if entrypoint is None:
+                result = handler.func(*handler.args(request, self.env, ctx))
+            else:
+                result = handler.func(entrypoint.cls(ctx, self.env), *handler.args(request, self.env, ctx))
+            if inspect.isawaitable(result):
+                result = await result
+            if not isinstance(result, Response):
+                raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
         except Exception as exc:
             self.printer.exception(self.name, exc)
             return Response(error_summary(exc), 500)
@@ -149,22 +165,15 @@ class Worker:
             current_context.reset(token)
         return result
 
-    async def _run_fetch(self, request: Request, entrypoint_name: str | None, ctx: ExecutionContext) -> Response:
+    def _fetch_handler(self, entrypoint_name: str | None) -> tuple[Entrypoint | None, Handler]:
+        """The class (``None`` for legacy ``on_fetch``) and handler a fetch goes to."""
         code = self._loaded()
         if entrypoint_name is None and code.default is None and code.legacy_fetch is not None:
-            handler = code.legacy_fetch
-            result = handler.func(*handler.args(request, self.env, ctx))
-        else:
-            entrypoint = self._entrypoint(code, entrypoint_name)
-            if entrypoint.fetch is None:
-                raise TypeError(f'Handler does not export a fetch() function (worker "{self.name}").')
-            instance = entrypoint.cls(ctx, self.env)
-            result = entrypoint.fetch.func(instance, *entrypoint.fetch.args(request, self.env, ctx))
-        if inspect.isawaitable(result):
-            result = await result
-        if not isinstance(result, Response):
-            raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
-        return result
+            return None, code.legacy_fetch
+        entrypoint = self._entrypoint(code, entrypoint_name)
+        if entrypoint.fetch is None:
+            raise TypeError(f'Handler does not export a fetch() function (worker "{self.name}").')
+        return entrypoint, entrypoint.fetch
 
 
 def error_summary(exc: BaseException) -> str:

@@ -370,3 +370,26 @@ async def test_workers_env_and_wait_until_module_helpers(write_worker, make_serv
     server = make_server(directory)
     async with client_for(server.app("mod")) as client:
         assert (await client.get("/")).text == "module env"
+
+
+
+async def test_uncaught_rpc_error_in_caller_is_a_500_naming_it(write_worker, make_server, output):
+    directory = write_worker(
+        "lonely",
+        {
+            "src/entry.py": """
+                from workers import Response, WorkerEntrypoint
+
+                class Default(WorkerEntrypoint):
+                    async def fetch(self):
+                        return Response(str(await self.env.GHOST.add(1, 2)))
+            """
+        },
+        config='name = "lonely"\nmain = "src/entry.py"\nservices = [{ binding = "GHOST", service = "ghost" }]\n',
+    )
+    server = make_server(directory)
+    async with client_for(server.app("lonely")) as client:
+        reply = await client.get("/")
+    assert reply.status_code == 500
+    assert reply.text == 'BindingError: Worker "ghost" not found. Make sure it is running locally.'
+    assert any(line.startswith("[lonely] Traceback") for line in output.lines())

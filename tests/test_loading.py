@@ -205,3 +205,27 @@ def test_each_generation_gets_fresh_modules(write_worker):
     finally:
         first.unload()
         second.unload()
+
+
+def test_a_bare_directory_does_not_shadow_a_real_module_but_is_importable_otherwise(write_worker):
+    directory = write_worker(
+        "ns",
+        {
+            "src/entry.py": """
+                import json
+                import shapes.circle
+                from workers import WorkerEntrypoint
+
+                class Default(WorkerEntrypoint):
+                    def check(self):
+                        return [json.dumps([1]), shapes.circle.NAME]
+            """,
+            "src/json/readme.txt": "data, not code\n",
+            "src/shapes/circle.py": "NAME = 'circle'\n",
+        },
+    )
+    code = load_code(load_config(directory), 1)
+    try:
+        assert code.default.cls(None, None).check() == ["[1]", "circle"]
+    finally:
+        code.unload()

@@ -709,3 +709,10 @@ def test_response_body_is_readable_once() -> None:
     assert response.body_used
     with pytest.raises(OSError, match="already used"):
         run(response.text())
+
+
+def test_js_object_is_the_object_itself_for_code_written_for_pyodide() -> None:
+    request = Request("https://example.com/")
+    response = Response("x")
+    assert request.js_object is request
+    assert response.js_object is response

@@ -31,6 +31,13 @@ SDK_ALIASES: Mapping[str, str] = {
 _real_import = builtins.__import__
 
 
+def _find_elsewhere(name: str) -> importlib.machinery.ModuleSpec | None:
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+
+
 class _WorkerSourceLoader(importlib.machinery.SourceFileLoader):
     """Loads a worker module with the worker's own ``__builtins__``."""
 
@@ -105,7 +112,11 @@ class WorkerModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return self._targets[head]
         except KeyError:
             pass
-        local = (self.root / f"{head}.py").is_file() or (self.root / head).is_dir()
+        local = (self.root / f"{head}.py").is_file() or (self.root / head / "__init__.py").is_file()
+        if not local and (self.root / head).is_dir():
+            # A bare directory is a namespace package, which (as on sys.path) loses to a
+            # regular module of the same name anywhere else: `src/http/` must not hide `http`.
+            local = _find_elsewhere(head) is None
         target = f"{self.prefix}.{head}" if local else None
         self._targets[head] = target
         return target

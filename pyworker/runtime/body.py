@@ -92,6 +92,11 @@ class Body:
     def body_used(self) -> bool:
         return self._used
 
+    @property
+    def js_object(self) -> Any:
+        """Cloudflare code passes ``request.js_object`` to ``asgi.fetch``; here there is no JS side."""
+        return self
+
     bodyUsed = body_used
 
     async def bytes(self) -> bytes:

@@ -182,7 +182,13 @@ class DevServer:
     def _describe_binding(self, worker: Worker, index: int) -> str:
         binding = worker.config.services[index]
         target = binding.service + (f"#{binding.entrypoint}" if binding.entrypoint else "")
-        status = "connected" if binding.service in self.registry else "not connected"
+        callee = self.registry.get(binding.service)
+        if callee is None:
+            status = "not connected"
+        elif binding.entrypoint and callee.code is not None and binding.entrypoint not in callee.code.entrypoints:
+            status = f'no entrypoint "{binding.entrypoint}"'
+        else:
+            status = "connected"
         return f"{binding.binding} -> {target} ({status})"
 
     # -- serving --------------------------------------------------------------------
