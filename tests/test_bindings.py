@@ -372,7 +372,6 @@ async def test_workers_env_and_wait_until_module_helpers(write_worker, make_serv
         assert (await client.get("/")).text == "module env"
 
 
-
 async def test_uncaught_rpc_error_in_caller_is_a_500_naming_it(write_worker, make_server, output):
     directory = write_worker(
         "lonely",
@@ -393,3 +392,38 @@ async def test_uncaught_rpc_error_in_caller_is_a_500_naming_it(write_worker, mak
     assert reply.status_code == 500
     assert reply.text == 'BindingError: Worker "ghost" not found. Make sure it is running locally.'
     assert any(line.startswith("[lonely] Traceback") for line in output.lines())
+
+
+async def test_fetch_binding_hands_the_callee_its_own_request(write_worker, make_server):
+    callee = write_worker(
+        "mutator",
+        {
+            "src/entry.py": """
+                from workers import Response, WorkerEntrypoint
+
+                class Default(WorkerEntrypoint):
+                    async def fetch(self, request):
+                        request.headers.set("x-touched", "by callee")
+                        return Response(await request.text())
+            """
+        },
+    )
+    caller = write_worker(
+        "forwarder",
+        {
+            "src/entry.py": """
+                from workers import Response, WorkerEntrypoint
+
+                class Default(WorkerEntrypoint):
+                    async def fetch(self, request):
+                        reply = await self.env.M.fetch(request)
+                        seen = [await reply.text(), request.headers.get("x-touched"), request.body_used]
+                        return Response.json(seen)
+            """
+        },
+        config='name = "forwarder"\nmain = "src/entry.py"\nservices = [{ binding = "M", service = "mutator" }]\n',
+    )
+    server = make_server(caller, callee)
+    async with client_for(server.app("forwarder")) as client:
+        reply = await client.post("/", content=b"body")
+    assert reply.json() == ["body", None, True]

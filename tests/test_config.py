@@ -809,3 +809,14 @@ def test_a_directory_of_workers_expands_to_each_worker_sorted() -> None:
     configs = load_configs(DevOptions(paths=[seed]))
     assert [c.name for c in configs] == ["worker_a", "worker_b"]
     assert configs[0].services == (ServiceBinding("WORKER_B", "worker_b"),)
+
+
+def test_static_assets_are_reported_as_unsupported(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/entry.py").write_text("")
+    (tmp_path / "wrangler.toml").write_text(
+        'name = "w"\nmain = "src/entry.py"\nassets = { directory = "./public", binding = "ASSETS" }\n'
+    )
+    config = load_config(tmp_path)
+    assert len(config.warnings) == 1
+    assert config.warnings[0].endswith("pyworker does not support these bindings yet and ignores them: assets.")

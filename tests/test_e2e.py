@@ -66,8 +66,8 @@ class DevProcess:
                 return match
         raise AssertionError(f"no line matched {pattern!r}; output so far:\n" + "\n".join(self.lines))
 
-    def interrupt(self) -> int:
-        self.proc.send_signal(signal.SIGINT)
+    def interrupt(self, sig: int = signal.SIGINT) -> int:
+        self.proc.send_signal(sig)
         code = self.proc.wait(timeout=DEADLINE)
         while (line := self._queue.get(timeout=DEADLINE)) is not None:
             self.lines.append(line)
@@ -132,7 +132,7 @@ def test_every_exposed_worker_gets_its_own_port(dev, write_worker):
     assert urls["one"] != urls["two"]
     for name, url in urls.items():
         assert httpx.get(url).text == name
-    assert process.interrupt() == 0
+    assert process.interrupt(signal.SIGTERM) == 0
 
 
 def test_malformed_request_does_not_kill_the_server(dev):

@@ -49,7 +49,9 @@ class ServiceStub:
 
     async def fetch(self, input: str | Request, init: dict[str, Any] | None = None, **options: Any) -> Response:
         """Hand a request to the target's ``fetch`` in memory and return its :class:`Response`."""
-        request = input if isinstance(input, Request) and not init and not options else Request(input, init, **options)
+        # Always a new Request, as across the isolate boundary: the callee gets its own
+        # headers, and the body moves to it (the caller's request counts as read).
+        request = Request(input, init, **options)
         worker = self._registry.get(self._binding.service)
         if worker is None:
             return Response(not_found_message(self._binding.service), 503)

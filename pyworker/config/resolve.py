@@ -24,7 +24,9 @@ NON_INHERITABLE = frozenset(
 )  # fmt: skip
 
 # Binding kinds pyworker does not emulate yet: reported once, then ignored.
-UNSUPPORTED_BINDINGS = tuple(sorted(NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"}))
+UNSUPPORTED_BINDINGS = tuple(
+    sorted((NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"}) | {"assets"})
+)
 
 KNOWN_KEYS = frozenset(
     {"name", "main", "compatibility_date", "compatibility_flags", "workers_dev", "routes", "route",

@@ -116,7 +116,7 @@ def describe_load_error(worker: str, root: Path, exc: BaseException) -> str:
     """One line naming the file and line where a worker's import failed."""
     if isinstance(exc, SyntaxError) and exc.filename:
         where = f"{display_path(Path(exc.filename))}, line {exc.lineno}"
-        return f"{worker}: {type(exc).__name__} in {where}: {exc.msg}. Fix the file and save it."
+        return f"{worker}: {type(exc).__name__} in {where}: {exc.msg}. Fix the file."
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if _inside(f.filename, root)]
     where = f" in {display_path(Path(frames[-1].filename))}, line {frames[-1].lineno}" if frames else ""
     message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
