@@ -158,7 +158,7 @@ class Worker:
                 result = await result
             if not isinstance(result, Response):
                 raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # sys.exit() in a worker must not stop the server
             self.printer.exception(self.name, exc)
             return Response(error_summary(exc), 500)
         finally:
@@ -168,11 +168,14 @@ class Worker:
     def _fetch_handler(self, entrypoint_name: str | None) -> tuple[Entrypoint | None, Handler]:
         """The class (``None`` for legacy ``on_fetch``) and handler a fetch goes to."""
         code = self._loaded()
-        if entrypoint_name is None and code.default is None and code.legacy_fetch is not None:
+        entrypoint = code.default if entrypoint_name is None else self._entrypoint(code, entrypoint_name)
+        if entrypoint is None and code.legacy_fetch is not None:
             return None, code.legacy_fetch
-        entrypoint = self._entrypoint(code, entrypoint_name)
-        if entrypoint.fetch is None:
-            raise TypeError(f'Handler does not export a fetch() function (worker "{self.name}").')
+        if entrypoint is None or entrypoint.fetch is None:
+            raise TypeError(
+                f'Handler does not export a fetch() function (worker "{self.name}"). '
+                "Define async def fetch(self, request) on a WorkerEntrypoint class named Default."
+            )
         return entrypoint, entrypoint.fetch
 
 

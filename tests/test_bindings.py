@@ -246,7 +246,10 @@ async def test_legacy_on_fetch_and_missing_fetch(write_worker, make_server):
     async with client_for(server.app("rpc_only")) as client:
         reply = await client.get("/")
     assert reply.status_code == 500
-    assert reply.text == 'TypeError: Handler does not export a fetch() function (worker "rpc_only").'
+    assert reply.text == (
+        'TypeError: Handler does not export a fetch() function (worker "rpc_only"). '
+        "Define async def fetch(self, request) on a WorkerEntrypoint class named Default."
+    )
 
 
 async def test_wait_until_runs_after_response_and_errors_are_logged(write_worker, make_server, output):
@@ -427,3 +430,28 @@ async def test_fetch_binding_hands_the_callee_its_own_request(write_worker, make
     async with client_for(server.app("forwarder")) as client:
         reply = await client.post("/", content=b"body")
     assert reply.json() == ["body", None, True]
+
+
+async def test_sys_exit_never_stops_the_server(write_worker, make_server):
+    at_import = write_worker("quits", {"src/entry.py": "import sys\nsys.exit(3)\n"})
+    at_request = write_worker(
+        "exits",
+        {
+            "src/entry.py": """
+                import sys
+                from workers import WorkerEntrypoint
+
+                class Default(WorkerEntrypoint):
+                    async def fetch(self):
+                        sys.exit("bye")
+            """
+        },
+    )
+    server = make_server(at_import, at_request)
+    assert server.worker("quits").state.value == "failed"
+    error = server.worker("quits").error
+    assert error.startswith("quits: importing the worker failed in ")
+    assert error.endswith("src/entry.py, line 2: SystemExit: 3")
+    async with client_for(server.app("exits")) as client:
+        reply = await client.get("/")
+    assert (reply.status_code, reply.text) == (500, "SystemExit: bye")

@@ -82,7 +82,7 @@ def load_code(config: WorkerConfig, generation: int) -> WorkerCode:
         module = modules.import_main(config.main)
     except BaseException as exc:
         modules.uninstall()
-        if not isinstance(exc, Exception):
+        if not isinstance(exc, Exception | SystemExit):  # sys.exit() at import is a load error too
             raise
         raise WorkerLoadError(describe_load_error(config.name, config.import_root, exc)) from exc
     code = WorkerCode(modules, module)
