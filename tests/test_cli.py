@@ -14,6 +14,8 @@ from pyworker.cli import main
 from pyworker.errors import ConfigError
 from pyworker.printer import Printer
 from pyworker.serving.server import DevOptions, DevServer
+from tests.test_config import BROKEN as BROKEN_CONFIGS
+from tests.test_config import worker as write_config_worker
 
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "seed"
 MINIMAL_TOML = 'name = "w"\nmain = "src/entry.py"\n'
@@ -201,68 +203,17 @@ def test_pyworker_errors_from_run_become_one_line(monkeypatch: pytest.MonkeyPatc
 
 # -- broken configs: exit 1, one "Error: " line ---------------------------------------------
 
-# (config file name, its text, the exact message); the worker lives in ./w with src/entry.py.
-BROKEN = [
-    pytest.param(
-        "wrangler.toml",
-        'name = "w"\nmain = \n',
-        "wrangler.toml in w: invalid TOML: Invalid value (at line 2, column 8).",
-        id="bad-toml",
-    ),
-    pytest.param(
-        "wrangler.jsonc",
-        '{\n  // c\n  "name": "w",\n  "main": "src/entry.py"\n  "vars": {}\n}\n',
-        "wrangler.jsonc in w: invalid JSON at line 5, column 3: Expecting ',' delimiter.",
-        id="bad-json",
-    ),
-    pytest.param(
-        "wrangler.toml",
-        'main = "src/entry.py"\n',
-        'wrangler.toml in w: "name" is missing. Add name = "my-worker".',
-        id="missing-name",
-    ),
-    pytest.param(
-        "wrangler.json",
-        '{"name": "w"}',
-        'wrangler.json in w: "main" is missing. Set main = "src/entry.py" to the worker\'s Python module.',
-        id="missing-main",
-    ),
-    pytest.param(
-        "wrangler.toml",
-        'name = "w"\nmain = "src/missing.py"\n',
-        'wrangler.toml in w: "main" points to src/missing.py, which does not exist.',
-        id="main-not-found",
-    ),
-    pytest.param(
-        "wrangler.toml",
-        'name = "w"\nmain = "README.md"\n',
-        'wrangler.toml in w: "main" points to README.md, which is not a Python module (.py).',
-        id="main-not-python",
-    ),
-    pytest.param(
-        "wrangler.toml",
-        MINIMAL_TOML + 'services = [{ binding = "B" }]\n',
-        'wrangler.toml in w: service binding B needs "service", the worker\'s name.',
-        id="bad-services",
-    ),
-    pytest.param(
-        "wrangler.toml",
-        MINIMAL_TOML + "[dev]\nport = 99999\n",
-        "wrangler.toml in w: dev.port must be a port number (1-65535), got 99999.",
-        id="bad-dev-port",
-    ),
-]
 
-
-@pytest.mark.parametrize(("filename", "text", "message"), BROKEN)
+# Every broken config test_config.py checks must also end `pyworker dev` with that one line.
+@pytest.mark.parametrize(("filename", "text", "message"), BROKEN_CONFIGS)
 def test_broken_config(root: Path, filename: str, text: str, message: str) -> None:
-    worker(root, "w", text, filename, files={"README.md": ""})
+    write_config_worker(root, text, filename, files={"src/index.js": ""})
     assert_one_error_line(invoke("dev", "w"), message)
 
 
-@pytest.mark.parametrize(("filename", "text", "message"), BROKEN[:2])
+@pytest.mark.parametrize(("filename", "text", "message"), BROKEN_CONFIGS[:2])
 def test_broken_config_given_with_c(root: Path, filename: str, text: str, message: str) -> None:
-    worker(root, "w", text, filename)
+    write_config_worker(root, text, filename)
     assert_one_error_line(invoke("dev", "-c", f"w/{filename}"), message)
 
 
