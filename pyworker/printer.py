@@ -63,9 +63,6 @@ class Printer:
     def warning(self, text: str) -> None:
         self.write(self._paint("Warning: ", 33) + text, "warn")
 
-    def error(self, text: str) -> None:
-        self.write(self._paint("Error: ", 31) + text, "error")
-
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:

@@ -28,8 +28,5 @@ class WorkerRegistry:
     def __iter__(self) -> Iterator[Worker]:
         return iter(list(self._workers.values()))
 
-    def __len__(self) -> int:
-        return len(self._workers)
-
     def __contains__(self, name: object) -> bool:
         return name in self._workers

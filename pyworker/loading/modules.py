@@ -83,13 +83,6 @@ class WorkerModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         relative = main.relative_to(self.root).with_suffix("")
         return importlib.import_module(".".join((self.prefix, *relative.parts)))
 
-    def owns(self, module_name: str) -> bool:
-        return module_name == self.prefix or module_name.startswith(self.prefix + ".")
-
-    def local_name(self, module_name: str) -> str:
-        """``_pyworker_a_1.utils`` -> ``utils``, for messages."""
-        return module_name[len(self.prefix) + 1 :] if self.owns(module_name) else module_name
-
     # -- import hook -----------------------------------------------------------------
     def _import(
         self,

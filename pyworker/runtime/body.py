@@ -16,6 +16,9 @@ from pyworker.runtime.headers import Headers
 BodyInit = str | bytes | bytearray | memoryview | AsyncIterable[bytes] | None
 
 
+BODY_USED = "Body already used. A body can be read once; call clone() before reading it."
+
+
 class BodyUsedError(OSError):
     """Reading a body a second time; Cloudflare raises an ``OSError`` here too."""
 
@@ -101,7 +104,7 @@ class Body:
 
     async def bytes(self) -> bytes:
         if self._used:
-            raise BodyUsedError("Body already used. A body can be read once; call clone() before reading it.")
+            raise BodyUsedError(BODY_USED)
         self._used = True
         return b"" if self._source is None else await self._source.read()
 

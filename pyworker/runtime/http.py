@@ -8,7 +8,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from pyworker.runtime.body import Body, BodyInit, BodySource, BodyUsedError, make_source
+from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, make_source
 from pyworker.runtime.headers import Headers
 
 NULL_BODY_STATUSES = frozenset({101, 204, 205, 304})
@@ -108,7 +108,7 @@ class Request(Body):
 
     def clone(self) -> Request:
         if self._used:
-            raise BodyUsedError("Body already used. A body can be read once; call clone() before reading it.")
+            raise BodyUsedError(BODY_USED)
         source = None if self._source is None else self._source.share()
         copy = type(self)._from_parts(self.url, self.method, self.headers.copy(), source)
         copy.cf, copy.redirect = dict(self.cf), self.redirect
@@ -209,7 +209,7 @@ class Response(Body):
 
     def clone(self) -> Response:
         if self._used:
-            raise BodyUsedError("Body already used. A body can be read once; call clone() before reading it.")
+            raise BodyUsedError(BODY_USED)
         copy = type(self).__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy.headers = self.headers.copy()
