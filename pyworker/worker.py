@@ -89,6 +89,10 @@ class Worker:
         return ExecutionContext(props, self.schedule, self.env)
 
     # -- invocations ----------------------------------------------------------------
+    def exports(self, name: str | None) -> bool:
+        """Whether the loaded code has entrypoint ``name`` (``None``: the default); true while unloaded."""
+        return self.code is None or (name or DEFAULT_ENTRYPOINT) in self.code.entrypoints
+
     def _entrypoint(self, code: WorkerCode, name: str | None) -> Entrypoint:
         entrypoint = code.entrypoints.get(name or DEFAULT_ENTRYPOINT)
         if entrypoint is None:
@@ -150,10 +154,8 @@ class Worker:
         ctx = self.context(props)
         token = current_context.set(ctx)
         try:
-            if entrypoint is None:
-                result = handler.func(*handler.args(request, self.env, ctx))
-            else:
-                result = handler.func(entrypoint.cls(ctx, self.env), *handler.args(request, self.env, ctx))
+            args = handler.args(request, self.env, ctx)
+            result = handler.func(*args) if entrypoint is None else handler.func(entrypoint.cls(ctx, self.env), *args)
             if inspect.isawaitable(result):
                 result = await result
             if not isinstance(result, Response):

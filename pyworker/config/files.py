@@ -31,13 +31,16 @@ def describe(config_path: Path) -> str:
     return f"{config_path.name} in {display_path(config_path.parent)}"
 
 
+def _config_in(directory: Path) -> Path | None:
+    """The config file in ``directory``, by wrangler's precedence, or ``None``."""
+    return next((directory / name for name in CONFIG_NAMES if (directory / name).is_file()), None)
+
+
 def worker_paths(path: Path) -> list[Path]:
     """The workers ``path`` names: itself if it is a config file or worker directory, else the
     worker directories directly inside it (``pyworker dev fixtures/seed``), sorted by name."""
-    if path.is_dir() and not any((path / name).is_file() for name in CONFIG_NAMES):
-        children = sorted(
-            child for child in path.iterdir() if child.is_dir() and any((child / n).is_file() for n in CONFIG_NAMES)
-        )
+    if path.is_dir() and _config_in(path) is None:
+        children = sorted(child for child in path.iterdir() if child.is_dir() and _config_in(child) is not None)
         if children:
             return children
     return [path]
@@ -48,10 +51,9 @@ def find_config(path: Path) -> Path:
     if path.is_file():
         return path.resolve()
     if path.is_dir():
-        for name in CONFIG_NAMES:
-            candidate = path / name
-            if candidate.is_file():
-                return candidate.resolve()
+        found = _config_in(path)
+        if found is not None:
+            return found.resolve()
         raise ConfigError(
             f"No wrangler.toml, wrangler.json or wrangler.jsonc in {display_path(path)}. "
             "Pass a worker directory or its config file."

@@ -199,11 +199,6 @@ class Response(Body):
         return 200 <= self.status < 300
 
     @property
-    def reason(self) -> str:
-        """The status text, or the standard phrase for the status."""
-        return self.status_text or _phrase(self.status)
-
-    @property
     def body(self) -> BodySource | None:
         return self._source
 
@@ -218,7 +213,7 @@ class Response(Body):
         return copy
 
     def __repr__(self) -> str:
-        return f"Response(status={self.status}, status_text={self.reason!r})"
+        return f"Response(status={self.status}, status_text={self.status_text!r})"
 
 
 def _phrase(status: int) -> str:

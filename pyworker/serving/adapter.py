@@ -38,7 +38,7 @@ class WorkerApp:
             request.method,
             target,
             response.status,
-            response.reason,
+            response.status_text,
             (time.perf_counter() - started) * 1000,
         )
 

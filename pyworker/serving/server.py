@@ -185,7 +185,7 @@ class DevServer:
         callee = self.registry.get(binding.service)
         if callee is None:
             status = "not connected"
-        elif binding.entrypoint and callee.code is not None and binding.entrypoint not in callee.code.entrypoints:
+        elif binding.entrypoint and not callee.exports(binding.entrypoint):
             status = f'no entrypoint "{binding.entrypoint}"'
         else:
             status = "connected"
