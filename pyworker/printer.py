@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from typing import TextIO
 LEVELS = {"debug": 10, "info": 20, "log": 20, "warn": 30, "error": 40, "none": 100}
 _COLOURS = (36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96)  # honcho-style rotation
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
+_WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
 
 
 class Printer:
@@ -76,7 +78,8 @@ def format_user_traceback(exc: BaseException) -> list[str]:
         link.stack = traceback.StackSummary.from_list(
             [frame for frame in link.stack if not frame.filename.startswith(_PACKAGE_DIR)]
         )
-    return list(info.format())
+    # A worker's modules live under a per-generation prefix; users know them by their own names.
+    return [_WORKER_PREFIX.sub("", line) for line in info.format()]
 
 
 def _chain(info: traceback.TracebackException) -> list[traceback.TracebackException]:

@@ -6,9 +6,11 @@ import asyncio
 import enum
 import inspect
 from collections.abc import Awaitable, Mapping
+from types import CoroutineType
 from typing import Any
 
 from pyworker.bindings.env import Env, build_env
+from pyworker.bindings.exceptions import has_crossed
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import BindingError, WorkerLoadError
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, Entrypoint, Handler, WorkerCode, load_code
@@ -38,7 +40,7 @@ class Worker:
         self.config = config
         self.name = config.name
         self.printer = printer
-        self.env: Env = build_env(config, registry)
+        self.env: Env = build_env(config, registry, printer)
         self.code: WorkerCode | None = None
         self.error: str | None = None
         self.state = WorkerState.LOADING
@@ -114,18 +116,27 @@ class Worker:
         kwargs: dict[str, Any],
         props: Mapping[str, Any] | None = None,
     ) -> Any:
-        """RPC: call ``method`` on a fresh instance of the entrypoint; exceptions reach the caller."""
-        entrypoint = self._entrypoint(self._loaded(), entrypoint_name)
+        """RPC: call ``method`` on a fresh instance of the entrypoint; exceptions reach the caller.
+
+        On every binding call's path, so lookups are inlined.
+        """
+        code = self.code
+        if code is None or self.state is WorkerState.FAILED:
+            code = self._loaded()  # raises with the load error
+        entrypoint = code.entrypoints.get(entrypoint_name or DEFAULT_ENTRYPOINT) or self._entrypoint(
+            code, entrypoint_name
+        )
         if method not in entrypoint.methods:
             raise TypeError(f'The RPC receiver does not implement the method "{method}".')
-        ctx = self.context(props)
+        ctx = ExecutionContext(props, self.schedule, self.env)
         token = current_context.set(ctx)
         try:
             result = getattr(entrypoint.cls(ctx, self.env), method)(*args, **kwargs)
-            if inspect.isawaitable(result):
+            if type(result) is CoroutineType or inspect.isawaitable(result):
                 result = await result
-        except Exception as exc:
-            self.printer.exception(self.name, exc)
+        except (Exception, SystemExit) as exc:
+            if not has_crossed(exc):  # one that crossed was printed where it was raised
+                self.printer.exception(self.name, exc)
             raise
         finally:
             current_context.reset(token)

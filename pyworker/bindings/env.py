@@ -6,6 +6,7 @@ from typing import Any
 
 from pyworker.bindings.service import ServiceStub
 from pyworker.config.model import WorkerConfig
+from pyworker.printer import Printer
 from pyworker.registry import WorkerRegistry
 
 
@@ -29,9 +30,9 @@ class Env:
         return f"Env({', '.join(sorted(self.__dict__))})"
 
 
-def build_env(config: WorkerConfig, registry: WorkerRegistry) -> Env:
+def build_env(config: WorkerConfig, registry: WorkerRegistry, printer: Printer) -> Env:
     """Vars and secrets, then one stub per service binding (a binding wins over a same-named var)."""
     values: dict[str, Any] = config.env_values()
     for binding in config.services:
-        values[binding.binding] = ServiceStub(binding, config.name, registry)
+        values[binding.binding] = ServiceStub(binding, config.name, registry, printer)
     return Env(values)

@@ -1,61 +1,166 @@
-"""Service binding stubs: ``env.B.method(...)`` (RPC) and ``env.B.fetch(...)`` (HTTP), in memory."""
+"""Service binding stubs: ``env.B.method(...)`` (RPC) and ``env.B.fetch(...)`` (HTTP), in memory.
+
+The call stays in memory but behaves as if the isolate boundary were there: values
+are copied (:mod:`pyworker.bindings.values`), exceptions cross as new objects
+(:mod:`pyworker.bindings.exceptions`), every call counts towards the request's
+invocation limit (:mod:`pyworker.bindings.limits`) and nothing runs until awaited.
+"""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from pyworker.bindings import limits
+from pyworker.bindings.calls import PendingCall, Side
+from pyworker.bindings.exceptions import crossed_exception
+from pyworker.bindings.values import SHARED, copy_args, copy_kwargs, copy_value
 from pyworker.config.model import ServiceBinding
-from pyworker.errors import BindingError
+from pyworker.errors import BindingError, WorkerLoadError
+from pyworker.printer import Printer
 from pyworker.runtime.http import Request, Response
 
 if TYPE_CHECKING:
     from pyworker.registry import WorkerRegistry
-    from pyworker.worker import Worker
+
+# Looked up by Python and common libraries to probe an object's protocol; a stub has none of them.
+_PROBES = frozenset(
+    {"__wrapped__", "__signature__", "__iter__", "__aiter__", "__len__", "__length_hint__", "__fspath__",
+     "__array__", "__array_interface__", "__array_struct__", "__origin__", "__args__", "__parameters__"}
+)  # fmt: skip
 
 
 def not_found_message(service: str) -> str:
     return f'Worker "{service}" not found. Make sure it is running locally.'
 
 
+class _Wiring:
+    """Everything a stub knows; kept off the stub's attribute namespace."""
+
+    __slots__ = ("binding", "call_prefix", "callee", "caller", "methods", "registry", "to_callee", "to_caller")
+
+    def __init__(self, binding: ServiceBinding, registry: WorkerRegistry, caller: str, printer: Printer) -> None:
+        self.binding = binding
+        self.registry = registry
+        self.caller = Side(caller, printer)
+        self.callee = Side(binding.service, printer)
+        self.to_callee = self.caller.callbacks_to(self.callee)
+        self.to_caller = self.callee.callbacks_to(self.caller)
+        self.call_prefix = f"self.env.{binding.binding}."
+        self.methods: dict[str, RpcMethod] = {}
+
+
 class ServiceStub:
-    """What ``env.<BINDING>`` holds. Every attribute is an RPC method; calls must be awaited.
+    """What ``env.<BINDING>`` holds. Any other attribute is an RPC method; calls must be awaited.
 
     The target is looked up by name on each call, so it may start, stop or reload
-    independently of the caller.
+    independently of the caller. Only the target's public entrypoint methods are
+    reachable: every other name (``_private``, ``__dict__``, ``__init__``, ``env``...)
+    reaches the target's refusal, so nothing of the target leaks through the stub.
     """
 
-    __slots__ = ("_binding", "_caller", "_registry")
+    __slots__ = ("__wiring",)
 
-    def __init__(self, binding: ServiceBinding, caller: str, registry: WorkerRegistry) -> None:
-        self._binding = binding
-        self._caller = caller
-        self._registry = registry
+    def __new__(cls, binding: ServiceBinding, caller: str, registry: WorkerRegistry, printer: Printer) -> ServiceStub:
+        # A class per stub, whose constructor refuses like any other name: so
+        # ``env.B.__class__()`` cannot build a second stub.
+        own = type(cls.__name__, (cls,), {"__slots__": (), "__module__": cls.__module__, "__new__": _refuse_class})
+        stub: ServiceStub = object.__new__(own)
+        object.__setattr__(stub, "_ServiceStub__wiring", _Wiring(binding, registry, caller, printer))
+        return stub
 
-    def __getattr__(self, method: str) -> Any:
-        if method.startswith("__"):
-            raise AttributeError(method)
-        return partial(self._call, method)
+    def __getattribute__(self, name: str) -> Any:
+        if name in _OWN:
+            return object.__getattribute__(self, name)
+        if name in _PROBES:
+            raise AttributeError(name)
+        wiring: _Wiring = object.__getattribute__(self, "_ServiceStub__wiring")
+        method = wiring.methods.get(name)
+        if method is None:
+            method = wiring.methods[name] = RpcMethod(wiring, name)
+        return method
 
-    def _target(self) -> Worker:
-        worker = self._registry.get(self._binding.service)
-        if worker is None:
-            raise BindingError(not_found_message(self._binding.service))
-        return worker
-
-    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        binding = self._binding
-        return await self._target().call(binding.entrypoint, method, args, kwargs, binding.props)
-
-    async def fetch(self, input: str | Request, init: dict[str, Any] | None = None, **options: Any) -> Response:
-        """Hand a request to the target's ``fetch`` in memory and return its :class:`Response`."""
-        # Always a new Request, as across the isolate boundary: the callee gets its own
-        # headers, and the body moves to it (the caller's request counts as read).
-        request = Request(input, init, **options)
-        worker = self._registry.get(self._binding.service)
-        if worker is None:
-            return Response(not_found_message(self._binding.service), 503)
-        return await worker.fetch(request, self._binding.entrypoint, self._binding.props)
+    def fetch(self, input: str | Request, init: dict[str, Any] | None = None, **options: Any) -> PendingCall:
+        """Hand a request to the target's ``fetch`` in memory; awaiting gives its :class:`Response`."""
+        wiring = self.__wiring
+        return PendingCall(_fetch(wiring, input, init, options), wiring.caller, wiring.call_prefix, "fetch")
 
     def __repr__(self) -> str:
-        return f"<service binding {self._binding.binding} -> {self._binding.service}>"
+        binding = self.__wiring.binding
+        return f"<service binding {binding.binding} -> {binding.service}>"
+
+
+def _refuse_class(cls: type, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError('The RPC receiver does not implement the method "__class__".')
+
+
+# The stub's own names. ``__class__`` stays real (isinstance and ABC checks read it);
+# the rest are what Python's object protocol reads from an instance (repr, hash, copy).
+_OWN = frozenset(
+    {"fetch", "_ServiceStub__wiring", "__class__", "__repr__", "__str__", "__eq__", "__ne__", "__hash__",
+     "__format__", "__sizeof__", "__reduce__", "__reduce_ex__", "__getstate__", "__dir__"}
+)  # fmt: skip
+
+
+class RpcMethod:
+    """``env.B.name``: calling it returns the awaitable call."""
+
+    __slots__ = ("__name", "__wiring")
+
+    def __init__(self, wiring: _Wiring, name: str) -> None:
+        self.__wiring = wiring
+        self.__name = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> PendingCall:
+        wiring, name = self.__wiring, self.__name
+        return PendingCall(_rpc(wiring, name, args, kwargs), wiring.caller, wiring.call_prefix, name)
+
+    def __repr__(self) -> str:
+        return f"<RPC method {self.__wiring.call_prefix}{self.__name}>"
+
+
+async def _rpc(wiring: _Wiring, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    binding = wiring.binding
+    if args:
+        args = copy_args(args, wiring.to_callee)
+    if kwargs:
+        kwargs = copy_kwargs(kwargs, wiring.to_callee)
+    callee = wiring.registry.get(binding.service)
+    if callee is None:
+        raise BindingError(not_found_message(binding.service))
+    token = limits.enter(wiring.caller.name, callee.name)
+    try:
+        result = await callee.call(binding.entrypoint, method, args, kwargs, binding.props)
+    except (BindingError, WorkerLoadError):
+        raise  # the binding itself cannot reach its target: pyworker's own message, as it is
+    except Exception as exc:
+        error = crossed_exception(exc)
+    else:
+        if type(result) in SHARED:
+            return result
+        try:
+            return copy_value(result, f"the value {method}() returned", wiring.to_caller)
+        except TypeError as exc:
+            message = f"{method}() returned a value that cannot cross a binding: {exc}"
+            callee.printer.worker(callee.name, message, "error")
+            error = crossed_exception(exc)
+    finally:
+        limits.leave(token)
+    raise error  # outside the except block: the callee's frames must not travel as __context__
+
+
+async def _fetch(
+    wiring: _Wiring, input: str | Request, init: dict[str, Any] | None, options: dict[str, Any]
+) -> Response:
+    # Always a new Request, as across the isolate boundary: the callee gets its own
+    # headers, and the body moves to it (the caller's request counts as read).
+    request = Request(input, init, **options)
+    binding = wiring.binding
+    callee = wiring.registry.get(binding.service)
+    if callee is None:
+        return Response(not_found_message(binding.service), 503)
+    token = limits.enter(wiring.caller.name, callee.name)
+    try:
+        response = await callee.fetch(request, binding.entrypoint, binding.props)
+    finally:
+        limits.leave(token)
+    return response._transfer()

@@ -18,9 +18,11 @@ from pyworker.runtime.entrypoint import WorkerEntrypoint
 
 DEFAULT_ENTRYPOINT = "Default"
 
-# Names a binding may never call over RPC, whatever the class defines.
+# Names a binding may never call over RPC, whatever the class defines: handlers the
+# runtime calls itself, the stub's own methods, and the instance's env and ctx.
 RESERVED_METHODS = frozenset(
     {"fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "dup", "constructor"}
+    | {"env", "ctx"}
 )
 
 

@@ -106,6 +106,10 @@ class Request(Body):
             self._used = True
         return source
 
+    def _transfer(self) -> Request:
+        """This request as the other side of a binding gets it: a new object the body moves to."""
+        return Request(self)
+
     def clone(self) -> Request:
         if self._used:
             raise BodyUsedError(BODY_USED)
@@ -205,11 +209,22 @@ class Response(Body):
     def clone(self) -> Response:
         if self._used:
             raise BodyUsedError(BODY_USED)
-        copy = type(self).__new__(type(self))
-        copy.__dict__.update(self.__dict__)
-        copy.headers = self.headers.copy()
+        copy = self._copy()
         if self._source is not None:
             copy._source = self._source.share()
+        return copy
+
+    def _transfer(self) -> Response:
+        """This response as the other side of a binding gets it: a new object the body moves to."""
+        copy = self._copy()
+        if self._source is not None:
+            self._source, self._used = None, True
+        return copy
+
+    def _copy(self) -> Response:
+        copy = Response.__new__(Response)
+        copy.__dict__.update(self.__dict__)
+        copy.headers = self.headers.copy()
         return copy
 
     def __repr__(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
+from pyworker.bindings import limits
 from pyworker.printer import Printer
 from pyworker.runtime.body import BodySource
 from pyworker.runtime.headers import Headers
@@ -29,7 +30,8 @@ class WorkerApp:
             return
         started = time.perf_counter()
         request = to_request(scope, receive)
-        response = await self.worker.fetch(request)
+        with limits.incoming(self.worker.name):
+            response = await self.worker.fetch(request)
         await send_response(response, send, head=request.method == "HEAD")
         query = scope.get("query_string", b"")
         target = scope["path"] + (f"?{query.decode('latin-1')}" if query else "")
