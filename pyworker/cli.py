@@ -56,6 +56,12 @@ def main() -> None:
     show_default=True,
     help="How much to print.",
 )
+@click.option(
+    "--reload/--no-reload",
+    default=True,
+    show_default=True,
+    help="Reload a worker when its code, config or .dev.vars change.",
+)
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -64,6 +70,7 @@ def dev(
     env_name: str | None,
     variables: dict[str, str],
     log_level: str,
+    reload: bool,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.serving.server import DevOptions, run  # keeps `--help` and `--version` instant
@@ -75,6 +82,7 @@ def dev(
         env=env_name,
         vars=variables,
         log_level=log_level,
+        reload=reload,
     )
     printer = Printer(level=log_level)
     try:

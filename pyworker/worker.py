@@ -40,6 +40,7 @@ class Worker:
         self.config = config
         self.name = config.name
         self.printer = printer
+        self.registry = registry
         self.env: Env = build_env(config, registry, printer)
         self.code: WorkerCode | None = None
         self.error: str | None = None
@@ -66,6 +67,11 @@ class Worker:
         if previous is not None:
             previous.unload()
         self._set_state(WorkerState.READY)
+
+    def reconfigure(self, config: WorkerConfig) -> None:
+        """Use a re-read config: new invocations get an env built from it; running ones keep theirs."""
+        self.config = config
+        self.env = build_env(config, self.registry, self.printer)
 
     async def stop(self) -> None:
         """Wait for ``ctx.wait_until`` work, then forget the worker's modules."""

@@ -91,6 +91,7 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["-e,", "--env", "TEXT"],
         ["--var", "KEY:VALUE", "Set"],
         ["--log-level", "[debug|info|log|warn|error|none]"],
+        ["--reload", "/", "--no-reload"],
         ["-h,", "--help", "Show"],
     ]
 
@@ -163,6 +164,7 @@ def test_options_build_dev_options(captured: list[DevOptions]) -> None:
         "A:2",
         "--log-level",
         "debug",
+        "--no-reload",
     )
     assert result.exit_code == 0, result.output
     assert result.output == ""
@@ -174,6 +176,7 @@ def test_options_build_dev_options(captured: list[DevOptions]) -> None:
             env="staging",
             vars={"A": "2", "URL": "http://x:80/y", "EMPTY": ""},
             log_level="debug",
+            reload=False,
         )
     ]
 
@@ -181,7 +184,9 @@ def test_options_build_dev_options(captured: list[DevOptions]) -> None:
 def test_defaults_serve_the_current_directory(captured: list[DevOptions]) -> None:
     result = invoke("dev")
     assert result.exit_code == 0, result.output
-    assert captured == [DevOptions(paths=[Path(".")], port=None, ip=None, env=None, vars={}, log_level="info")]
+    assert captured == [
+        DevOptions(paths=[Path(".")], port=None, ip=None, env=None, vars={}, log_level="info", reload=True)
+    ]
 
 
 def test_ctrl_c_before_serving_exits_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:

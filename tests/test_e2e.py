@@ -152,3 +152,71 @@ def test_broken_config_exits_with_one_error_line(dev, write_worker):
     process = dev(str(directory), "--port", "0")
     process.wait_for(r'^Error: wrangler\.toml in .*nomain: "main" is missing\.')
     assert process.proc.wait(timeout=DEADLINE) == 1
+
+
+# -- hot reload, with the real file watcher ---------------------------------------------
+RELOADING = """
+from workers import Response, WorkerEntrypoint
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return Response("{version} " + await request.text())
+"""
+
+
+def wait_for_text(client: httpx.Client, path: str, prefix: str) -> None:
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        if client.get(path).text.startswith(prefix):
+            return
+    raise AssertionError(f"{path} never answered {prefix!r}")
+
+
+def test_reload_loses_no_post_while_a_worker_reloads_many_times(dev, write_worker):
+    directory = write_worker("hot", {"src/entry.py": RELOADING.format(version="v0")})
+    process = dev(str(directory), "--port", "0")
+    url = process.wait_for(r"^Ready on (http://127\.0\.0\.1:\d+)$").group(1)
+    failures: list[str] = []
+    sent = 0
+    stop = threading.Event()
+
+    def post_stream() -> None:
+        nonlocal sent
+        with httpx.Client(base_url=url) as client:
+            while not stop.is_set():
+                sent += 1
+                try:
+                    reply = client.post("/", content=f"#{sent}")
+                except httpx.HTTPError as exc:
+                    failures.append(repr(exc))
+                    continue
+                if reply.status_code != 200 or not reply.text.endswith(f" #{sent}"):
+                    failures.append(f"{reply.status_code} {reply.text}")
+
+    poster = threading.Thread(target=post_stream)
+    poster.start()
+    try:
+        with httpx.Client(base_url=url) as client:
+            for version in range(1, 11):
+                (directory / "src/entry.py").write_text(RELOADING.format(version=f"v{version}"))
+                wait_for_text(client, "/", f"v{version} ")
+    finally:
+        stop.set()
+        poster.join(DEADLINE)
+    assert failures == []
+    assert sent > 10
+    process.wait_for(r"^\[hot\] reloaded in \d+ms \(src/entry\.py\)$")
+    assert process.interrupt() == 0
+
+
+def test_a_config_edit_can_move_a_worker_to_another_port(dev, write_worker):
+    directory = write_worker("mover", {"src/entry.py": RELOADING.format(version="here")})
+    process = dev(str(directory), "--port", "0")
+    process.wait_for(r"^Ready on ")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        new_port = probe.getsockname()[1]
+    (directory / "wrangler.toml").write_text(f'name = "mover"\nmain = "src/entry.py"\n[dev]\nport = {new_port}\n')
+    process.wait_for(rf"^\[mover\] now listens on http://127\.0\.0\.1:{new_port}$")
+    assert httpx.get(f"http://127.0.0.1:{new_port}/").text == "here "
+    assert process.interrupt() == 0

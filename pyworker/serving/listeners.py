@@ -19,10 +19,7 @@ class Listener:
     worker: str
     ip: str
     sock: socket.socket
-
-    @property
-    def port(self) -> int:
-        return int(self.sock.getsockname()[1])
+    port: int  # kept: the socket cannot tell it once closed
 
     @property
     def url(self) -> str:
@@ -49,7 +46,7 @@ def bind(worker: str, ip: str, port: int) -> Listener:
             ) from exc
         raise ServeError(f"Cannot listen on {ip}:{port} for worker {worker}: {exc.strerror}.") from exc
     sock.setblocking(False)
-    return Listener(worker, ip, sock)
+    return Listener(worker, ip, sock, int(sock.getsockname()[1]))
 
 
 def bind_next_free(worker: str, ip: str, start: int, taken: set[int]) -> Listener:

@@ -16,9 +16,11 @@ import uvicorn
 
 from pyworker.config import WorkerConfig, load_config
 from pyworker.config.files import display_path, worker_paths
-from pyworker.errors import ConfigError, WorkerLoadError
+from pyworker.errors import ConfigError, ServeError, WorkerLoadError
 from pyworker.printer import Printer
 from pyworker.registry import WorkerRegistry
+from pyworker.reload.reloader import Reloader
+from pyworker.reload.watch import FileWatcher
 from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.listeners import DEFAULT_IP, DEFAULT_PORT, Listener, bind, bind_next_free
 from pyworker.types import Receive, Scope, Send
@@ -35,6 +37,7 @@ class DevOptions:
     env: str | None = None
     vars: dict[str, str] = field(default_factory=dict)
     log_level: str = "info"
+    reload: bool = True
 
 
 def load_configs(options: DevOptions) -> list[WorkerConfig]:
@@ -86,6 +89,25 @@ class _UvicornServer(uvicorn.Server):
         if not self.should_exit:
             self._dev.announce()
 
+    async def listen(self, sock: socket.socket) -> None:
+        """Serve one more socket while running (a worker's port changed on reload), as startup does."""
+        config = self.config
+
+        def protocol() -> asyncio.Protocol:
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=self.server_state, app_state=self.lifespan.state
+            )
+
+        loop = asyncio.get_running_loop()
+        self.servers.append(await loop.create_server(protocol, sock=sock, backlog=config.backlog))
+
+    def unlisten(self, sock: socket.socket) -> None:
+        """Stop accepting on ``sock``; connections already open finish."""
+        for server in list(self.servers):
+            if any(s.fileno() == sock.fileno() for s in server.sockets):
+                server.close()
+                self.servers.remove(server)
+
 
 class DevServer:
     """Runs a set of workers: loads them, binds their ports, serves them until stopped."""
@@ -96,6 +118,9 @@ class DevServer:
         printer: Printer,
         port: int | None = None,
         ip: str | None = None,
+        reload: bool = False,
+        env_name: str | None = None,
+        var_overrides: dict[str, str] | None = None,
     ) -> None:
         self.printer = printer
         self.registry = WorkerRegistry()
@@ -105,7 +130,9 @@ class DevServer:
         self.ip = ip
         self.listeners: list[Listener] = []
         self.ready = threading.Event()  # set once every worker listens (tests wait on it)
+        self.reloader = Reloader(self.registry, printer, env_name, var_overrides, self._rewire) if reload else None
         self._uvicorn: _UvicornServer | None = None
+        self._apps: dict[int, WorkerApp] = {}
 
     @property
     def workers(self) -> list[Worker]:
@@ -132,6 +159,9 @@ class DevServer:
             except WorkerLoadError as exc:
                 self.printer.worker(worker.name, str(exc), "error")
 
+    def _ip(self, config: WorkerConfig) -> str:
+        return self.ip or config.dev.ip or DEFAULT_IP
+
     def bind(self) -> None:
         """Bind a socket for each exposed worker; internal workers get none."""
         taken: set[int] = set()
@@ -141,7 +171,7 @@ class DevServer:
                 config = worker.config
                 if config.internal:
                     continue
-                ip = self.ip or config.dev.ip or DEFAULT_IP
+                ip = self._ip(config)
                 if first:
                     port = self.port if self.port is not None else config.dev.port or DEFAULT_PORT
                     listener = bind(worker.name, ip, port)
@@ -194,9 +224,9 @@ class DevServer:
     # -- serving --------------------------------------------------------------------
     async def serve(self) -> None:
         """Serve until :meth:`stop`; then finish in-flight requests and ``wait_until`` work."""
-        apps = {listener.port: self.app(listener.worker) for listener in self.listeners}
+        self._apps = {listener.port: self.app(listener.worker) for listener in self.listeners}
         config = uvicorn.Config(
-            _PortDispatch(apps),
+            _PortDispatch(self._apps),
             lifespan="off",
             log_config=None,
             access_log=False,
@@ -205,10 +235,64 @@ class DevServer:
             timeout_graceful_shutdown=5,
         )
         self._uvicorn = _UvicornServer(config, self)
-        with _uvicorn_logs_to(self.printer), self._signals():
+        with _uvicorn_logs_to(self.printer), self._signals(), self._watching():
             await self._uvicorn.serve(sockets=[listener.sock for listener in self.listeners])
         for worker in self.workers:
             await worker.stop()
+
+    @contextlib.contextmanager
+    def _watching(self) -> Generator[None, None, None]:
+        """Watch the workers' files and reload them while serving (unless ``--no-reload``)."""
+        if self.reloader is None:
+            yield
+            return
+        stop = asyncio.Event()
+        watcher = FileWatcher(lambda: [worker.config for worker in self.workers])
+        task = asyncio.get_running_loop().create_task(self.reloader.run(watcher.batches(stop)))
+        task.add_done_callback(self._watcher_done)
+        try:
+            yield
+        finally:
+            stop.set()
+            task.cancel()
+
+    def _watcher_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            message = f"Hot reload stopped: {type(exc).__name__}: {exc}. Restart pyworker dev to resume."
+            self.printer.write(message, "error")
+
+    async def _rewire(self, worker: Worker, old: WorkerConfig) -> None:
+        """After a config reload: give the worker a new port, or none, if its config says so."""
+        config = worker.config
+        current = next((listener for listener in self.listeners if listener.worker == worker.name), None)
+        wanted_port = None if config.internal else config.dev.port
+        if current is not None and not config.internal and (wanted_port in (None, current.port)):
+            return  # still exposed, on the same port
+        if current is None and config.internal:
+            return
+        listener = None
+        if not config.internal:
+            taken = {listener.port for listener in self.listeners}
+            try:
+                if wanted_port is not None:
+                    listener = bind(worker.name, self._ip(config), wanted_port)
+                else:
+                    start = 0 if self.port == 0 else max(taken, default=self.port or DEFAULT_PORT) + 1
+                    listener = bind_next_free(worker.name, self._ip(config), start, taken)
+            except ServeError as exc:
+                self.printer.worker(worker.name, f"{exc} Keeping its current address.", "error")
+                return
+        if self._uvicorn is not None:
+            if current is not None:
+                self._uvicorn.unlisten(current.sock)
+                self._apps.pop(current.port, None)
+                self.listeners.remove(current)
+                self.printer.worker(worker.name, f"no longer listens on {current.url}")
+            if listener is not None:
+                self.listeners.append(listener)
+                self._apps[listener.port] = self.app(worker.name)
+                await self._uvicorn.listen(listener.sock)
+                self.printer.worker(worker.name, f"now listens on {listener.url}")
 
     def stop(self) -> None:
         """Ask the server to shut down; a second call forces it."""
@@ -263,7 +347,15 @@ def _uvicorn_logs_to(printer: Printer) -> Generator[None, None, None]:
 def run(options: DevOptions, printer: Printer) -> None:
     """Load, bind and serve; returns after a clean shutdown. Raises :class:`PyworkerError` on bad input."""
     configs = load_configs(options)
-    server = DevServer(configs, printer, port=options.port, ip=options.ip)
+    server = DevServer(
+        configs,
+        printer,
+        port=options.port,
+        ip=options.ip,
+        reload=options.reload,
+        env_name=options.env,
+        var_overrides=options.vars,
+    )
     server.bind()
     try:
         asyncio.run(_main(server))

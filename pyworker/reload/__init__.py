@@ -1,0 +1,1 @@
+"""Hot reload: watching files (``watch``) and reloading the workers they belong to (``reloader``)."""

@@ -1,0 +1,104 @@
+"""Which files belong to which worker, and the file watcher that reports changes to them.
+
+Watching is kept apart from reloading (as uvicorn keeps its supervisors apart from
+serving): this module only turns file-system events into ``{worker name: changed
+files}`` batches. Tests feed batches of their own instead of touching the disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
+
+import watchfiles
+
+from pyworker.config.files import CONFIG_NAMES
+from pyworker.config.model import WorkerConfig
+
+Batch = dict[str, set[Path]]  # worker name -> files that changed
+
+# Milliseconds: changes are grouped until none arrives for STEP_MS (so an editor's
+# write-rename-chmod or a quick second save make one reload), at most DEBOUNCE_MS.
+STEP_MS = 15
+DEBOUNCE_MS = 400
+
+
+class WorkerFilter(watchfiles.DefaultFilter):
+    """Python sources, config files, ``.dev.vars*`` and assets; never VCS, caches, venvs or swap files."""
+
+    ignore_dirs = (*watchfiles.DefaultFilter.ignore_dirs, ".wrangler", "venv", ".ruff_cache")
+    ignore_entity_patterns = (*watchfiles.DefaultFilter.ignore_entity_patterns, r"^4913$", r"\.tmp$", r"\.bak$")
+
+    def __init__(self, assets: Iterable[Path] = ()) -> None:
+        super().__init__()
+        self.assets = tuple(str(path) for path in assets)
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        if not super().__call__(change, path):
+            return False
+        name = Path(path).name
+        return (
+            name.endswith(".py")
+            or name in CONFIG_NAMES
+            or _DEV_VARS.match(name) is not None
+            or any(path.startswith(root) for root in self.assets)
+        )
+
+
+_DEV_VARS = re.compile(r"^\.dev\.vars(\..+)?$")
+
+
+def watched_roots(config: WorkerConfig) -> list[Path]:
+    """Directories to watch for ``config``'s worker: its config's, its code's, and its assets'."""
+    roots = [config.directory.resolve(), config.import_root.resolve()]
+    assets = assets_dir(config)
+    if assets is not None:
+        roots.append(assets)
+    unique: list[Path] = []
+    for root in roots:
+        if not any(root == seen or root.is_relative_to(seen) for seen in unique):
+            unique = [seen for seen in unique if not seen.is_relative_to(root)] + [root]
+    return unique
+
+
+def assets_dir(config: WorkerConfig) -> Path | None:
+    assets = config.extra.get("assets")
+    directory = assets.get("directory") if isinstance(assets, dict) else None
+    return (config.directory / directory).resolve() if isinstance(directory, str) else None
+
+
+def owners(configs: Iterable[WorkerConfig], path: Path) -> list[str]:
+    """The workers a changed ``path`` belongs to (more than one when they share a directory)."""
+    return [
+        config.name
+        for config in configs
+        if any(path == root or path.is_relative_to(root) for root in watched_roots(config))
+    ]
+
+
+class FileWatcher:
+    """Yields :data:`Batch` es of changes under the workers' directories until ``stop`` is set."""
+
+    def __init__(self, configs: Callable[[], list[WorkerConfig]]) -> None:
+        self.configs = configs  # read on every batch: a reload may change a worker's config
+
+    async def batches(self, stop: watchfiles.main.AnyEvent) -> AsyncIterator[Batch]:
+        configs = self.configs()
+        roots = sorted({root for config in configs for root in watched_roots(config)})
+        assets = [a for a in (assets_dir(config) for config in configs) if a is not None]
+        async for changes in watchfiles.awatch(
+            *[root for root in roots if root.exists()],
+            watch_filter=WorkerFilter(assets),
+            step=STEP_MS,
+            debounce=DEBOUNCE_MS,
+            stop_event=stop,
+            ignore_permission_denied=True,
+        ):
+            batch: Batch = {}
+            for _, raw in changes:
+                path = Path(raw)
+                for name in owners(self.configs(), path):
+                    batch.setdefault(name, set()).add(path)
+            if batch:
+                yield batch

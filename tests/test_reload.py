@@ -1,0 +1,284 @@
+"""Hot reload, driven in process: batches of changes are fed to the reloader, nothing sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import watchfiles
+
+from pyworker.printer import Printer
+from pyworker.reload.reloader import Reloader
+from pyworker.reload.watch import Batch, FileWatcher, WorkerFilter, owners, watched_roots
+
+pytestmark = pytest.mark.anyio
+
+COUNTER = """
+from workers import Response, WorkerEntrypoint
+
+HITS = []  # module-level state: must survive another worker's reload
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        HITS.append(1)
+        if request.url.endswith("/direct"):
+            return Response(f"a{len(HITS)}")
+        return Response(f"a{len(HITS)} b:{await self.env.B.version()}")
+"""
+
+B_CONFIG = """
+name = "b"
+main = "src/entry.py"
+vars = { GREETING = "hello" }
+"""
+
+
+def b_code(version: str, extra: str = "", returns: str | None = None) -> str:
+    return textwrap.dedent(f"""
+        from workers import Response, WorkerEntrypoint
+        {extra}
+
+        class Yield:
+            def __await__(self):
+                yield
+
+
+        class Default(WorkerEntrypoint):
+            async def version(self):
+                return {returns or repr(version)}
+
+            async def fetch(self, request):
+                body = await request.text()
+                for _ in range(3):  # stay in flight across event-loop turns
+                    await Yield()
+                return Response(f"{version} {{self.env.GREETING}} {{body}}")
+    """)
+
+
+@pytest.fixture
+def setup(write_worker, make_server, output):
+    a = write_worker(
+        "a",
+        {"src/entry.py": COUNTER},
+        config='name = "a"\nmain = "src/entry.py"\nservices = [{ binding = "B", service = "b" }]\n',
+    )
+    b = write_worker("b", {"src/entry.py": b_code("v1")}, config=B_CONFIG)
+    server = make_server(a, b)
+    reloader = Reloader(server.registry, Printer(output, colour=False))
+    return server, reloader, b
+
+
+def client_for(server, name: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=server.app(name)), base_url="http://localhost")
+
+
+async def batches(*items: Batch) -> AsyncIterator[Batch]:
+    for item in items:
+        yield item
+
+
+async def edit(reloader: Reloader, worker_dir: Path, files: dict[str, str | None]) -> None:
+    """Write (or delete, for ``None``) files in a worker, then feed the change to the reloader."""
+    for relative, text in files.items():
+        path = worker_dir / relative
+        if text is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    await reloader.run(batches({worker_dir.name: {worker_dir / relative for relative in files}}))
+
+
+async def test_a_change_reloads_that_worker_alone_and_bindings_reach_the_new_version(setup, output):
+    server, reloader, b = setup
+    async with client_for(server, "a") as a:
+        assert (await a.get("/")).text == "a1 b:v1"
+        generation_of_a = server.worker("a").code
+        await edit(reloader, b, {"src/entry.py": b_code("v2")})
+        assert (await a.get("/")).text == "a2 b:v2"  # A's state kept, its binding reaches the new B
+    assert server.worker("a").code is generation_of_a
+    assert [line for line in output.lines() if "reloaded" in line] == [
+        next(line for line in output.lines() if line.startswith("[b] reloaded in "))
+    ]
+    assert output.lines()[-2].endswith("ms (src/entry.py)")
+
+
+async def test_syntax_error_answers_500_everywhere_until_the_next_good_save(setup, output):
+    server, reloader, b = setup
+    await edit(reloader, b, {"src/entry.py": "def broken(:\n"})
+    error_line = next(line for line in output.lines() if "SyntaxError" in line)
+    assert error_line.startswith("[b] b: SyntaxError in ") and "src/entry.py, line 1" in error_line
+    async with client_for(server, "b") as direct, client_for(server, "a") as a:
+        reply = await direct.get("/")
+        assert reply.status_code == 500 and "SyntaxError" in reply.text and "src/entry.py, line 1" in reply.text
+        through = await a.get("/")
+        assert through.status_code == 500 and "SyntaxError" in through.text
+        assert (await a.get("/direct")).status_code == 200  # A itself keeps serving
+        await edit(reloader, b, {"src/entry.py": b_code("v3")})
+        assert (await a.get("/")).text.endswith("b:v3")
+
+
+async def test_an_exception_at_import_time_is_reported_with_file_and_line(setup, output):
+    server, reloader, b = setup
+    await edit(reloader, b, {"src/entry.py": "x = 1\nraise ValueError('bad at import')\n"})
+    assert any(
+        line.startswith("[b] b: importing the worker failed in ") and "line 2: ValueError: bad at import" in line
+        for line in output.lines()
+    )
+    async with client_for(server, "b") as direct:
+        assert (await direct.get("/")).status_code == 500
+
+
+async def test_config_edit_changes_a_var(setup, output):
+    server, reloader, b = setup
+    await edit(reloader, b, {"wrangler.toml": B_CONFIG.replace('"hello"', '"bonjour"')})
+    async with client_for(server, "b") as direct:
+        assert (await direct.post("/", content=b"x")).text == "v1 bonjour x"
+    assert any(line.startswith("[b] reloaded in ") and line.endswith("(wrangler.toml)") for line in output.lines())
+
+
+async def test_dev_vars_edit_changes_a_secret(setup):
+    server, reloader, b = setup
+    await edit(reloader, b, {".dev.vars": "GREETING=secret-hi\n"})
+    async with client_for(server, "b") as direct:
+        assert (await direct.get("/")).text == "v1 secret-hi "
+
+
+async def test_broken_config_keeps_the_last_good_one(setup, output):
+    server, reloader, b = setup
+    await edit(reloader, b, {"wrangler.toml": 'name = "b"\nmain = [\n'})
+    error = next(line for line in output.lines() if "Keeping the last good config" in line)
+    assert error.startswith("[b] ") and "wrangler.toml" in error
+    async with client_for(server, "b") as direct:
+        assert (await direct.get("/")).text == "v1 hello "
+
+
+async def test_renaming_a_worker_is_refused_until_restart(setup, output):
+    server, reloader, b = setup
+    await edit(reloader, b, {"wrangler.toml": B_CONFIG.replace('name = "b"', 'name = "c"')})
+    assert any('renames worker "b" to "c"' in line for line in output.lines())
+    assert server.worker("b").config.name == "b"
+
+
+async def test_a_new_file_imported_by_the_worker(setup):
+    server, reloader, b = setup
+    new_code = b_code("v2", "from helper import WORD", returns="WORD")
+    await edit(reloader, b, {"src/helper.py": "WORD = 'from helper'\n", "src/entry.py": new_code})
+    async with client_for(server, "a") as a:
+        assert (await a.get("/")).text.endswith("b:from helper")
+
+
+async def test_a_deleted_module_fails_clearly_then_recovers(setup, output):
+    server, reloader, b = setup
+    await edit(reloader, b, {"src/helper.py": "WORD = 'w'\n", "src/entry.py": b_code("v2", "from helper import WORD")})
+    await edit(reloader, b, {"src/helper.py": None})
+    assert any("ModuleNotFoundError" in line and "helper" in line for line in output.lines())
+    async with client_for(server, "b") as direct:
+        reply = await direct.get("/")
+        assert reply.status_code == 500 and "helper" in reply.text
+        await edit(reloader, b, {"src/entry.py": b_code("v3")})
+        assert (await direct.get("/")).text == "v3 hello "
+
+
+async def test_changes_in_one_batch_make_one_reload(setup, output):
+    _, reloader, b = setup
+    await edit(reloader, b, {"src/entry.py": b_code("v2"), "src/other.py": "X = 1\n"})
+    assert reloader.reloads == 1
+    assert [line.split(" (", 1)[1] for line in output.lines() if "reloaded in" in line] == [
+        "src/entry.py, src/other.py)"
+    ]
+
+
+async def test_requests_in_flight_finish_and_none_fail_across_many_reloads(setup):
+    server, reloader, b = setup
+    results: list[tuple[int, str]] = []
+    stop = asyncio.Event()
+
+    async def post_stream(client: httpx.AsyncClient) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            reply = await client.post("/", content=f"#{n}".encode())
+            results.append((reply.status_code, reply.text))
+
+    async with client_for(server, "b") as direct:
+        posters = [asyncio.create_task(post_stream(direct)) for _ in range(8)]
+        for version in range(2, 22):
+            await edit(reloader, b, {"src/entry.py": b_code(f"v{version}")})
+            while not any(text.startswith(f"v{version} ") for _, text in results[-8:]):
+                await asyncio.wait(posters, timeout=0.001)  # let requests run; bounded by the suite's own timeout
+        stop.set()
+        await asyncio.gather(*posters)
+    assert [status for status, _ in results if status != 200] == []
+    assert reloader.reloads == 20
+
+
+# -- the file watcher ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("relative", "watched"),
+    [
+        ("src/entry.py", True),
+        ("wrangler.toml", True),
+        ("wrangler.jsonc", True),
+        (".dev.vars", True),
+        (".dev.vars.staging", True),
+        ("public/index.html", True),
+        ("README.md", False),
+        ("src/.entry.py.swp", False),
+        ("src/entry.py~", False),
+        ("src/4913", False),
+        (".git/HEAD", False),
+        ("src/__pycache__/entry.cpython-311.pyc", False),
+        (".venv/lib/site.py", False),
+        ("node_modules/x/index.py", False),
+        (".wrangler/state/x.py", False),
+    ],
+)
+def test_the_filter_watches_code_config_secrets_and_assets_only(tmp_path, relative, watched):
+    path = tmp_path / relative
+    assert WorkerFilter([tmp_path / "public"])(watchfiles.Change.modified, str(path)) is watched
+
+
+def test_changes_map_to_the_workers_they_belong_to(write_worker, make_server):
+    a = write_worker("a", {"src/entry.py": "x = 1\n"})
+    b = write_worker(
+        "b",
+        {"src/entry.py": "x = 1\n"},
+        config='name = "b"\nmain = "src/entry.py"\nassets = { directory = "../shared-assets" }\n',
+    )
+    from pyworker.config import load_config
+
+    configs = [load_config(a), load_config(b)]
+    assert watched_roots(configs[1]) == [b, (b.parent / "shared-assets").resolve()]
+    assert owners(configs, a / "src/entry.py") == ["a"]
+    assert owners(configs, b / "wrangler.toml") == ["b"]
+    assert owners(configs, b.parent / "shared-assets/logo.png") == ["b"]
+    assert owners(configs, b.parent / "elsewhere.py") == []
+
+
+async def test_the_real_watcher_reports_two_quick_saves_as_one_batch(write_worker):
+    from pyworker.config import load_config
+
+    directory = write_worker("w", {"src/entry.py": "x = 1\n"})
+    config = load_config(directory)
+    stop = asyncio.Event()
+    changes = FileWatcher(lambda: [config]).batches(stop)
+    first = asyncio.ensure_future(anext(changes))
+    entry = directory / "src/entry.py"
+    # The watcher registers in a thread once started; saves made before that are not seen,
+    # so save twice in a row until a batch arrives (bounded).
+    for attempt in range(40):
+        entry.write_text(f"x = {attempt}\n")
+        entry.write_text(f"x = {attempt} + 1\n")
+        done, _ = await asyncio.wait([first], timeout=0.25)
+        if done:
+            break
+    batch = first.result()
+    stop.set()
+    await changes.aclose()
+    assert batch == {"w": {entry}}
