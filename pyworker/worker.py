@@ -65,7 +65,7 @@ class Worker:
             raise
         previous, self.code, self.error = self.code, code, None
         if previous is not None:
-            previous.unload()
+            previous.retire()
         self._set_state(WorkerState.READY)
 
     def reconfigure(self, config: WorkerConfig) -> None:
@@ -136,6 +136,7 @@ class Worker:
             raise TypeError(f'The RPC receiver does not implement the method "{method}".')
         ctx = ExecutionContext(props, self.schedule, self.env)
         token = current_context.set(ctx)
+        code.enter()
         try:
             result = getattr(entrypoint.cls(ctx, self.env), method)(*args, **kwargs)
             if type(result) is CoroutineType or inspect.isawaitable(result):
@@ -145,6 +146,7 @@ class Worker:
                 self.printer.exception(self.name, exc)
             raise
         finally:
+            code.leave()
             current_context.reset(token)
         return result
 
@@ -161,7 +163,8 @@ class Worker:
         worker's own code is a 500 naming it, with the traceback printed.
         """
         try:
-            entrypoint, handler = self._fetch_handler(entrypoint_name)
+            code = self._loaded()
+            entrypoint, handler = self._fetch_handler(code, entrypoint_name)
         except BindingError as exc:
             return Response(str(exc), 503)
         except WorkerLoadError as exc:
@@ -170,6 +173,7 @@ class Worker:
             return Response(error_summary(exc), 500)
         ctx = self.context(props)
         token = current_context.set(ctx)
+        code.enter()
         try:
             args = handler.args(request, self.env, ctx)
             result = handler.func(*args) if entrypoint is None else handler.func(entrypoint.cls(ctx, self.env), *args)
@@ -181,12 +185,12 @@ class Worker:
             self.printer.exception(self.name, exc)
             return Response(error_summary(exc), 500)
         finally:
+            code.leave()
             current_context.reset(token)
         return result
 
-    def _fetch_handler(self, entrypoint_name: str | None) -> tuple[Entrypoint | None, Handler]:
+    def _fetch_handler(self, code: WorkerCode, entrypoint_name: str | None) -> tuple[Entrypoint | None, Handler]:
         """The class (``None`` for legacy ``on_fetch``) and handler a fetch goes to."""
-        code = self._loaded()
         entrypoint = code.default if entrypoint_name is None else self._entrypoint(code, entrypoint_name)
         if entrypoint is None and code.legacy_fetch is not None:
             return None, code.legacy_fetch

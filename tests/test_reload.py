@@ -282,3 +282,45 @@ async def test_the_real_watcher_reports_two_quick_saves_as_one_batch(write_worke
     stop.set()
     await changes.aclose()
     assert batch == {"w": {entry}}
+
+
+LAZY = """
+import asyncio
+
+from workers import Response, WorkerEntrypoint
+
+GATE = asyncio.Event()
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        if request.url.endswith("/open"):
+            GATE.set()
+            return Response("opened")
+        await GATE.wait()
+        import helper  # lazily, after a reload replaced this generation
+
+        return Response(helper.WORD)
+"""
+
+
+async def test_a_request_in_flight_finishes_on_its_own_generation_lazy_imports_included(write_worker, make_server):
+    directory = write_worker("lazy", {"src/entry.py": LAZY, "src/helper.py": "WORD = 'first'\n"})
+    server = make_server(directory)
+    reloader = Reloader(server.registry, Printer(colour=False, level="none"))
+    old = server.worker("lazy").code
+    async with client_for(server, "lazy") as client:
+        waiting = asyncio.ensure_future(client.get("/"))
+        for _ in range(1000):  # until the request is inside the worker (bounded)
+            if old is None or old.active:
+                break
+            await asyncio.wait([waiting], timeout=0.001)
+        await edit(reloader, directory, {"src/helper.py": "WORD = 'new'\n"})
+        assert old is not None and old.retired and old.active == 1
+        old.module.GATE.set()
+        reply = await waiting
+        # It imports helper.py as it is on disk now; what matters is that the import still works.
+        assert (reply.status_code, reply.text) == (200, "new")
+        assert old.active == 0
+        await client.get("/open")
+        assert (await client.get("/")).text == "new"

@@ -67,10 +67,29 @@ class WorkerCode:
     module: ModuleType
     entrypoints: dict[str, Entrypoint] = field(default_factory=dict)
     legacy_fetch: Handler | None = None
+    active: int = 0  # invocations running on this generation
+    retired: bool = False  # a newer generation took over; unload once ``active`` is 0
 
     @property
     def default(self) -> Entrypoint | None:
         return self.entrypoints.get(DEFAULT_ENTRYPOINT)
+
+    def enter(self) -> None:
+        self.active += 1
+
+    def leave(self) -> None:
+        self.active -= 1
+        if self.retired and self.active == 0:
+            self.unload()
+
+    def retire(self) -> None:
+        """Replaced by a reload: forget the modules now, or when the last running invocation ends.
+
+        Until then a lazy ``import`` inside a request that started on this generation still works.
+        """
+        self.retired = True
+        if self.active == 0:
+            self.unload()
 
     def unload(self) -> None:
         self.modules.uninstall()
