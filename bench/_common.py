@@ -9,8 +9,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 BENCH = Path(__file__).resolve().parent
 POLL_INTERVAL = 0.002  # seconds between readiness probes
+CHILD_ENV = {**os.environ, "NO_COLOR": "1"}
 
 
 def free_port() -> int:
@@ -40,18 +42,39 @@ def uvicorn_cmd(app: str, port: int) -> list[str]:
 
 @contextlib.contextmanager
 def launched(cmd: Sequence[str]) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"}
-    )
-    try:
-        yield proc
-    finally:
-        proc.terminate()
+    """Run ``cmd`` (output discarded) for the ``with`` block; always stop it, even on Ctrl-C.
+
+    If the block fails because the process died, the error says so and quotes the end of its stderr.
+    """
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, env=CHILD_ENV)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            yield proc
+        except Exception as exc:
+            if proc.poll() is None:
+                raise
+            stderr.seek(0)
+            last = (stderr.read().decode(errors="replace").strip().splitlines() or ["(empty)"])[-1]
+            raise RuntimeError(f"{exc}; its last line of stderr: {last}") from exc
+        finally:
+            stop(proc)
+
+
+def describe(proc: subprocess.Popen[bytes]) -> str:
+    """``python -m pyworker dev`` / ``python -m uvicorn``: a command, short enough for an error row."""
+    args = [str(arg) for arg in proc.args] if isinstance(proc.args, list) else [str(proc.args)]
+    return f"`{' '.join(args[1:4] if args[1:2] == ['-m'] else args[:3])}`"
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate ``proc`` and wait for it; kill it if it ignores SIGTERM for 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_for_200(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> float:
@@ -60,7 +83,7 @@ def wait_for_200(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0)
     with httpx.Client(timeout=1.0) as client:
         while time.perf_counter() < end:
             if proc.poll() is not None:
-                raise RuntimeError(f"{proc.args} exited with {proc.returncode} before answering")
+                raise RuntimeError(f"{describe(proc)} exited with {proc.returncode} before answering")
             try:
                 if client.get(url).status_code == 200:
                     return time.perf_counter()
@@ -70,12 +93,12 @@ def wait_for_200(url: str, proc: subprocess.Popen[bytes], timeout: float = 30.0)
     raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
 
 
-def cold_start(cmd_for_port: object, path: str = "/", runs: int = 7) -> list[float]:
+def cold_start(cmd_for_port: Callable[[int], Sequence[str]], path: str = "/", runs: int = 7) -> list[float]:
     """Seconds from launch to first 200, ``runs`` times."""
     times = []
     for _ in range(runs):
         port = free_port()
-        cmd = cmd_for_port(port)  # type: ignore[operator]
+        cmd = cmd_for_port(port)
         started = time.perf_counter()
         with launched(cmd) as proc:
             times.append(wait_for_200(f"http://127.0.0.1:{port}{path}", proc) - started)
@@ -99,6 +122,83 @@ def rss_mib(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time ``pid`` has used so far (Linux, clock-tick resolution)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def listening_pid(proc: subprocess.Popen[bytes], port: int) -> int:
+    """The pid, among ``proc`` and its descendants, that holds the socket listening on ``port``.
+
+    ``proc.pid`` is the server today (``python -m pyworker`` does not fork), but a supervisor
+    (a reloader, a wrapper script) would make it the wrong process to weigh.
+    """
+    inodes = _listening_inodes(port)
+    pids = [proc.pid, *_descendants(proc.pid)]
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if link.startswith("socket:[") and link[8:-1] in inodes:
+                        return pid
+    raise RuntimeError(f"No process among {pids} (pid {proc.pid} and its children) listens on port {port}.")
+
+
+def _listening_inodes(port: int) -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as rows:
+            next(rows)  # header
+            for row in rows:
+                fields = row.split()
+                # local_address is HEXIP:HEXPORT; state 0A is LISTEN; field 9 is the inode
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                    inodes.add(fields[9])
+    return inodes
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        with contextlib.suppress(OSError):
+            for task in os.listdir(f"/proc/{parent}/task"):
+                with open(f"/proc/{parent}/task/{task}/children") as children:
+                    kids = [int(kid) for kid in children.read().split()]
+                found.extend(kids)
+                pending.extend(kids)
+    return found
+
+
+def write_worker(
+    directory: Path,
+    name: str,
+    source: str,
+    *,
+    services: dict[str, str] | None = None,
+    internal: bool = False,
+    port: int | None = None,
+) -> Path:
+    """Write a small worker (``wrangler.toml`` + ``src/entry.py``) into ``directory/name``."""
+    root = directory / name
+    (root / "src").mkdir(parents=True, exist_ok=True)
+    lines = [f'name = "{name}"', 'main = "src/entry.py"', 'compatibility_date = "2025-11-01"']
+    if services:
+        entries = ", ".join(f'{{ binding = "{b}", service = "{s}" }}' for b, s in services.items())
+        lines.append(f"services = [{entries}]")
+    if internal:
+        lines.append("workers_dev = false")
+    if port is not None:
+        lines += ["", "[dev]", f"port = {port}"]
+    (root / "wrangler.toml").write_text("\n".join(lines) + "\n")
+    (root / "src" / "entry.py").write_text(source)
+    return root
 
 
 def machine() -> str:

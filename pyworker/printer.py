@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -26,6 +28,7 @@ class Printer:
             colour = _isatty(self.stream) and "NO_COLOR" not in os.environ
         self.colour = colour
         self._colours: dict[str, int] = {}
+        self._flush_pending = False
 
     # -- building blocks ------------------------------------------------------------
     def _paint(self, text: str, code: int) -> str:
@@ -39,7 +42,25 @@ class Printer:
         if LEVELS[level] < self.level:
             return
         self.stream.write(text + "\n")
-        self.stream.flush()
+        self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        """Flush now, or, inside the event loop, once per loop turn: under load one write
+        syscall then carries many request lines instead of one each."""
+        if self._flush_pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.stream.flush()
+            return
+        self._flush_pending = True
+        loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_pending = False
+        with contextlib.suppress(ValueError, OSError):  # the stream may be closed at exit
+            self.stream.flush()
 
     # -- what pyworker says ----------------------------------------------------------
     def worker(self, worker: str, text: str, level: str = "info") -> None:

@@ -8,8 +8,6 @@ fans out (``asyncio.gather``, ``ctx.wait_until``) share that request's budget.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 MAX_INVOCATIONS = 32
@@ -22,14 +20,12 @@ _Invocation = tuple[list[int], str, "_Invocation | None"]
 _current: ContextVar[_Invocation | None] = ContextVar("pyworker_invocation", default=None)
 
 
-@contextmanager
-def incoming(worker: str) -> Iterator[None]:
-    """An HTTP request arrived at ``worker``: a fresh budget, with this invocation counted."""
-    token = _current.set(([1], worker, None))
-    try:
-        yield
-    finally:
-        _current.reset(token)
+def incoming(worker: str) -> Token[_Invocation | None]:
+    """An HTTP request arrived at ``worker``: a fresh budget, with this invocation counted.
+
+    Returns a token for :func:`leave`, like :func:`enter`.
+    """
+    return _current.set(([1], worker, None))
 
 
 def enter(caller: str, callee: str) -> Token[_Invocation | None]:

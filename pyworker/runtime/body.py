@@ -71,7 +71,7 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
         return None
     if isinstance(body, str):
         if not headers.has("content-type"):
-            headers.set("content-type", "text/plain;charset=UTF-8")
+            headers.append("content-type", "text/plain;charset=UTF-8")
         return BodySource(body.encode())
     if isinstance(body, bytes | bytearray | memoryview):
         return BodySource(bytes(body))

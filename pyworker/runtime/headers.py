@@ -61,7 +61,9 @@ class Headers:
     def get(self, name: str, default: str | None = None) -> str | None:
         key = name.lower()
         values = [v for k, v in self._items if k == key]
-        return ", ".join(values) if values else default
+        if not values:
+            return default
+        return values[0] if len(values) == 1 else ", ".join(values)
 
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name`` (``getAll`` in JS; the only way to read set-cookie one by one)."""
@@ -75,7 +77,10 @@ class Headers:
 
     def has(self, name: str) -> bool:
         key = name.lower()
-        return any(k == key for k, _ in self._items)
+        for k, _ in self._items:  # noqa: SIM110 - a loop, not any(): on every request's path
+            if k == key:
+                return True
+        return False
 
     def keys(self) -> list[str]:
         return sorted({k for k, _ in self._items})
@@ -125,7 +130,7 @@ def _name(name: str) -> str:
 def _value(value: object) -> str:
     # As in workerd: trim HTTP whitespace first, then refuse what could split the header.
     text = (value if isinstance(value, str) else str(value)).strip(" \t\r\n")
-    if any(c in text for c in "\r\n\0"):
+    if "\r" in text or "\n" in text or "\0" in text:
         raise TypeError(f"Invalid header value: {text!r}.")
     return text
 

@@ -232,7 +232,7 @@ class Response(Body):
 
 
 def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
+    return _PHRASES.get(status, "")
+
+
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}

@@ -30,8 +30,11 @@ class WorkerApp:
             return
         started = time.perf_counter()
         request = to_request(scope, receive)
-        with limits.incoming(self.worker.name):
+        token = limits.incoming(self.worker.name)
+        try:
             response = await self.worker.fetch(request)
+        finally:
+            limits.leave(token)
         await send_response(response, send, head=request.method == "HEAD")
         query = scope.get("query_string", b"")
         target = scope["path"] + (f"?{query.decode('latin-1')}" if query else "")

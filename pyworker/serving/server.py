@@ -229,6 +229,7 @@ class DevServer:
             _PortDispatch(self._apps),
             lifespan="off",
             log_config=None,
+            log_level="warning",  # uvicorn traces per connection when its loggers are left at NOTSET
             access_log=False,
             proxy_headers=False,
             server_header=False,

@@ -1,0 +1,163 @@
+"""Reload: file write -> new response, per-worker hot reload vs restarting the whole process.
+
+python bench/reload.py [--changes 20] [--only hot|restart]
+
+A temp dir holds copies of the seed workers plus 8 generated ones (w1..w8, each answering
+"v1", each on its own ``[dev] port``). One ``pyworker dev`` serves all ten. ``changes`` times,
+w1's src/entry.py is rewritten to answer v2, v3, ...; a keep-alive client polls w1 every ~1 ms
+until the new text appears. The time is from the write to that response.
+
+Baseline (same run): the restart approach. ``pyworker dev --no-reload`` (the flag is left off when
+this pyworker has none); for each change: write the file, terminate the process, start it
+again, poll until the new text appears.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _common import (
+    CHILD_ENV,
+    FIXTURES,
+    free_port,
+    launched,
+    median,
+    percentile,
+    pyworker_cmd,
+    wait_for_200,
+    write_worker,
+)
+
+GENERATED = 8
+EDITED = "w1"
+POLL = 0.001  # seconds between polls for the new response
+HOT_DEADLINE = 5.0  # a hot reload slower than this is a failure, not a figure
+RESTART_DEADLINE = 30.0
+SOURCE = """from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return Response("{text}")
+"""
+
+
+class ReloadTimeout(RuntimeError):
+    """The server kept answering the old text after the file changed."""
+
+
+@contextmanager
+def project() -> Iterator[tuple[Path, list[str], str]]:
+    """Temp copies of the seed workers plus w1..w8: (root, the CLI args, w1's base URL)."""
+    with tempfile.TemporaryDirectory(prefix="pyworker-bench-reload-") as tmp:
+        root = Path(tmp)
+        for seed in ("worker_a", "worker_b"):
+            shutil.copytree(FIXTURES / "seed" / seed, root / seed)
+        urls = {}
+        for i in range(1, GENERATED + 1):
+            port = free_port()
+            write_worker(root, f"w{i}", SOURCE.format(text="v1"), port=port)
+            urls[f"w{i}"] = f"http://127.0.0.1:{port}/"
+        args = [str(root / name) for name in ("worker_a", "worker_b", *urls)]
+        yield root, [*args, "--port", str(free_port()), "--log-level", "warn"], urls[EDITED]
+
+
+def has_no_reload_flag() -> bool:
+    """Whether this pyworker's ``dev`` knows ``--no-reload`` (hot reload landed with it)."""
+    out = subprocess.run(pyworker_cmd("--help"), capture_output=True, text=True, env=CHILD_ENV, check=True)
+    return "--no-reload" in out.stdout
+
+
+def edit(root: Path, version: int) -> float:
+    """Make w1 answer ``v<version>``; return when the write finished (perf_counter)."""
+    (root / EDITED / "src" / "entry.py").write_text(SOURCE.format(text=f"v{version}"))
+    return time.perf_counter()
+
+
+def wait_for_text(
+    client: httpx.Client, url: str, text: str, proc: subprocess.Popen[bytes], deadline: float, what: str
+) -> float:
+    """Poll ``url`` until it answers 200 ``text``; return when (perf_counter). Bounded by ``deadline`` s."""
+    end = time.perf_counter() + deadline
+    last = "no answer"
+    while time.perf_counter() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"pyworker dev exited with {proc.returncode} while waiting for {text!r} from {url}")
+        try:
+            response = client.get(url)
+            if response.status_code == 200 and response.text == text:
+                return time.perf_counter()
+            last = f"{response.status_code} {response.text!r}"
+        except httpx.TransportError as exc:
+            last = type(exc).__name__
+        time.sleep(POLL)
+    raise ReloadTimeout(f"{url} still answered {last} {deadline:g} s after {what}; expected {text!r}.")
+
+
+def measure_hot(changes: int = 20) -> list[float]:
+    """Seconds from each write to the first response with the new text, one server throughout."""
+    times = []
+    with project() as (root, args, url), launched(pyworker_cmd(*args)) as proc, httpx.Client(timeout=1.0) as client:
+        wait_for_200(url, proc)
+        for version in range(2, changes + 2):
+            written = edit(root, version)
+            what = f"{EDITED}/src/entry.py was rewritten (is hot reload on in this pyworker?)"
+            times.append(wait_for_text(client, url, f"v{version}", proc, HOT_DEADLINE, what) - written)
+    return times
+
+
+def measure_restart(changes: int = 20) -> list[float]:
+    """Seconds from each write, through terminating and relaunching pyworker dev, to the new text."""
+    no_reload = ["--no-reload"] if has_no_reload_flag() else []
+    times = []
+    written: float | None = None
+    with project() as (root, args, url), httpx.Client(timeout=1.0) as client:
+        for version in range(1, changes + 2):
+            # Leaving the `with` terminates the process: the timer runs through that and the relaunch.
+            with launched(pyworker_cmd(*args, *no_reload)) as proc:
+                seen = wait_for_text(client, url, f"v{version}", proc, RESTART_DEADLINE, "the restart")
+                if written is not None:
+                    times.append(seen - written)
+                if version <= changes:
+                    written = edit(root, version + 1)
+    return times
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    return {"p50_ms": median(times) * 1000, "p95_ms": percentile(times, 95) * 1000, "n": len(times)}
+
+
+def measure(changes: int = 20) -> dict[str, Any]:
+    """``hot_p50_ms``/``hot_p95_ms`` and ``restart_p50_ms``/``restart_p95_ms``; raises if hot reload times out."""
+    restart = summary(measure_restart(changes))
+    hot = summary(measure_hot(changes))
+    return {
+        **{f"hot_{key}": value for key, value in hot.items()},
+        **{f"restart_{key}": value for key, value in restart.items()},
+        "ratio": hot["p50_ms"] / restart["p50_ms"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--only", choices=["hot", "restart"])
+    args = parser.parse_args()
+    halves = {"restart": measure_restart, "hot": measure_hot}
+    for name, half in halves.items():
+        if args.only in (None, name):
+            result = summary(half(args.changes))
+            print(f"{name:8} p50 {result['p50_ms']:7.1f} ms  p95 {result['p95_ms']:7.1f} ms  ({args.changes} changes)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,390 @@
+"""Run every benchmark, print one markdown table (pyworker, baseline, ratio, target), write bench/RESULTS.md.
+
+python bench/run.py [--quick] [--only SECTION ...] [--output PATH]
+
+A section that fails does not stop the others: its rows say "error: ...". ``--quick`` is a smoke
+run (fewer runs, shorter loads, smaller N); its figures are not for quoting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import inspect
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import coldstart
+import reload
+import scale
+import throughput
+from _common import BENCH, ROOT, machine
+
+
+@dataclass
+class Settings:
+    """How hard each section works; ``--quick`` swaps in the small one."""
+
+    coldstart_runs: int = 7
+    duration: float = 6.0
+    warmup: float = 1.0
+    changes: int = 20
+    sizes: tuple[int, ...] = (1, 10, 50, 100)
+    scale_runs: int = 3
+    hops: int = 31
+    rpc_calls: int | None = None  # None: rpc.measure()'s own default
+
+
+QUICK = Settings(
+    coldstart_runs=2, duration=1.0, warmup=0.5, changes=3, sizes=(1, 8), scale_runs=1, hops=7, rpc_calls=2000
+)
+
+
+@dataclass
+class Row:
+    """One line of the results table; cells a section cannot fill stay "—"."""
+
+    benchmark: str
+    pyworker: str
+    baseline: str = "—"
+    ratio: str = "—"
+    target: str = "—"
+    met: str = "—"
+
+    def cells(self) -> list[str]:
+        return [self.benchmark, self.pyworker, self.baseline, self.ratio, self.target, self.met]
+
+
+HEADER = ["benchmark", "pyworker", "baseline (same run)", "ratio", "target", "met?"]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds >= 0.1 else f"{seconds * 1000:.1f} ms"
+
+
+def mib(value: float) -> str:
+    return f"{value:.1f} MiB"
+
+
+def ratio(a: float, b: float) -> str:
+    if not b or not a:
+        return "—"
+    r = a / b
+    if r >= 100:
+        return f"{r:,.0f}"
+    return f"{r:.2f}" if r >= 0.01 else f"1/{1 / r:,.0f}"
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+# -- sections: each returns its rows and the notes it wants under the table ----------------
+Section = Callable[[Settings, dict[str, Any]], list[Row]]
+
+
+def cold_start_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    result = coldstart.measure(settings.coldstart_runs)
+    ours, base = result["pyworker_s"], result["uvicorn_s"]
+    return [
+        Row(
+            f"cold start: launch → first 200 (median of {settings.coldstart_runs})",
+            ms(ours),
+            f"{ms(base)} (bare uvicorn)",
+            ratio(ours, base),
+            "≤ 0.5 s",
+            met(ours <= 0.5),
+        )
+    ]
+
+
+def throughput_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    result = throughput.measure(settings.duration, settings.warmup)
+    shared["throughput"] = result
+
+    def figures(prefix: str) -> str:
+        return (
+            f"{result[prefix + '_rps']:,.0f} req/s, p50 {result[prefix + '_p50_ms']:.1f} ms, "
+            f"p99 {result[prefix + '_p99_ms']:.1f} ms, CPU {result[prefix + '_cpu_us_per_request']:.0f} µs/req"
+        )
+
+    rows = []
+    for route, label in (("hello", "`/hello` (no binding)"), ("rpc", "`/` (one RPC call to worker_b)")):
+        base = f"uvicorn_{route}"
+        for server, logging in (("pyworker", "default logging"), ("pyworker_quiet", "`--log-level warn`")):
+            ours = f"{server}_{route}"
+            share = result[ours + "_rps"] / result[base + "_rps"]
+            rows.append(
+                Row(
+                    f"throughput {label}, {logging}",
+                    figures(ours),
+                    figures(base),
+                    f"{share:.3f}",  # three places: 0.849 must not read as a missed 0.85
+                    "≥ 0.85 x baseline",
+                    met(share >= 0.85),
+                )
+            )
+    return rows
+
+
+def binding_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    try:
+        rpc = importlib.import_module("rpc")
+    except ModuleNotFoundError as exc:
+        if exc.name != "rpc":
+            raise
+        return [Row("binding call (RPC)", "skipped: bench/rpc.py is not there yet")]
+    calls = settings.rpc_calls is not None and "calls" in inspect.signature(rpc.measure).parameters
+    result: dict[str, float] = rpc.measure(calls=settings.rpc_calls) if calls else rpc.measure()
+    shared["rpc"] = result
+
+    def us(key: str) -> str:
+        return f"{result[key]:,.2f} µs" if result[key] < 1000 else f"{result[key] / 1000:,.2f} ms"
+
+    rows = []
+    if "binding_us" in result and "direct_us" in result:
+        binding = result["binding_us"]
+        rows.append(
+            Row(
+                "binding call: `await env.B.add(1, 2)`, in memory",
+                us("binding_us"),
+                f"{us('direct_us')} (direct `await obj.add(1, 2)`)",
+                ratio(binding, result["direct_us"]),
+                "≤ 5 µs",
+                met(binding <= 5),
+            )
+        )
+        if "http_us" in result:
+            rows.append(
+                Row(
+                    "binding call vs the same addition over loopback HTTP",
+                    us("binding_us"),
+                    f"{us('http_us')} (httpx keep-alive to `pyworker dev`)",
+                    ratio(binding, result["http_us"]),
+                )
+            )
+    if "bytes_1mib_us" in result:
+        base = f"{us('direct_us')} (direct call)" if "direct_us" in result else "—"
+        rows.append(
+            Row(
+                "binding call with 1 MiB of `bytes`",
+                us("bytes_1mib_us"),
+                base,
+                ratio(result["bytes_1mib_us"], result["direct_us"]) if "direct_us" in result else "—",
+            )
+        )
+    if "records_1mib_us" in result and "records_1mib_direct_us" in result:
+        rows.append(
+            Row(
+                "binding call with 1 MiB of dicts (copied)",
+                us("records_1mib_us"),
+                f"{us('records_1mib_direct_us')} (direct call)",
+                ratio(result["records_1mib_us"], result["records_1mib_direct_us"]),
+            )
+        )
+    if not rows:
+        rows.append(Row("binding call (RPC)", f"error: rpc.measure() returned no known keys: {sorted(result)}"))
+    return rows
+
+
+def reload_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    n = settings.changes
+    # Each half is tried on its own: the baseline is worth showing even while hot reload fails.
+    halves: dict[str, dict[str, float] | str] = {}
+    for name, half in (("restart", reload.measure_restart), ("hot", reload.measure_hot)):
+        try:
+            halves[name] = reload.summary(half(n))
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            halves[name] = error(exc)
+    hot, restart = halves["hot"], halves["restart"]
+    rows = []
+    for pct, limit in (("p50", 100.0), ("p95", None)):
+        key = f"{pct}_ms"
+        row = Row(
+            f"reload: file write → new response, {pct} of {n} changes (10 workers)",
+            hot if isinstance(hot, str) else f"{hot[key]:.0f} ms",
+            restart if isinstance(restart, str) else f"{restart[key]:.0f} ms (restart the process)",
+        )
+        if not isinstance(hot, str):
+            if not isinstance(restart, str):
+                row.ratio = ratio(hot[key], restart[key])
+            if limit is not None:
+                row.target, row.met = f"≤ {limit:.0f} ms", met(hot[key] <= limit)
+        elif limit is not None:
+            row.target = f"≤ {limit:.0f} ms"
+        rows.append(row)
+    return rows
+
+
+def scale_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    result = scale.measure(settings.sizes, settings.scale_runs, settings.hops)
+    one, largest = result["sizes"][0], result["sizes"][-1]
+    rows = []
+    for n in result["sizes"][1:]:
+        ready, ready_1 = result[f"ready_s_{n}"], result[f"ready_s_{one}"]
+        rows.append(
+            Row(f"time to ready, N = {n} workers", ms(ready), f"{ms(ready_1)} (N = {one})", ratio(ready, ready_1))
+        )
+    for n in result["sizes"][1:]:
+        rss, rss_1 = result[f"rss_mib_{n}"], result[f"rss_mib_{one}"]
+        rows.append(Row(f"RSS once ready, N = {n} workers", mib(rss), f"{mib(rss_1)} (N = {one})", ratio(rss, rss_1)))
+    if "per_worker_mib" in result:
+        per, uvicorn = result["per_worker_mib"], result["uvicorn_rss_mib"]
+        rows.append(
+            Row(
+                f"memory per extra worker, (RSS(N={largest}) - RSS(N=1)) / {largest - 1}",
+                f"{per:.2f} MiB",
+                f"{mib(uvicorn)} (bare uvicorn idle: one process per worker)",
+                ratio(per, uvicorn),
+                "≤ 2 MiB",
+                met(per <= 2),
+            )
+        )
+    hops = result["chain_hops"]
+    rows.append(
+        Row(
+            f"request through a {hops}-hop binding chain ({hops + 1} invocations), N = {largest}, median",
+            f"{result['chain_ms']:.2f} ms",
+            f"{result['single_ms']:.2f} ms (0 hops)",
+            ratio(result["chain_ms"], result["single_ms"]),
+        )
+    )
+    return rows
+
+
+def memory_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    if "throughput" not in shared:
+        raise RuntimeError("no figures: the throughput section (which measures them) did not run or failed")
+    result = shared["throughput"]
+    idle, base_idle = result["pyworker_rss_idle_mib"], result["uvicorn_rss_idle_mib"]
+    after, base_after = result["pyworker_rss_after_mib"], result["uvicorn_rss_after_mib"]
+    return [
+        Row(
+            "RSS idle, seed example (after its first 200)",
+            mib(idle),
+            f"{mib(base_idle)} (bare uvicorn)",
+            ratio(idle, base_idle),
+            "≤ 60 MiB",
+            met(idle <= 60),
+        ),
+        Row("RSS after the throughput runs", mib(after), f"{mib(base_after)} (bare uvicorn)", ratio(after, base_after)),
+    ]
+
+
+SECTIONS: dict[str, tuple[str, Section]] = {
+    "coldstart": ("cold start", cold_start_rows),
+    "throughput": ("throughput", throughput_rows),
+    "rpc": ("binding call", binding_rows),
+    "reload": ("reload", reload_rows),
+    "scale": ("scale", scale_rows),
+    "memory": ("memory", memory_rows),
+}
+
+
+def error(exc: BaseException) -> str:
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    return f"error: {message}".replace("|", "\\|")
+
+
+def run_sections(settings: Settings, only: list[str]) -> tuple[list[Row], dict[str, Any]]:
+    """The rows of every section in ``only``, and what sections shared (throughput figures, rpc's dict)."""
+    rows: list[Row] = []
+    shared: dict[str, Any] = {}
+    for key, (title, section) in SECTIONS.items():
+        if key not in only:
+            continue
+        started = time.perf_counter()
+        print(f"running {key}...", file=sys.stderr, flush=True)
+        try:
+            rows += section(settings, shared)
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            rows.append(Row(title, error(exc)))
+        print(f"  {key} took {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return rows, shared
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def revision() -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + (" with uncommitted changes" if dirty.strip() else "")
+
+
+def notes(settings: Settings, shared: dict[str, Any]) -> str:
+    client = shared.get("throughput", {}).get("client", "wrk if installed, else bench/loadgen.py")
+    rpc = shared.get("rpc")
+    lines = [
+        "- Every baseline is measured in the same run as the pyworker figure; ratio = pyworker / baseline.",
+        "- Cold start: `pyworker dev fixtures/seed/worker_a fixtures/seed/worker_b --log-level warn` vs "
+        "`uvicorn baseline_app:app` (`bench/baseline_app.py`), launch → first 200, median.",
+        f"- Throughput: {client} in its own process (wrk: 2 threads, `--latency`), 50 keep-alive connections "
+        "on 127.0.0.1, "
+        f"{settings.warmup:g} s warm-up then {settings.duration:g} s measured per server and route, in 3 "
+        "interleaved rounds with every server running (so a slow spell hits all alike); CPU µs/req is the "
+        "server process's user + system time over the requests it served. The baseline app has "
+        "the same routes (`/` calls `add(1, 2)` directly) and runs with `--no-access-log`. pyworker runs twice: "
+        "default logging (one line per request, to /dev/null) and `--log-level warn`.",
+        "- Binding call: `bench/rpc.py`"
+        + (f" (all it returned: {', '.join(f'{k} = {v:.2f}' for k, v in rpc.items())})." if rpc else "."),
+        f"- Reload: seed example + 8 generated workers; one worker's `src/entry.py` rewritten {settings.changes} "
+        "times, polled every ~1 ms with a keep-alive client until the new text appears. Baseline: `--no-reload` "
+        "(when the flag exists), terminate the process and start it again after each write.",
+        f"- Scale: N generated workers chained by service bindings (`NEXT`), only the first exposed; "
+        f"launch → first 200 and RSS, median of {settings.scale_runs}. The chain request forwards with "
+        "`env.NEXT.fetch(...)` while an `x-hops` header says so, and must come back with the last worker's name.",
+        "- RSS is VmRSS of the process that holds the listening socket (found through /proc), read once the "
+        "server has answered 200; the memory rows come from the throughput section's default-logging server.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run; figures not for quoting")
+    parser.add_argument("--only", nargs="+", choices=list(SECTIONS), default=list(SECTIONS))
+    parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
+    args = parser.parse_args()
+    settings = QUICK if args.quick else Settings()
+    started = time.perf_counter()
+    rows, shared = run_sections(settings, args.only)
+    took = time.perf_counter() - started
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    mode = (
+        "`python bench/run.py --quick` (smoke run: figures not for quoting)" if args.quick else "`python bench/run.py`"
+    )
+    body = table(rows)
+    print(body)
+    print(f"\nMachine: {machine()}")
+    args.output.write_text(
+        "# Benchmark results\n\n"
+        f"{when}, {mode}, {took:.0f} s in all; pyworker at {revision()}.\n\n"
+        f"Machine: {machine()}\n\n"
+        f"{body}\n\n"
+        "## How these were measured\n\n"
+        f"{notes(settings, shared)}\n\n"
+        "Scripts and how to run them: `bench/README.md`.\n"
+    )
+    print(f"wrote {args.output} ({took:.0f} s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
