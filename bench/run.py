@@ -33,7 +33,8 @@ class Settings:
     """How hard each section works; ``--quick`` swaps in the small one."""
 
     coldstart_runs: int = 7
-    duration: float = 6.0
+    duration: float = 12.0
+    rounds: int = 6
     warmup: float = 1.0
     changes: int = 20
     sizes: tuple[int, ...] = (1, 10, 50, 100)
@@ -43,7 +44,7 @@ class Settings:
 
 
 QUICK = Settings(
-    coldstart_runs=2, duration=1.0, warmup=0.5, changes=3, sizes=(1, 8), scale_runs=1, hops=7, rpc_calls=2000
+    coldstart_runs=2, duration=1.0, rounds=1, warmup=0.5, changes=3, sizes=(1, 8), scale_runs=1, hops=7, rpc_calls=2000
 )
 
 
@@ -106,7 +107,7 @@ def cold_start_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
 
 
 def throughput_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
-    result = throughput.measure(settings.duration, settings.warmup)
+    result = throughput.measure(settings.duration, settings.warmup, rounds=settings.rounds)
     shared["throughput"] = result
 
     def figures(prefix: str) -> str:
@@ -338,9 +339,9 @@ def notes(settings: Settings, shared: dict[str, Any]) -> str:
         "`uvicorn baseline_app:app` (`bench/baseline_app.py`), launch → first 200, median.",
         f"- Throughput: {client} in its own process (wrk: 2 threads, `--latency`), 50 keep-alive connections "
         "on 127.0.0.1, "
-        f"{settings.warmup:g} s warm-up then {settings.duration:g} s measured per server and route, in 3 "
-        "interleaved rounds with every server running (so a slow spell hits all alike); CPU µs/req is the "
-        "server process's user + system time over the requests it served. The baseline app has "
+        f"{settings.warmup:g} s warm-up then {settings.duration:g} s measured per server and route, in "
+        f"{settings.rounds} interleaved rounds with every server running (so a slow spell hits all alike); "
+        "CPU µs/req is the server process's user + system time over the requests it served. The baseline app has "
         "the same routes (`/` calls `add(1, 2)` directly) and runs with `--no-access-log`. pyworker runs twice: "
         "default logging (one line per request, to /dev/null) and `--log-level warn`.",
         "- Binding call: `bench/rpc.py`"

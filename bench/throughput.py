@@ -1,6 +1,6 @@
 """Throughput: requests/s and p50/p99 latency at 50 connections, pyworker vs bare uvicorn + Starlette.
 
-python bench/throughput.py [--duration 6] [--rounds 3] [--warmup 1] [--connections 50] [--client auto|wrk|python]
+python bench/throughput.py [--duration 12] [--rounds 6] [--warmup 1] [--connections 50] [--client auto|wrk|python]
 
 Routes: worker_a ``/hello`` (no binding) and ``/`` (one RPC call to worker_b), against
 ``bench/baseline_app.py`` with the same two routes (``/`` calls ``add`` directly). pyworker runs
@@ -144,12 +144,12 @@ def _check(base: str, path: str) -> None:
 
 
 def measure(
-    duration: float = 6.0,
+    duration: float = 12.0,
     warmup: float = 1.0,
     connections: int = 50,
     client: str = "auto",
     servers: Sequence[str] = tuple(SERVERS),
-    rounds: int = 3,
+    rounds: int = 6,
 ) -> dict[str, Any]:
     """Flat results: ``client``, then ``<server>_<route>_<rps|p50_ms|p99_ms|errors|requests>`` and
     ``<server>_rss_idle_mib`` / ``<server>_rss_after_mib`` for each server (uvicorn, pyworker,
@@ -188,8 +188,8 @@ def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=6.0, help="seconds of load per server and route")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved turns the duration is split into")
+    parser.add_argument("--duration", type=float, default=12.0, help="seconds of load per server and route")
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved turns the duration is split into")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")

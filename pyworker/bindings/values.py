@@ -107,22 +107,42 @@ def _copy(value: Any, wrap: Callable[[Callable[..., Any]], Any]) -> Any:
     return _copy_other(value, wrap)
 
 
+# A shallow copy in C first, then only the elements that are not immutable leaves are
+# replaced: copying a large payload is mostly these loops.
 def _copy_items(items: Any, wrap: Callable[[Callable[..., Any]], Any], into: type) -> Any:
-    copied = []
-    for index, item in enumerate(items):
+    shared = SHARED
+    if into is list:
+        copied = list(items)
+        for index, item in enumerate(copied):
+            if type(item) not in shared:
+                try:
+                    copied[index] = _copy(item, wrap)
+                except _Refused as refused:
+                    refused.steps.append(f"[{index}]")
+                    raise
+        return copied
+    elements = []
+    for item in items:
         try:
-            copied.append(_copy(item, wrap))
+            elements.append(item if type(item) in shared else _copy(item, wrap))
         except _Refused as refused:
-            refused.steps.append(f"[{index}]" if into is list else " (an element of a set)")
+            refused.steps.append(" (an element of a set)")
             raise
-    return into(copied)
+    return set(elements)
 
 
 def _copy_dict(value: dict[Any, Any], wrap: Callable[[Callable[..., Any]], Any]) -> RpcDict:
-    copied = RpcDict()
+    shared = SHARED
+    copied = RpcDict(value)
     for key, item in value.items():
+        if type(key) in shared and type(item) in shared:
+            continue
         try:
-            copied[_copy(key, wrap)] = _copy(item, wrap)
+            new_key = key
+            if type(key) not in shared:
+                del copied[key]
+                new_key = _copy(key, wrap)
+            copied[new_key] = _copy(item, wrap)
         except _Refused as refused:
             refused.steps.append(_key_step(key))
             raise
