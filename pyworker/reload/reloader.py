@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyworker.config import WorkerConfig, load_config
+from pyworker.config import load_config
 from pyworker.config.files import display_path
 from pyworker.errors import ConfigError, WorkerLoadError
 from pyworker.printer import Printer
@@ -38,7 +38,7 @@ class Reloader:
         printer: Printer,
         env_name: str | None = None,
         var_overrides: Mapping[str, str] | None = None,
-        on_config: Callable[[Worker, WorkerConfig], Awaitable[None]] | None = None,
+        on_config: Callable[[Worker], Awaitable[None]] | None = None,
     ) -> None:
         self.registry = registry
         self.printer = printer
@@ -85,11 +85,11 @@ class Reloader:
             self.printer.warning(warning)
         worker.reconfigure(config)
         if self.on_config is not None:
-            await self.on_config(worker, old)
+            await self.on_config(worker)
 
 
 def _describe(worker: Worker, paths: set[Path]) -> str:
     """``src/entry.py, wrangler.toml``: the changed files, relative to the worker's directory."""
-    root = worker.config.directory
+    root = worker.config.directory.resolve()
     names = sorted(str(path.relative_to(root)) if path.is_relative_to(root) else display_path(path) for path in paths)
     return ", ".join(names) if len(names) <= 3 else f"{', '.join(names[:3])} and {len(names) - 3} more"

@@ -262,38 +262,36 @@ class DevServer:
             message = f"Hot reload stopped: {type(exc).__name__}: {exc}. Restart pyworker dev to resume."
             self.printer.write(message, "error")
 
-    async def _rewire(self, worker: Worker, old: WorkerConfig) -> None:
-        """After a config reload: give the worker a new port, or none, if its config says so."""
-        config = worker.config
+    async def _rewire(self, worker: Worker) -> None:
+        """After a config reload: move the worker to a new port, or take its port away, if its config says so."""
+        config, server = worker.config, self._uvicorn
         current = next((listener for listener in self.listeners if listener.worker == worker.name), None)
-        wanted_port = None if config.internal else config.dev.port
-        if current is not None and not config.internal and (wanted_port in (None, current.port)):
-            return  # still exposed, on the same port
-        if current is None and config.internal:
+        if server is None or (current is None and config.internal):
             return
+        if current is not None and not config.internal and config.dev.port in (None, current.port):
+            return  # still exposed, on the same port
         listener = None
         if not config.internal:
             taken = {listener.port for listener in self.listeners}
             try:
-                if wanted_port is not None:
-                    listener = bind(worker.name, self._ip(config), wanted_port)
+                if config.dev.port is not None:
+                    listener = bind(worker.name, self._ip(config), config.dev.port)
                 else:
                     start = 0 if self.port == 0 else max(taken, default=self.port or DEFAULT_PORT) + 1
                     listener = bind_next_free(worker.name, self._ip(config), start, taken)
             except ServeError as exc:
                 self.printer.worker(worker.name, f"{exc} Keeping its current address.", "error")
                 return
-        if self._uvicorn is not None:
-            if current is not None:
-                self._uvicorn.unlisten(current.sock)
-                self._apps.pop(current.port, None)
-                self.listeners.remove(current)
-                self.printer.worker(worker.name, f"no longer listens on {current.url}")
-            if listener is not None:
-                self.listeners.append(listener)
-                self._apps[listener.port] = self.app(worker.name)
-                await self._uvicorn.listen(listener.sock)
-                self.printer.worker(worker.name, f"now listens on {listener.url}")
+        if current is not None:
+            server.unlisten(current.sock)
+            del self._apps[current.port]
+            self.listeners.remove(current)
+            self.printer.worker(worker.name, f"no longer listens on {current.url}")
+        if listener is not None:
+            self.listeners.append(listener)
+            self._apps[listener.port] = self.app(worker.name)
+            await server.listen(listener.sock)
+            self.printer.worker(worker.name, f"now listens on {listener.url}")
 
     def stop(self) -> None:
         """Ask the server to shut down; a second call forces it."""
