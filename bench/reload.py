@@ -7,9 +7,8 @@ A temp dir holds copies of the seed workers plus 8 generated ones (w1..w8, each 
 w1's src/entry.py is rewritten to answer v2, v3, ...; a keep-alive client polls w1 every ~1 ms
 until the new text appears. The time is from the write to that response.
 
-Baseline (same run): the restart approach. ``pyworker dev --no-reload`` (the flag is left off when
-this pyworker has none); for each change: write the file, terminate the process, start it
-again, poll until the new text appears.
+Baseline (same run): the restart approach. ``pyworker dev --no-reload``; for each change: write
+the file, terminate the process, start it again, poll until the new text appears.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from typing import Any
 
 import httpx
 from _common import (
-    CHILD_ENV,
     FIXTURES,
     free_port,
     launched,
@@ -71,12 +69,6 @@ def project() -> Iterator[tuple[Path, list[str], str]]:
         yield root, [*args, "--port", str(free_port()), "--log-level", "warn"], urls[EDITED]
 
 
-def has_no_reload_flag() -> bool:
-    """Whether this pyworker's ``dev`` knows ``--no-reload`` (hot reload landed with it)."""
-    out = subprocess.run(pyworker_cmd("--help"), capture_output=True, text=True, env=CHILD_ENV, check=True)
-    return "--no-reload" in out.stdout
-
-
 def edit(root: Path, version: int) -> float:
     """Make w1 answer ``v<version>``; return when the write finished (perf_counter)."""
     (root / EDITED / "src" / "entry.py").write_text(SOURCE.format(text=f"v{version}"))
@@ -110,20 +102,19 @@ def measure_hot(changes: int = 20) -> list[float]:
         wait_for_200(url, proc)
         for version in range(2, changes + 2):
             written = edit(root, version)
-            what = f"{EDITED}/src/entry.py was rewritten (is hot reload on in this pyworker?)"
+            what = f"{EDITED}/src/entry.py was rewritten"
             times.append(wait_for_text(client, url, f"v{version}", proc, HOT_DEADLINE, what) - written)
     return times
 
 
 def measure_restart(changes: int = 20) -> list[float]:
     """Seconds from each write, through terminating and relaunching pyworker dev, to the new text."""
-    no_reload = ["--no-reload"] if has_no_reload_flag() else []
     times = []
     written: float | None = None
     with project() as (root, args, url), httpx.Client(timeout=1.0) as client:
         for version in range(1, changes + 2):
             # Leaving the `with` terminates the process: the timer runs through that and the relaunch.
-            with launched(pyworker_cmd(*args, *no_reload)) as proc:
+            with launched(pyworker_cmd(*args, "--no-reload")) as proc:
                 seen = wait_for_text(client, url, f"v{version}", proc, RESTART_DEADLINE, "the restart")
                 if written is not None:
                     times.append(seen - written)

@@ -348,7 +348,7 @@ def notes(settings: Settings, shared: dict[str, Any]) -> str:
         + (f" (all it returned: {', '.join(f'{k} = {v:.2f}' for k, v in rpc.items())})." if rpc else "."),
         f"- Reload: seed example + 8 generated workers; one worker's `src/entry.py` rewritten {settings.changes} "
         "times, polled every ~1 ms with a keep-alive client until the new text appears. Baseline: `--no-reload` "
-        "(when the flag exists), terminate the process and start it again after each write.",
+        "terminate the process and start it again after each write.",
         f"- Scale: N generated workers chained by service bindings (`NEXT`), only the first exposed; "
         f"launch → first 200 and RSS, median of {settings.scale_runs}. The chain request forwards with "
         "`env.NEXT.fetch(...)` while an `x-hops` header says so, and must come back with the last worker's name.",

@@ -324,3 +324,15 @@ async def test_a_request_in_flight_finishes_on_its_own_generation_lazy_imports_i
         assert old.active == 0
         await client.get("/open")
         assert (await client.get("/")).text == "new"
+
+
+async def test_changed_files_are_named_relative_to_a_worker_given_by_a_relative_path(
+    write_worker, make_server, output, tmp_path, monkeypatch
+):
+    write_worker("rel", {"src/entry.py": b_code("v1")}, config=B_CONFIG.replace('"b"', '"rel"'))
+    monkeypatch.chdir(tmp_path)
+    server = make_server(Path("rel"))
+    reloader = Reloader(server.registry, Printer(output, colour=False))
+    await reloader.run(batches({"rel": {(tmp_path / "rel/src/entry.py").resolve()}}))
+    assert output.lines()[-1].startswith("[rel] reloaded in ")
+    assert output.lines()[-1].endswith("ms (src/entry.py)")

@@ -20,7 +20,7 @@ Batch = dict[str, set[Path]]  # worker name -> files that changed
 
 # Milliseconds: changes are grouped until none arrives for STEP_MS (so an editor's
 # write-rename-chmod or a quick second save make one reload), at most DEBOUNCE_MS.
-STEP_MS = 15
+STEP_MS = 10
 DEBOUNCE_MS = 400
 
 
