@@ -69,6 +69,11 @@ class Printer:
         prefix = self.prefix(worker)
         self.write("\n".join(f"{prefix} {line}" for line in text.splitlines() or [""]), level)
 
+    @property
+    def logs_requests(self) -> bool:
+        """Whether :meth:`request` prints anything (callers skip building its arguments if not)."""
+        return LEVELS["info"] >= self.level
+
     def request(self, worker: str, method: str, path: str, status: int, reason: str, millis: float) -> None:
         if LEVELS["info"] < self.level:
             return

@@ -122,9 +122,16 @@ class Headers:
 
 
 def _name(name: str) -> str:
+    if type(name) is str and name in _COMMON_NAMES:  # valid and lower-case already: skip the regex on the hot path
+        return name
     if not isinstance(name, str) or not _TOKEN.fullmatch(name):
         raise TypeError(f"Invalid header name: {name!r}.")
     return name.lower()
+
+
+_COMMON_NAMES = frozenset(
+    {"content-type", "content-length", "location", "cache-control", "set-cookie", "etag", "x-request-id"}
+)
 
 
 def _value(value: object) -> str:

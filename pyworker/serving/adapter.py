@@ -36,6 +36,8 @@ class WorkerApp:
         finally:
             limits.leave(token)
         await send_response(response, send, head=request.method == "HEAD")
+        if not self.printer.logs_requests:
+            return
         query = scope.get("query_string", b"")
         target = scope["path"] + (f"?{query.decode('latin-1')}" if query else "")
         self.printer.request(
@@ -50,8 +52,10 @@ class WorkerApp:
 
 def to_request(scope: Scope, receive: Receive) -> Request:
     headers = Headers.from_raw(scope["headers"])
-    server = scope.get("server") or ("localhost", None)
-    host = headers.get("host") or (f"{server[0]}:{server[1]}" if server[1] else server[0])
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = f"{server[0]}:{server[1]}" if server[1] else server[0]
     raw_path = scope.get("raw_path")
     path = raw_path.decode("latin-1") if raw_path else scope["path"]
     query = scope.get("query_string", b"")
