@@ -362,3 +362,20 @@ async def test_binding_calls_work_with_create_task_and_gather(b):
     task = asyncio.create_task(b.echo(1))
     assert await asyncio.gather(task, b.echo(2), b.fetch("https://callee/")) is not None
     assert task.result() == 1
+
+
+async def test_sys_exit_in_a_callee_is_an_exception_for_the_caller(write_worker, make_server):
+    callee = write_worker(
+        "quitter",
+        {"src/entry.py": "import sys\nfrom workers import WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n"
+         "    async def leave(self):\n        sys.exit(3)\n"},
+    )  # fmt: skip
+    caller = write_worker(
+        "c",
+        {"src/entry.py": "from workers import WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n    pass\n"},
+        config='name = "c"\nmain = "src/entry.py"\nservices = [{ binding = "Q", service = "quitter" }]\n',
+    )
+    env = make_server(caller, callee).worker("c").env
+    with pytest.raises(Exception) as info:
+        await env.Q.leave()
+    assert type(info.value) is Exception and str(info.value) == "3"

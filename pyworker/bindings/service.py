@@ -132,7 +132,7 @@ async def _rpc(wiring: _Wiring, method: str, args: tuple[Any, ...], kwargs: dict
         result = await callee.call(binding.entrypoint, method, args, kwargs, binding.props)
     except (BindingError, WorkerLoadError):
         raise  # the binding itself cannot reach its target: pyworker's own message, as it is
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in the callee is its error, not the server's exit
         error = crossed_exception(exc)
     else:
         if type(result) in SHARED:
