@@ -33,21 +33,37 @@ class Side:
         return lambda func: CallbackStub(func, self, peer)
 
 
+class CallSite:
+    """Where a call is written, for the never-awaited warning: ``prefix + name`` reads as in code
+    (``self.env.WORKER_B.`` + ``add``). Made once per binding method, not per call."""
+
+    __slots__ = ("name", "prefix", "side")
+
+    def __init__(self, side: Side, prefix: str, name: str) -> None:
+        self.side = side
+        self.prefix = prefix
+        self.name = name
+
+    def never_awaited(self) -> None:
+        call = f"{self.prefix}{self.name}(...)"
+        self.side.warn(
+            f"{call} was never awaited, so the call did not run. "
+            f"Calls across a binding return an awaitable: write await {call}"
+        )
+
+
 class PendingCall(Coroutine[Any, Any, Any]):
     """What ``env.B.method(...)`` returns: a coroutine that runs the call when awaited.
 
     A real ``Coroutine``, so ``asyncio.create_task`` and ``gather`` accept it. If it is
     dropped without ever being awaited, the call never ran: say so on the caller's side.
-    ``prefix + name`` is how the call reads in code (``self.env.WORKER_B.`` + ``add``).
     """
 
-    __slots__ = ("_coro", "_name", "_prefix", "_side", "_started")
+    __slots__ = ("_coro", "_site", "_started")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], side: Side, prefix: str, name: str) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, Any], site: CallSite) -> None:
         self._coro = coro
-        self._side = side
-        self._prefix = prefix
-        self._name = name
+        self._site = site
         self._started = False
 
     def __await__(self) -> Generator[Any, None, Any]:
@@ -70,15 +86,11 @@ class PendingCall(Coroutine[Any, Any, Any]):
         if self._started:
             return
         self._coro.close()
-        call = f"{self._prefix}{self._name}(...)"
         with contextlib.suppress(Exception):  # at interpreter exit the printer's stream may be gone
-            self._side.warn(
-                f"{call} was never awaited, so the call did not run. "
-                f"Calls across a binding return an awaitable: write await {call}"
-            )
+            self._site.never_awaited()
 
     def __repr__(self) -> str:
-        return f"<pending call {self._prefix}{self._name}()>"
+        return f"<pending call {self._site.prefix}{self._site.name}()>"
 
 
 class CallbackStub:
@@ -97,8 +109,8 @@ class CallbackStub:
         self.__peer = peer
 
     def __call__(self, *args: Any, **kwargs: Any) -> PendingCall:
-        name = getattr(self.__func, "__name__", "callback")
-        return PendingCall(self.__run(args, kwargs), self.__peer, "", name)
+        site = CallSite(self.__peer, "", getattr(self.__func, "__name__", "callback"))
+        return PendingCall(self.__run(args, kwargs), site)
 
     async def __run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         owner, peer = self.__owner, self.__peer

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pyworker.bindings import limits
-from pyworker.bindings.calls import PendingCall, Side
+from pyworker.bindings.calls import CallSite, PendingCall, Side
 from pyworker.bindings.exceptions import crossed_exception
 from pyworker.bindings.values import SHARED, copy_args, copy_kwargs, copy_value
 from pyworker.config.model import ServiceBinding
@@ -36,7 +36,9 @@ def not_found_message(service: str) -> str:
 class _Wiring:
     """Everything a stub knows; kept off the stub's attribute namespace."""
 
-    __slots__ = ("binding", "call_prefix", "callee", "caller", "methods", "registry", "to_callee", "to_caller")
+    __slots__ = (
+        "binding", "call_prefix", "callee", "caller", "fetch_site", "methods", "registry", "to_callee", "to_caller"
+    )  # fmt: skip
 
     def __init__(self, binding: ServiceBinding, registry: WorkerRegistry, caller: str, printer: Printer) -> None:
         self.binding = binding
@@ -46,6 +48,7 @@ class _Wiring:
         self.to_callee = self.caller.callbacks_to(self.callee)
         self.to_caller = self.callee.callbacks_to(self.caller)
         self.call_prefix = f"self.env.{binding.binding}."
+        self.fetch_site = CallSite(self.caller, self.call_prefix, "fetch")
         self.methods: dict[str, RpcMethod] = {}
 
 
@@ -82,7 +85,7 @@ class ServiceStub:
     def fetch(self, input: str | Request, init: dict[str, Any] | None = None, **options: Any) -> PendingCall:
         """Hand a request to the target's ``fetch`` in memory; awaiting gives its :class:`Response`."""
         wiring = self.__wiring
-        return PendingCall(_fetch(wiring, input, init, options), wiring.caller, wiring.call_prefix, "fetch")
+        return PendingCall(_fetch(wiring, input, init, options), wiring.fetch_site)
 
     def __repr__(self) -> str:
         binding = self.__wiring.binding
@@ -104,15 +107,15 @@ _OWN = frozenset(
 class RpcMethod:
     """``env.B.name``: calling it returns the awaitable call."""
 
-    __slots__ = ("__name", "__wiring")
+    __slots__ = ("__name", "__site", "__wiring")
 
     def __init__(self, wiring: _Wiring, name: str) -> None:
         self.__wiring = wiring
         self.__name = name
+        self.__site = CallSite(wiring.caller, wiring.call_prefix, name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> PendingCall:
-        wiring, name = self.__wiring, self.__name
-        return PendingCall(_rpc(wiring, name, args, kwargs), wiring.caller, wiring.call_prefix, name)
+        return PendingCall(_rpc(self.__wiring, self.__name, args, kwargs), self.__site)
 
     def __repr__(self) -> str:
         return f"<RPC method {self.__wiring.call_prefix}{self.__name}>"

@@ -23,7 +23,7 @@ class ExecutionContext:
         schedule: Callable[[Awaitable[Any]], None],
         env: Any = None,
     ) -> None:
-        self.props: dict[str, Any] = dict(props or {})
+        self.props: dict[str, Any] = dict(props) if props else {}
         self.env = env
         self._schedule = schedule
 
