@@ -6,8 +6,6 @@ import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -157,6 +155,9 @@ class FormData:
             return cls([(k, v) for k, v in parse_qsl(data.decode(), keep_blank_values=True)])
         if content_type.startswith("multipart/form-data"):
             header = f"Content-Type: {content_type}\r\n\r\n".encode()
+            from email.parser import BytesParser  # here: the email package costs ~10 ms at start-up
+            from email.policy import HTTP
+
             message = BytesParser(policy=HTTP).parsebytes(header + data)
             items: list[tuple[str, str | File]] = []
             for part in message.iter_parts():
