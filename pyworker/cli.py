@@ -84,11 +84,14 @@ def dev(
         log_level=log_level,
         reload=reload,
     )
-    printer = Printer(level=log_level)
+    printer = Printer(level=log_level, batch=True)
     try:
         run(options, printer)
     except PyworkerError as exc:
+        printer.drain()
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         pass  # Ctrl-C before the server was up: still a clean exit
+    finally:
+        printer.drain()

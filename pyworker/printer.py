@@ -19,16 +19,24 @@ _WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
 
 
 class Printer:
-    """Writes lines with ``[worker]`` prefixes, coloured only on a TTY, filtered by log level."""
+    """Writes lines with ``[worker]`` prefixes, coloured only on a TTY, filtered by log level.
 
-    def __init__(self, stream: TextIO | None = None, level: str = "info", colour: bool | None = None) -> None:
+    With ``batch=True`` (the CLI's terminal), lines written during one event-loop turn go
+    out together at the end of it: under load, one write to the terminal carries many
+    request lines instead of one each. Call :meth:`drain` before exiting.
+    """
+
+    def __init__(
+        self, stream: TextIO | None = None, level: str = "info", colour: bool | None = None, batch: bool = False
+    ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.level = LEVELS[level]
         if colour is None:
             colour = _isatty(self.stream) and "NO_COLOR" not in os.environ
         self.colour = colour
+        self.batch = batch
         self._colours: dict[str, int] = {}
-        self._flush_pending = False
+        self._pending: list[str] = []
 
     # -- building blocks ------------------------------------------------------------
     def _paint(self, text: str, code: int) -> str:
@@ -41,25 +49,26 @@ class Printer:
     def write(self, text: str, level: str = "info") -> None:
         if LEVELS[level] < self.level:
             return
-        self.stream.write(text + "\n")
-        self._flush_soon()
-
-    def _flush_soon(self) -> None:
-        """Flush now, or, inside the event loop, once per loop turn: under load one write
-        syscall then carries many request lines instead of one each."""
-        if self._flush_pending:
+        if self.batch:
+            if not self._pending:
+                try:
+                    asyncio.get_running_loop().call_soon(self.drain)
+                except RuntimeError:  # no event loop: nothing to batch with
+                    self._emit(text)
+                    return
+            self._pending.append(text)
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.stream.flush()
-            return
-        self._flush_pending = True
-        loop.call_soon(self._flush)
+        self._emit(text)
 
-    def _flush(self) -> None:
-        self._flush_pending = False
+    def drain(self) -> None:
+        """Write out the lines batched so far."""
+        if self._pending:
+            text, self._pending = "\n".join(self._pending), []
+            self._emit(text)
+
+    def _emit(self, text: str) -> None:
         with contextlib.suppress(ValueError, OSError):  # the stream may be closed at exit
+            self.stream.write(text + "\n")
             self.stream.flush()
 
     # -- what pyworker says ----------------------------------------------------------
