@@ -336,3 +336,15 @@ async def test_changed_files_are_named_relative_to_a_worker_given_by_a_relative_
     await reloader.run(batches({"rel": {(tmp_path / "rel/src/entry.py").resolve()}}))
     assert output.lines()[-1].startswith("[rel] reloaded in ")
     assert output.lines()[-1].endswith("ms (src/entry.py)")
+
+
+def test_a_worker_nested_in_another_owns_its_own_files(write_worker):
+    from pyworker.config import load_config
+
+    outer = write_worker("outer", {"src/entry.py": "x = 1\n"})
+    inner = write_worker("outer/services/inner", {"src/entry.py": "x = 1\n"})
+    twin = inner / "twin.toml"
+    twin.write_text('name = "twin"\nmain = "src/entry.py"\n')
+    configs = [load_config(outer), load_config(inner), load_config(twin)]
+    assert owners(configs, outer / "src/entry.py") == ["outer"]
+    assert owners(configs, inner / "src/entry.py") == ["outer/services/inner", "twin"]

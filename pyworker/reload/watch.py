@@ -69,12 +69,21 @@ def assets_dir(config: WorkerConfig) -> Path | None:
 
 
 def owners(configs: Iterable[WorkerConfig], path: Path) -> list[str]:
-    """The workers a changed ``path`` belongs to (more than one when they share a directory)."""
-    return [
-        config.name
-        for config in configs
-        if any(path == root or path.is_relative_to(root) for root in watched_roots(config))
-    ]
+    """The workers a changed ``path`` belongs to: those whose watched directory holding it is
+    the deepest (a worker nested in another's directory owns its own files), several when
+    they share that directory."""
+    best: list[str] = []
+    depth = -1
+    for config in configs:
+        for root in watched_roots(config):
+            if path != root and not path.is_relative_to(root):
+                continue
+            here = len(root.parts)
+            if here > depth:
+                best, depth = [config.name], here
+            elif here == depth and config.name not in best:
+                best.append(config.name)
+    return best
 
 
 class FileWatcher:
