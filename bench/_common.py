@@ -40,14 +40,37 @@ def uvicorn_cmd(app: str, port: int) -> list[str]:
     ]  # fmt: skip
 
 
+# With two cores or more, servers run on the last CPU and load generators on the others, so
+# a server never shares its core with the client loading it (or with another server). Without
+# this, where the scheduler happens to put each process biases a whole run.
+_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+SERVER_CPUS = set(_CPUS[-1:]) if len(_CPUS) >= 2 else set()
+CLIENT_CPUS = set(_CPUS[:-1]) if len(_CPUS) >= 2 else set()
+
+
+def pinned(cpus: set[int]) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that runs the child on ``cpus`` (threads it starts included), or None."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 @contextlib.contextmanager
-def launched(cmd: Sequence[str]) -> Iterator[subprocess.Popen[bytes]]:
+def launched(cmd: Sequence[str], server: bool = True) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``cmd`` (output discarded) for the ``with`` block; always stop it, even on Ctrl-C.
 
-    If the block fails because the process died, the error says so and quotes the end of its stderr.
+    A ``server`` runs on :data:`SERVER_CPUS`. If the block fails because the process died,
+    the error says so and quotes the end of its stderr.
     """
     with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr, env=CHILD_ENV)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env=CHILD_ENV,
+            preexec_fn=pinned(SERVER_CPUS) if server else None,
+        )
         try:
             yield proc
         except Exception as exc:

@@ -29,11 +29,13 @@ import httpx
 from _common import (
     BENCH,
     CHILD_ENV,
+    CLIENT_CPUS,
     FIXTURES,
     cpu_seconds,
     free_port,
     launched,
     listening_pid,
+    pinned,
     pyworker_cmd,
     rss_mib,
     uvicorn_cmd,
@@ -65,7 +67,14 @@ def load(url: str, client: str, connections: int, duration: float, warmup: float
         return _wrk(url, connections, duration, warmup)
     cmd = [sys.executable, str(BENCH / "loadgen.py"), url, "--connections", str(connections)]
     cmd += ["--duration", str(duration), "--warmup", str(warmup)]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=warmup + duration + 60, env=CHILD_ENV)
+    out = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=warmup + duration + 60,
+        env=CHILD_ENV,
+        preexec_fn=pinned(CLIENT_CPUS),
+    )
     if out.returncode:
         raise RuntimeError(f"loadgen.py failed on {url}: {out.stderr.strip().splitlines()[-1:]}")
     result: dict[str, float] = json.loads(out.stdout)
@@ -73,12 +82,19 @@ def load(url: str, client: str, connections: int, duration: float, warmup: float
 
 
 def _wrk(url: str, connections: int, duration: float, warmup: float) -> dict[str, float]:
-    threads = str(min(2, connections))
+    threads = str(min(len(CLIENT_CPUS) or 2, connections))  # one per core it may use
     base = ["wrk", "-t", threads, "-c", str(connections), "--latency"]
     if warmup > 0:  # wrk takes whole seconds only
-        subprocess.run([*base, "-d", f"{max(1, round(warmup))}s", url], capture_output=True, check=True)
+        subprocess.run(
+            [*base, "-d", f"{max(1, round(warmup))}s", url],
+            capture_output=True,
+            check=True,
+            preexec_fn=pinned(CLIENT_CPUS),
+        )
     seconds = max(1, round(duration))
-    out = subprocess.run([*base, "-d", f"{seconds}s", url], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [*base, "-d", f"{seconds}s", url], capture_output=True, text=True, check=True, preexec_fn=pinned(CLIENT_CPUS)
+    )
     return parse_wrk(out.stdout)
 
 
