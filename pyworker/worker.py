@@ -136,7 +136,7 @@ class Worker:
             raise TypeError(f'The RPC receiver does not implement the method "{method}".')
         ctx = ExecutionContext(props, self.schedule, self.env)
         token = current_context.set(ctx)
-        code.active += 1  # code.enter(), inlined
+        code.enter()
         try:
             result = getattr(entrypoint.cls(ctx, self.env), method)(*args, **kwargs)
             if type(result) is CoroutineType or inspect.isawaitable(result):

@@ -171,21 +171,25 @@ class DevServer:
                 config = worker.config
                 if config.internal:
                     continue
-                ip = self._ip(config)
                 if first:
                     port = self.port if self.port is not None else config.dev.port or DEFAULT_PORT
-                    listener = bind(worker.name, ip, port)
+                    listener = bind(worker.name, self._ip(config), port)
                     first = False
-                elif config.dev.port is not None:
-                    listener = bind(worker.name, ip, config.dev.port)
                 else:
-                    start = 0 if self.port == 0 else max(taken) + 1
-                    listener = bind_next_free(worker.name, ip, start, taken)
+                    listener = self._bind_other(worker, taken)
                 taken.add(listener.port)
                 self.listeners.append(listener)
         except BaseException:
             self.close_sockets()
             raise
+
+    def _bind_other(self, worker: Worker, taken: set[int]) -> Listener:
+        """Any exposed worker but the first: its ``[dev] port``, else the next free port."""
+        config = worker.config
+        if config.dev.port is not None:
+            return bind(worker.name, self._ip(config), config.dev.port)
+        start = 0 if self.port == 0 else max(taken, default=self.port or DEFAULT_PORT) + 1
+        return bind_next_free(worker.name, self._ip(config), start, taken)
 
     def close_sockets(self) -> None:
         for listener in self.listeners:
@@ -272,13 +276,8 @@ class DevServer:
             return  # still exposed, on the same port
         listener = None
         if not config.internal:
-            taken = {listener.port for listener in self.listeners}
             try:
-                if config.dev.port is not None:
-                    listener = bind(worker.name, self._ip(config), config.dev.port)
-                else:
-                    start = 0 if self.port == 0 else max(taken, default=self.port or DEFAULT_PORT) + 1
-                    listener = bind_next_free(worker.name, self._ip(config), start, taken)
+                listener = self._bind_other(worker, {listener.port for listener in self.listeners})
             except ServeError as exc:
                 self.printer.worker(worker.name, f"{exc} Keeping its current address.", "error")
                 return
