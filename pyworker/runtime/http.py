@@ -222,7 +222,7 @@ class Response(Body):
         return copy
 
     def _copy(self) -> Response:
-        copy = Response.__new__(Response)
+        copy = type(self).__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy.headers = self.headers.copy()
         return copy
