@@ -379,3 +379,13 @@ async def test_sys_exit_in_a_callee_is_an_exception_for_the_caller(write_worker,
     with pytest.raises(Exception) as info:
         await env.Q.leave()
     assert type(info.value) is Exception and str(info.value) == "3"
+
+
+async def test_arguments_are_checked_and_copied_when_the_call_is_made(b, output):
+    with pytest.raises(TypeError, match=r"^args\[0\] cannot be sent over RPC: tuple"):
+        b.echo((1, 2))  # raises at the call itself, before any await
+    value = {"items": [1]}
+    call = b.echo(value)
+    value["items"].append("changed after the call")
+    assert await call == {"items": [1]}
+    assert "never awaited" not in output.getvalue()

@@ -109,16 +109,15 @@ class CallbackStub:
         self.__peer = peer
 
     def __call__(self, *args: Any, **kwargs: Any) -> PendingCall:
+        to_owner = self.__peer.callbacks_to(self.__owner)
+        copied = copy_args(args, to_owner), copy_kwargs(kwargs, to_owner)  # at the call site, as for RPC
         site = CallSite(self.__peer, "", getattr(self.__func, "__name__", "callback"))
-        return PendingCall(self.__run(args, kwargs), site)
+        return PendingCall(self.__run(*copied), site)
 
     async def __run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         owner, peer = self.__owner, self.__peer
-        to_owner = peer.callbacks_to(owner)
-        copied_args = copy_args(args, to_owner)
-        copied_kwargs = copy_kwargs(kwargs, to_owner)
         try:
-            result = self.__func(*copied_args, **copied_kwargs)
+            result = self.__func(*args, **kwargs)
             if inspect.isawaitable(result):
                 result = await result
         except (Exception, SystemExit) as exc:

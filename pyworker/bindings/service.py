@@ -115,18 +115,22 @@ class RpcMethod:
         self.__site = CallSite(wiring.caller, wiring.call_prefix, name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> PendingCall:
-        return PendingCall(_rpc(self.__wiring, self.__name, args, kwargs), self.__site)
+        # Copied now, at the call site: a value that cannot cross raises here, and changes the
+        # caller makes before awaiting do not reach the callee.
+        wiring = self.__wiring
+        if args:
+            args = copy_args(args, wiring.to_callee)
+        if kwargs:
+            kwargs = copy_kwargs(kwargs, wiring.to_callee)
+        return PendingCall(_rpc(wiring, self.__name, args, kwargs), self.__site)
 
     def __repr__(self) -> str:
         return f"<RPC method {self.__wiring.call_prefix}{self.__name}>"
 
 
 async def _rpc(wiring: _Wiring, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The call itself, on arguments already copied for the callee."""
     binding = wiring.binding
-    if args:
-        args = copy_args(args, wiring.to_callee)
-    if kwargs:
-        kwargs = copy_kwargs(kwargs, wiring.to_callee)
     callee = wiring.registry.get(binding.service)
     if callee is None:
         raise BindingError(not_found_message(binding.service))
