@@ -220,3 +220,19 @@ def test_a_config_edit_can_move_a_worker_to_another_port(dev, write_worker):
     process.wait_for(rf"^\[mover\] now listens on http://127\.0\.0\.1:{new_port}$")
     assert httpx.get(f"http://127.0.0.1:{new_port}/").text == "here "
     assert process.interrupt() == 0
+
+
+def test_a_config_edit_that_leaves_the_port_alone_keeps_the_address(dev, write_worker):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        configured = probe.getsockname()[1]
+    config = 'name = "stay"\nmain = "src/entry.py"\nvars = {{ V = "{v}" }}\n[dev]\nport = ' + str(configured) + "\n"
+    directory = write_worker("stay", {"src/entry.py": RELOADING.format(version="here")}, config=config.format(v="1"))
+    process = dev(str(directory), "--port", "0")  # --port wins over [dev] port for the first worker
+    url = process.wait_for(r"^Ready on (http://127\.0\.0\.1:\d+)$").group(1)
+    assert not url.endswith(f":{configured}")
+    (directory / "wrangler.toml").write_text(config.format(v="2"))
+    process.wait_for(r"^\[stay\] reloaded in \d+ms \(wrangler\.toml\)$")
+    assert httpx.get(url).text == "here "
+    assert not any("listens on" in line for line in process.lines)
+    assert process.interrupt() == 0

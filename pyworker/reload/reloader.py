@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyworker.config import load_config
+from pyworker.config import WorkerConfig, load_config
 from pyworker.config.files import display_path
 from pyworker.errors import ConfigError, WorkerLoadError
 from pyworker.printer import Printer
@@ -38,7 +38,7 @@ class Reloader:
         printer: Printer,
         env_name: str | None = None,
         var_overrides: Mapping[str, str] | None = None,
-        on_config: Callable[[Worker], Awaitable[None]] | None = None,
+        on_config: Callable[[Worker, WorkerConfig], Awaitable[None]] | None = None,
     ) -> None:
         self.registry = registry
         self.printer = printer
@@ -85,7 +85,7 @@ class Reloader:
             self.printer.warning(warning)
         worker.reconfigure(config)
         if self.on_config is not None:
-            await self.on_config(worker)
+            await self.on_config(worker, old)
 
 
 def _describe(worker: Worker, paths: set[Path]) -> str:

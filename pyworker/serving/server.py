@@ -266,11 +266,17 @@ class DevServer:
             message = f"Hot reload stopped: {type(exc).__name__}: {exc}. Restart pyworker dev to resume."
             self.printer.write(message, "error")
 
-    async def _rewire(self, worker: Worker) -> None:
-        """After a config reload: move the worker to a new port, or take its port away, if its config says so."""
+    async def _rewire(self, worker: Worker, old: WorkerConfig) -> None:
+        """After a config reload: move the worker to a new port, or take its port away, if its config says so.
+
+        Only a change to ``[dev] port`` or to being internal moves it: a port chosen at start-up
+        (``--port``, the next free one) stays while the config leaves those alone.
+        """
         config, server = worker.config, self._uvicorn
+        if server is None or (old.internal, old.dev.port) == (config.internal, config.dev.port):
+            return
         current = next((listener for listener in self.listeners if listener.worker == worker.name), None)
-        if server is None or (current is None and config.internal):
+        if current is None and config.internal:
             return
         if current is not None and not config.internal and config.dev.port in (None, current.port):
             return  # still exposed, on the same port
