@@ -389,3 +389,11 @@ async def test_arguments_are_checked_and_copied_when_the_call_is_made(b, output)
     value["items"].append("changed after the call")
     assert await call == {"items": [1]}
     assert "never awaited" not in output.getvalue()
+
+
+async def test_a_binding_stub_can_be_sent_across_a_binding(b, server):
+    # The callee gets the caller's own binding to it and calls back through it.
+    passed = await b.echo(b)
+    assert passed is b
+    assert await passed.echo(7) == 7
+    assert "_pyworker_rpc_passthrough" not in object.__getattribute__(b, "_ServiceStub__wiring").methods

@@ -61,6 +61,7 @@ class ServiceStub:
     reaches the target's refusal, so nothing of the target leaks through the stub.
     """
 
+    _pyworker_rpc_passthrough = True  # a stub may itself be sent across a binding
     __slots__ = ("__wiring",)
 
     def __new__(cls, binding: ServiceBinding, caller: str, registry: WorkerRegistry, printer: Printer) -> ServiceStub:

@@ -150,6 +150,7 @@ def _copy_dict(value: dict[Any, Any], wrap: Callable[[Callable[..., Any]], Any])
 
 
 def _copy_other(value: Any, wrap: Callable[[Callable[..., Any]], Any]) -> Any:
+    kind = type(value)
     # Subclasses of the allowed scalars (IntEnum, StrEnum...) arrive as the plain type.
     if isinstance(value, bool):
         return bool(value)
@@ -171,7 +172,7 @@ def _copy_other(value: Any, wrap: Callable[[Callable[..., Any]], Any]) -> Any:
         return crossed_exception(value)
     if isinstance(value, _FUNCTIONS):
         return wrap(value)
-    if getattr(value, "_pyworker_rpc_passthrough", False):
+    if getattr(kind, "_pyworker_rpc_passthrough", False):  # on the class: a stub's attributes are RPC methods
         return value  # a binding or callback stub: it is already a handle to the other side
     raise _Refused(value)
 
