@@ -84,7 +84,7 @@ class Printer:
         return LEVELS["info"] >= self.level
 
     def request(self, worker: str, method: str, path: str, status: int, reason: str, millis: float) -> None:
-        if LEVELS["info"] < self.level:
+        if not self.logs_requests:
             return
         status_text = f"{status} {reason}".rstrip()
         if status >= 500:

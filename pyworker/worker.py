@@ -134,7 +134,7 @@ class Worker:
         )
         if method not in entrypoint.methods:
             raise TypeError(f'The RPC receiver does not implement the method "{method}".')
-        ctx = ExecutionContext(props, self.schedule, self.env)
+        ctx = self.context(props)
         token = current_context.set(ctx)
         code.enter()
         try:
