@@ -27,7 +27,9 @@ import httpx
 from _common import free_port, launched, median, pyworker_cmd, wait_for_200
 
 from pyworker.config import load_config
+from pyworker.options import DevOptions
 from pyworker.printer import Printer
+from pyworker.runtime.entrypoint import ExecutionContext
 from pyworker.serving.server import DevServer
 
 CALLEE = """
@@ -77,12 +79,12 @@ async def per_call_us(call: Callable[[], Awaitable[Any]], calls: int, repeats: i
 
 
 async def in_process(caller: Path, callee: Path, calls: int) -> dict[str, float]:
-    server = DevServer([load_config(caller), load_config(callee)], Printer(io.StringIO(), level="warn"))
+    server = DevServer(DevOptions(), Printer(io.StringIO(), level="warn"), [load_config(caller), load_config(callee)])
     server.load()
     worker = server.worker("callee")
     assert worker.code is not None
     entrypoint = worker.code.entrypoints["Default"]
-    obj = entrypoint.cls(worker.context(None), worker.env)
+    obj = entrypoint.cls(ExecutionContext(None, worker.schedule, worker.env), worker.env)
     stub = server.worker("caller").env.CALLEE
     assert await stub.add(1, 2) == 3
     blob = bytes(1024 * 1024)

@@ -73,7 +73,8 @@ def dev(
     reload: bool,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
-    from pyworker.serving.server import DevOptions, run  # keeps `--help` and `--version` instant
+    from pyworker.options import DevOptions
+    from pyworker.serving.server import run  # keeps `--help` and `--version` instant
 
     options = DevOptions(
         paths=[*paths, *configs] or [Path(".")],
@@ -84,7 +85,7 @@ def dev(
         log_level=log_level,
         reload=reload,
     )
-    printer = Printer(level=log_level, batch=True)
+    printer = Printer(level=options.log_level, batch=True)
     try:
         run(options, printer)
     except PyworkerError as exc:

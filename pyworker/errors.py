@@ -1,10 +1,12 @@
-"""The one exception hierarchy pyworker raises.
+"""The one exception hierarchy pyworker raises, and the mark on errors already shown to the user.
 
 Every message is a full sentence that names the file or worker at fault and
 says what to do. Only ``cli.py`` turns these into exit codes.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 
 class PyworkerError(Exception):
@@ -25,3 +27,33 @@ class ServeError(PyworkerError):
 
 class BindingError(PyworkerError, RuntimeError):
     """A service binding cannot reach its target; raised inside the caller's code."""
+
+
+class InvocationLimit(PyworkerError, RuntimeError):
+    """A call would go past the request's invocation limit; raised before the callee runs."""
+
+
+class NoEntrypoint(BindingError):
+    """The target worker does not export the entrypoint class a binding names."""
+
+
+class NoHandler(PyworkerError):
+    """The entrypoint has no handler for this kind of event (no ``fetch``, no ``scheduled``...)."""
+
+
+class NoMethod(PyworkerError):
+    """An RPC call names something that is not a public method of the entrypoint."""
+
+
+_REPORTED = "_pyworker_reported"
+
+
+def mark_reported(exc: BaseException) -> BaseException:
+    """Note that ``exc``'s story was already told (printed where it arose); returns ``exc``."""
+    with contextlib.suppress(AttributeError, TypeError):  # an exception class with __slots__
+        setattr(exc, _REPORTED, True)
+    return exc
+
+
+def was_reported(exc: BaseException) -> bool:
+    return getattr(exc, _REPORTED, False) is True

@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
-if TYPE_CHECKING:
-    from pyworker.worker import Worker
+from pyworker.types import Target
+
+T = TypeVar("T", bound=Target)
 
 
-class WorkerRegistry:
-    """Name -> running :class:`Worker`. Created by the dev server and passed down; never global.
+class WorkerRegistry(Generic[T]):
+    """Name -> running worker. Created by the dev server and passed down; never global.
 
     Bindings look their target up here on every call, so a reloaded worker is
-    reached on the very next call without rewiring its callers.
+    reached on the very next call without rewiring its callers. Typed by the
+    :class:`~pyworker.types.Target` protocol, so nothing here knows the concrete worker.
     """
 
     def __init__(self) -> None:
-        self._workers: dict[str, Worker] = {}
+        self._workers: dict[str, T] = {}
 
-    def add(self, worker: Worker) -> None:
+    def add(self, worker: T) -> None:
         self._workers[worker.name] = worker
 
-    def get(self, name: str) -> Worker | None:
+    def get(self, name: str) -> T | None:
         return self._workers.get(name)
 
-    def __iter__(self) -> Iterator[Worker]:
+    def __iter__(self) -> Iterator[T]:
         return iter(list(self._workers.values()))
 
     def __contains__(self, name: object) -> bool:

@@ -1,12 +1,60 @@
-"""The ASGI vocabulary, defined once."""
+"""The shared vocabulary, defined once: ASGI's types, and what a binding may ask of a worker.
+
+Everything here is a type or a protocol, so any module may import it without pulling
+in the layers above: bindings talk to a :class:`Target`, never to the concrete worker.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+# Handler kinds the runtime calls itself; "rpc" is a public method called through a binding.
+FETCH = "fetch"
+RPC = "rpc"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Route:
+    """What one invocation runs: the handler kind, the method, the entrypoint class and its props.
+
+    ``caller`` is the worker making a binding call (``None`` for an event arriving from
+    outside, such as an HTTP request). ``returns``, when set, turns the handler's result
+    into what the caller receives; it runs inside the callee's invocation, so a result
+    that cannot be sent is the callee's error. Made once per binding method, not per call.
+    """
+
+    kind: str
+    method: str
+    entrypoint: str | None = None
+    props: Mapping[str, Any] | None = None
+    caller: str | None = None
+    returns: Callable[[Any], Any] | None = None
+
+
+class Target(Protocol):
+    """A worker as a binding sees it: a name, its entrypoints, and one way in."""
+
+    @property
+    def name(self) -> str: ...
+
+    def exports(self, entrypoint: str | None) -> bool:
+        """Whether the loaded code has entrypoint ``entrypoint`` (``None``: the default)."""
+        ...
+
+    async def invoke(self, route: Route, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+        """Run ``route`` with ``args``; exceptions raised by the handler reach the caller."""
+        ...
+
+
+class Directory(Protocol):
+    """Looks targets up by name, on every call, so a reloaded or restarted worker is found anew."""
+
+    def get(self, name: str) -> Target | None: ...

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pyworker.config import load_config
+from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.server import DevServer
 
@@ -57,7 +58,7 @@ def make_server(output: Output) -> Callable[..., DevServer]:
 
     def make(*paths: Path, env: str | None = None) -> DevServer:
         configs = [load_config(path, env) for path in paths]
-        server = DevServer(configs, Printer(output, level="debug", colour=False))
+        server = DevServer(DevOptions(env=env), Printer(output, level="debug", colour=False), configs)
         server.load()
         servers.append(server)
         return server

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from pyworker.bindings import limits
+from pyworker.runtime import limits
 
 pytestmark = pytest.mark.anyio
 

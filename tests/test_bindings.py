@@ -453,3 +453,14 @@ async def test_sys_exit_never_stops_the_server(write_worker, make_server):
     async with client_for(server.app("exits")) as client:
         reply = await client.get("/")
     assert (reply.status_code, reply.text) == (500, "SystemExit: bye")
+
+
+def test_every_binding_kind_is_one_provider_and_none_is_also_called_unsupported():
+    from pyworker.bindings.env import PROVIDERS
+    from pyworker.config.resolve import UNSUPPORTED_BINDINGS
+
+    keys = [provider.KEY for provider in PROVIDERS]
+    assert len(keys) == len(set(keys))
+    assert not set(keys) & set(UNSUPPORTED_BINDINGS)
+    for provider in PROVIDERS:
+        assert callable(provider.build) and callable(provider.describe)

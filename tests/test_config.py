@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from pyworker.config import DevSettings, ServiceBinding, WorkerConfig, load_config
+from pyworker.config import load_workers as load_configs
 from pyworker.config.dotenv import parse_dotenv
 from pyworker.config.files import strip_jsonc
 from pyworker.errors import ConfigError
-from pyworker.serving.server import DevOptions, load_configs
+from pyworker.options import DevOptions
 
 ENTRY = "from workers import Response, WorkerEntrypoint\n"
 MINIMAL_TOML = 'name = "w"\nmain = "src/entry.py"\n'

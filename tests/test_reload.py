@@ -261,27 +261,65 @@ def test_changes_map_to_the_workers_they_belong_to(write_worker, make_server):
     assert owners(configs, b.parent / "elsewhere.py") == []
 
 
+async def next_batch_after_registration(changes, poke: Path) -> None:
+    """Wait until the watcher sees changes: it registers in a thread once started, and saves made
+    before that are not seen, so touch ``poke`` until a batch arrives (bounded), then drain it."""
+    pending = asyncio.ensure_future(anext(changes))
+    for attempt in range(40):
+        poke.write_text(f"x = {attempt}\n")
+        done, _ = await asyncio.wait([pending], timeout=0.25)
+        if done:
+            return
+    pytest.fail("the watcher reported nothing")
+
+
 async def test_the_real_watcher_reports_two_quick_saves_as_one_batch(write_worker):
     from pyworker.config import load_config
 
-    directory = write_worker("w", {"src/entry.py": "x = 1\n"})
+    directory = write_worker("w", {"src/entry.py": "x = 1\n", "src/other.py": "y = 1\n"})
     config = load_config(directory)
     stop = asyncio.Event()
     changes = FileWatcher(lambda: [config]).batches(stop)
-    first = asyncio.ensure_future(anext(changes))
-    entry = directory / "src/entry.py"
-    # The watcher registers in a thread once started; saves made before that are not seen,
-    # so save twice in a row until a batch arrives (bounded).
-    for attempt in range(40):
-        entry.write_text(f"x = {attempt}\n")
-        entry.write_text(f"x = {attempt} + 1\n")
-        done, _ = await asyncio.wait([first], timeout=0.25)
-        if done:
-            break
-    batch = first.result()
-    stop.set()
-    await changes.aclose()
-    assert batch == {"w": {entry}}
+    entry, other = directory / "src/entry.py", directory / "src/other.py"
+    try:
+        await next_batch_after_registration(changes, directory / "src/poke.py")
+        # Two saves of two files, back to back: one batch must hold both (two batches would not).
+        entry.write_text("x = 2\n")
+        other.write_text("y = 2\n")
+        batch = await asyncio.wait_for(anext(changes), 10)
+        while batch == {"w": {directory / "src/poke.py"}}:  # a late event of the registration pokes
+            batch = await asyncio.wait_for(anext(changes), 10)
+    finally:
+        stop.set()
+        await changes.aclose()
+    assert batch == {"w": {entry, other}}
+
+
+async def test_the_watcher_follows_a_config_that_moves_main_to_a_new_folder(tmp_path):
+    from pyworker.config import load_config
+
+    directory = tmp_path / "w"
+    (directory / "src").mkdir(parents=True)
+    (directory / "src/entry.py").write_text("x = 1\n")
+    (directory / "wrangler.toml").write_text('name = "w"\nmain = "src/entry.py"\n')
+    elsewhere = tmp_path / "elsewhere"  # outside the worker's directory: not watched until main moves there
+    elsewhere.mkdir()
+    (elsewhere / "entry.py").write_text("x = 1\n")
+    configs = [load_config(directory)]
+    watcher = FileWatcher(lambda: configs)
+    stop = asyncio.Event()
+    changes = watcher.batches(stop)
+    try:
+        await next_batch_after_registration(changes, directory / "src/entry.py")
+        assert watcher.roots() == [directory.resolve()]
+        (directory / "wrangler.toml").write_text('name = "w"\nmain = "../elsewhere/entry.py"\n')
+        configs[:] = [load_config(directory)]
+        assert watcher.refresh() is True
+        await next_batch_after_registration(changes, elsewhere / "entry.py")
+    finally:
+        stop.set()
+        await changes.aclose()
+    assert sorted(watcher.roots()) == sorted([directory.resolve(), elsewhere.resolve()])
 
 
 LAZY = """

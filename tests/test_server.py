@@ -5,6 +5,7 @@ import socket
 import pytest
 
 from pyworker.config import load_config
+from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.server import DevServer
 
@@ -29,7 +30,7 @@ def test_first_worker_gets_port_others_dev_port_or_next_free_internal_none(write
     )
     base = free_port()
     configs = [load_config(p) for p in (first, internal, second, fixed)]
-    server = DevServer(configs, Printer(output, colour=False), port=base)
+    server = DevServer(DevOptions(port=base), Printer(output, colour=False), configs)
     server.bind()
     try:
         ports = {listener.worker: listener.port for listener in server.listeners}
@@ -47,7 +48,7 @@ def test_routes_expose_a_worker_even_without_workers_dev(write_worker, output):
         {"src/entry.py": CODE},
         config='name = "routed"\nmain = "src/entry.py"\nworkers_dev = false\nroutes = ["example.com/*"]\n',
     )
-    server = DevServer([load_config(routed)], Printer(output, colour=False), port=0)
+    server = DevServer(DevOptions(port=0), Printer(output, colour=False), [load_config(routed)])
     server.bind()
     try:
         assert [listener.worker for listener in server.listeners] == ["routed"]
@@ -70,7 +71,7 @@ def test_startup_table_and_ready_line(write_worker, make_server, output):
         '  { binding = "ODD", service = "target", entrypoint = "Nope" },\n]\n',
     )
     server = make_server(caller, target)
-    server.port = 0
+    server.options.port = 0
     server.bind()
     try:
         output.truncate(0)

@@ -1,13 +1,15 @@
-"""``self.env``: a worker's vars, secrets and binding stubs, as attributes."""
+"""``self.env``: a worker's vars, secrets and bindings, each kind asked of its provider."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pyworker.bindings.service import ServiceStub
+from pyworker.bindings import service
+from pyworker.bindings.provider import BindingHost, Provider
 from pyworker.config.model import WorkerConfig
-from pyworker.printer import Printer
-from pyworker.registry import WorkerRegistry
+
+# Every binding kind pyworker emulates. A new kind is a module like `service` and one entry here.
+PROVIDERS: tuple[Provider, ...] = (service,)  # type: ignore[assignment]
 
 
 class Env:
@@ -30,9 +32,14 @@ class Env:
         return f"Env({', '.join(sorted(self.__dict__))})"
 
 
-def build_env(config: WorkerConfig, registry: WorkerRegistry, printer: Printer) -> Env:
-    """Vars and secrets, then one stub per service binding (a binding wins over a same-named var)."""
+def build_env(config: WorkerConfig, host: BindingHost) -> Env:
+    """Vars and secrets, then every provider's bindings (a binding wins over a same-named var)."""
     values: dict[str, Any] = config.env_values()
-    for binding in config.services:
-        values[binding.binding] = ServiceStub(binding, config.name, registry, printer)
+    for provider in PROVIDERS:
+        values.update(provider.build(config, host))
     return Env(values)
+
+
+def describe_bindings(config: WorkerConfig, host: BindingHost) -> list[str]:
+    """One line per binding, for the start-up table."""
+    return [line for provider in PROVIDERS for line in provider.describe(config, host)]

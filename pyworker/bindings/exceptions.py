@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyworker.errors import mark_reported
+
 _PLAIN_ARGS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
-_CROSSED = "_pyworker_crossed"
 
 
 def crossed_exception(exc: BaseException) -> Exception:
@@ -17,17 +18,13 @@ def crossed_exception(exc: BaseException) -> Exception:
 
     Only the message crosses: no note, no traceback, no ``__cause__``, so
     ``pytest.raises(ValueError, match="^boom$")`` holds on the caller's side as it would in production.
+    It is marked as reported: its story was printed where it was raised.
     """
     new = _same_builtin(exc)
     if new is None:
         new = Exception(str(exc))
-    setattr(new, _CROSSED, True)
+    mark_reported(new)
     return new
-
-
-def has_crossed(exc: BaseException) -> bool:
-    """Whether ``exc`` came across a binding (its traceback was printed where it was raised)."""
-    return getattr(exc, _CROSSED, False) is True
 
 
 def _same_builtin(exc: BaseException) -> Exception | None:

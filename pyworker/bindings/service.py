@@ -1,32 +1,55 @@
-"""Service binding stubs: ``env.B.method(...)`` (RPC) and ``env.B.fetch(...)`` (HTTP), in memory.
+"""Service bindings (``services = [...]``): ``env.B.method(...)`` (RPC) and ``env.B.fetch(...)``, in memory.
 
 The call stays in memory but behaves as if the isolate boundary were there: values
 are copied (:mod:`pyworker.bindings.values`), exceptions cross as new objects
 (:mod:`pyworker.bindings.exceptions`), every call counts towards the request's
-invocation limit (:mod:`pyworker.bindings.limits`) and nothing runs until awaited.
+invocation limit and nothing runs until awaited. The target is a
+:class:`~pyworker.types.Target` found by name on every call; this module never
+prints for it: the target's own invocation frame reports what its code raised.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pyworker.bindings import limits
 from pyworker.bindings.calls import CallSite, PendingCall, Side
 from pyworker.bindings.exceptions import crossed_exception
+from pyworker.bindings.provider import BindingHost
 from pyworker.bindings.values import SHARED, copy_args, copy_kwargs, copy_value
-from pyworker.config.model import ServiceBinding
-from pyworker.errors import BindingError, WorkerLoadError
-from pyworker.printer import Printer
-from pyworker.runtime.http import Request, Response
+from pyworker.config.model import ServiceBinding, WorkerConfig
+from pyworker.errors import BindingError, InvocationLimit, NoMethod, WorkerLoadError, mark_reported
+from pyworker.runtime.http import Request, Response, transfer
+from pyworker.runtime.responses import respond
+from pyworker.types import FETCH, RPC, Directory, Route
 
-if TYPE_CHECKING:
-    from pyworker.registry import WorkerRegistry
+KEY = "services"
 
 # Looked up by Python and common libraries to probe an object's protocol; a stub has none of them.
 _PROBES = frozenset(
     {"__wrapped__", "__signature__", "__iter__", "__aiter__", "__len__", "__length_hint__", "__fspath__",
      "__array__", "__array_interface__", "__array_struct__", "__origin__", "__args__", "__parameters__"}
 )  # fmt: skip
+
+
+def build(config: WorkerConfig, host: BindingHost) -> dict[str, Any]:
+    """One stub per entry of ``services``."""
+    return {binding.binding: ServiceStub(binding, config.name, host) for binding in config.services}
+
+
+def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
+    """``B -> worker_b (connected)``: one line per service binding, for the start-up table."""
+    lines = []
+    for binding in config.services:
+        target = binding.service + (f"#{binding.entrypoint}" if binding.entrypoint else "")
+        callee = host.directory.get(binding.service)
+        if callee is None:
+            status = "not connected"
+        elif binding.entrypoint and not callee.exports(binding.entrypoint):
+            status = f'no entrypoint "{binding.entrypoint}"'
+        else:
+            status = "connected"
+        lines.append(f"{binding.binding} -> {target} ({status})")
+    return lines
 
 
 def not_found_message(service: str) -> str:
@@ -36,20 +59,30 @@ def not_found_message(service: str) -> str:
 class _Wiring:
     """Everything a stub knows; kept off the stub's attribute namespace."""
 
-    __slots__ = (
-        "binding", "call_prefix", "callee", "caller", "fetch_site", "methods", "registry", "to_callee", "to_caller"
-    )  # fmt: skip
+    __slots__ = ("binding", "call_prefix", "caller", "directory", "fetch_route", "fetch_site", "methods",
+                 "to_callee", "to_caller")  # fmt: skip
 
-    def __init__(self, binding: ServiceBinding, registry: WorkerRegistry, caller: str, printer: Printer) -> None:
+    def __init__(self, binding: ServiceBinding, caller: str, host: BindingHost) -> None:
         self.binding = binding
-        self.registry = registry
-        self.caller = Side(caller, printer)
-        self.callee = Side(binding.service, printer)
-        self.to_callee = self.caller.callbacks_to(self.callee)
-        self.to_caller = self.callee.callbacks_to(self.caller)
+        self.directory: Directory = host.directory
+        self.caller = Side(caller, host.printer)
+        callee = Side(binding.service, host.printer)
+        self.to_callee = self.caller.callbacks_to(callee)
+        self.to_caller = callee.callbacks_to(self.caller)
         self.call_prefix = f"self.env.{binding.binding}."
         self.fetch_site = CallSite(self.caller, self.call_prefix, "fetch")
+        self.fetch_route = Route(FETCH, "fetch", binding.entrypoint, binding.props, caller)
         self.methods: dict[str, RpcMethod] = {}
+
+    def route(self, method: str) -> Route:
+        """The route of RPC ``method``: its result is copied for the caller inside the callee's invocation."""
+        to_caller, where = self.to_caller, f"the value {method}() returned"
+
+        def returns(result: Any) -> Any:
+            return result if type(result) in SHARED else copy_value(result, where, to_caller)
+
+        binding = self.binding
+        return Route(RPC, method, binding.entrypoint, binding.props, self.caller.name, returns)
 
 
 class ServiceStub:
@@ -64,12 +97,12 @@ class ServiceStub:
     _pyworker_rpc_passthrough = True  # a stub may itself be sent across a binding
     __slots__ = ("__wiring",)
 
-    def __new__(cls, binding: ServiceBinding, caller: str, registry: WorkerRegistry, printer: Printer) -> ServiceStub:
+    def __new__(cls, binding: ServiceBinding, caller: str, host: BindingHost) -> ServiceStub:
         # A class per stub, whose constructor refuses like any other name: so
         # ``env.B.__class__()`` cannot build a second stub.
         own = type(cls.__name__, (cls,), {"__slots__": (), "__module__": cls.__module__, "__new__": _refuse_class})
         stub: ServiceStub = object.__new__(own)
-        object.__setattr__(stub, "_ServiceStub__wiring", _Wiring(binding, registry, caller, printer))
+        object.__setattr__(stub, "_ServiceStub__wiring", _Wiring(binding, caller, host))
         return stub
 
     def __getattribute__(self, name: str) -> Any:
@@ -108,11 +141,12 @@ _OWN = frozenset(
 class RpcMethod:
     """``env.B.name``: calling it returns the awaitable call."""
 
-    __slots__ = ("__name", "__site", "__wiring")
+    __slots__ = ("__name", "__route", "__site", "__wiring")
 
     def __init__(self, wiring: _Wiring, name: str) -> None:
         self.__wiring = wiring
         self.__name = name
+        self.__route = wiring.route(name)
         self.__site = CallSite(wiring.caller, wiring.call_prefix, name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> PendingCall:
@@ -123,36 +157,27 @@ class RpcMethod:
             args = copy_args(args, wiring.to_callee)
         if kwargs:
             kwargs = copy_kwargs(kwargs, wiring.to_callee)
-        return PendingCall(_rpc(wiring, self.__name, args, kwargs), self.__site)
+        return PendingCall(_rpc(wiring, self.__route, args, kwargs), self.__site)
 
     def __repr__(self) -> str:
         return f"<RPC method {self.__wiring.call_prefix}{self.__name}>"
 
 
-async def _rpc(wiring: _Wiring, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+async def _rpc(wiring: _Wiring, route: Route, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """The call itself, on arguments already copied for the callee."""
-    binding = wiring.binding
-    callee = wiring.registry.get(binding.service)
+    callee = wiring.directory.get(wiring.binding.service)
     if callee is None:
-        raise BindingError(not_found_message(binding.service))
-    token = limits.enter(wiring.caller.name, callee.name)
+        raise BindingError(not_found_message(wiring.binding.service))
     try:
-        result = await callee.call(binding.entrypoint, method, args, kwargs, binding.props)
+        return await callee.invoke(route, args, kwargs)
+    except InvocationLimit as exc:
+        raise RuntimeError(str(exc)) from None  # raised where the call is made, in the caller's code
     except (BindingError, WorkerLoadError):
         raise  # the binding itself cannot reach its target: pyworker's own message, as it is
+    except NoMethod as exc:
+        error: BaseException = mark_reported(TypeError(str(exc)))
     except (Exception, SystemExit) as exc:  # sys.exit() in the callee is its error, not the server's exit
         error = crossed_exception(exc)
-    else:
-        if type(result) in SHARED:
-            return result
-        try:
-            return copy_value(result, f"the value {method}() returned", wiring.to_caller)
-        except TypeError as exc:
-            message = f"{method}() returned a value that cannot cross a binding: {exc}"
-            callee.printer.worker(callee.name, message, "error")
-            error = crossed_exception(exc)
-    finally:
-        limits.leave(token)
     raise error  # outside the except block: the callee's frames must not travel as __context__
 
 
@@ -162,13 +187,11 @@ async def _fetch(
     # Always a new Request, as across the isolate boundary: the callee gets its own
     # headers, and the body moves to it (the caller's request counts as read).
     request = Request(input, init, **options)
-    binding = wiring.binding
-    callee = wiring.registry.get(binding.service)
+    callee = wiring.directory.get(wiring.binding.service)
     if callee is None:
-        return Response(not_found_message(binding.service), 503)
-    token = limits.enter(wiring.caller.name, callee.name)
+        return Response(not_found_message(wiring.binding.service), 503)
     try:
-        response = await callee.fetch(request, binding.entrypoint, binding.props)
-    finally:
-        limits.leave(token)
-    return response._transfer()
+        response = await respond(callee, wiring.fetch_route, request)
+    except InvocationLimit as exc:
+        raise RuntimeError(str(exc)) from None  # raised where the call is made, in the caller's code
+    return transfer(response)

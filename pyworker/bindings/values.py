@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pyworker.bindings.exceptions import crossed_exception
-from pyworker.runtime.http import Request, Response
+from pyworker.runtime.http import Request, Response, transfer
 
 ALLOWED = "str, int, float, bool, None, list, dict, set, datetime or bytes"
 
@@ -167,7 +167,7 @@ def _copy_other(value: Any, wrap: Callable[[Callable[..., Any]], Any]) -> Any:
     if isinstance(value, list):
         return _copy_items(value, wrap, list)
     if isinstance(value, Request | Response):
-        return value._transfer()
+        return transfer(value)
     if isinstance(value, BaseException):
         return crossed_exception(value)
     if isinstance(value, _FUNCTIONS):

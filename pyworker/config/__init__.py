@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from pyworker.config.model import DevSettings, ServiceBinding, WorkerConfig
 from pyworker.config.resolve import load_config
+from pyworker.config.workers import load_workers, reread
 
-__all__ = ["DevSettings", "ServiceBinding", "WorkerConfig", "load_config"]
+__all__ = ["DevSettings", "ServiceBinding", "WorkerConfig", "load_config", "load_workers", "reread"]

@@ -1,10 +1,10 @@
-"""Import one generation of a worker's code and describe its entrypoints."""
+"""Import one generation of a worker's code and find the handler each invocation runs."""
 
 from __future__ import annotations
 
 import inspect
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -12,11 +12,22 @@ from typing import Any
 
 from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
-from pyworker.errors import WorkerLoadError
+from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.modules import WorkerModules
 from pyworker.runtime.entrypoint import WorkerEntrypoint
+from pyworker.types import RPC
 
 DEFAULT_ENTRYPOINT = "Default"
+
+# Events the runtime delivers itself, each to a method of that name on the entrypoint class
+# or (without a Default class) to a module-level ``on_<kind>`` function.
+HANDLER_KINDS = ("fetch", "scheduled", "queue", "alarm", "email", "tail", "trace", "test")
+
+_HANDLER_EXAMPLES = {
+    "fetch": "fetch(self, request)",
+    "scheduled": "scheduled(self, controller)",
+    "queue": "queue(self, batch)",
+}
 
 # Names a binding may never call over RPC, whatever the class defines: handlers the
 # runtime calls itself, the stub's own methods, and the instance's env and ctx.
@@ -26,53 +37,101 @@ RESERVED_METHODS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Handler:
-    """A callable and how many leading positional arguments it takes (``None``: any number).
+    """What an invocation calls: a method of a fresh entrypoint instance, or a module function.
 
-    Cloudflare calls ``fetch`` "relaxed": with only as many arguments as it declares.
+    A *relaxed* handler (the runtime's own: ``fetch``, ``scheduled``...) gets only as many of
+    ``(*args, env, ctx)`` as it declares, as Cloudflare calls them; ``arity`` ``None`` means all.
+    An RPC method gets exactly the caller's arguments.
     """
 
-    func: Callable[..., Any]
-    arity: int | None
+    cls: type | None
+    name: str
+    func: Callable[..., Any] | None = None
+    arity: int | None = None
+    relaxed: bool = False
 
-    @classmethod
-    def of(cls, func: Callable[..., Any], bound: bool) -> Handler:
-        params = list(inspect.signature(func).parameters.values())
-        if bound:
-            params = params[1:]
-        if any(p.kind is p.VAR_POSITIONAL for p in params):
-            return cls(func, None)
+    def call(self, ctx: Any, env: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+        target = self.func if self.cls is None else getattr(self.cls(ctx, env), self.name)
+        assert target is not None
+        if not self.relaxed:
+            return target(*args, **kwargs)
+        available = (*args, env, ctx)
+        return target(*available) if self.arity is None else target(*available[: self.arity])
+
+
+def relaxed_handler(func: Callable[..., Any], cls: type | None, name: str) -> Handler:
+    """A runtime handler: how many leading positional arguments ``func`` takes (``None``: any number)."""
+    params = list(inspect.signature(func).parameters.values())
+    if cls is not None:
+        params = params[1:]  # self
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        arity = None
+    else:
         positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        return cls(func, sum(1 for p in params if p.kind in positional))
-
-    def args(self, *available: Any) -> tuple[Any, ...]:
-        return available if self.arity is None else available[: self.arity]
+        arity = sum(1 for p in params if p.kind in positional)
+    return Handler(cls, name, None if cls is not None else func, arity, relaxed=True)
 
 
 @dataclass(frozen=True)
 class Entrypoint:
-    """One ``WorkerEntrypoint`` subclass: its RPC methods and its ``fetch``, if any."""
+    """One ``WorkerEntrypoint`` subclass: its RPC methods and the runtime handlers it defines."""
 
     cls: type
     methods: frozenset[str]
-    fetch: Handler | None
+    handlers: Mapping[str, Handler]
+
+    @property
+    def fetch(self) -> Handler | None:
+        return self.handlers.get("fetch")
 
 
 @dataclass
 class WorkerCode:
     """A loaded generation of a worker's code."""
 
+    worker: str
     modules: WorkerModules
     module: ModuleType
     entrypoints: dict[str, Entrypoint] = field(default_factory=dict)
-    legacy_fetch: Handler | None = None
+    legacy: dict[str, Handler] = field(default_factory=dict)  # kind -> module-level on_<kind>
     active: int = 0  # invocations running on this generation
     retired: bool = False  # a newer generation took over; unload once ``active`` is 0
+    _found: dict[tuple[str, str | None, str], Handler] = field(default_factory=dict)
 
     @property
     def default(self) -> Entrypoint | None:
         return self.entrypoints.get(DEFAULT_ENTRYPOINT)
+
+    def handler(self, kind: str, entrypoint: str | None, method: str) -> Handler:
+        """The one lookup every invocation makes; raises :class:`NoEntrypoint`, :class:`NoMethod` or
+        :class:`NoHandler` with the sentence the user sees. Found handlers are remembered."""
+        key = (kind, entrypoint, method)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._find(kind, entrypoint, method)
+        return found
+
+    def _find(self, kind: str, name: str | None, method: str) -> Handler:
+        entrypoint = self.entrypoints.get(name or DEFAULT_ENTRYPOINT)
+        if entrypoint is None and (kind == RPC or name is not None):
+            raise NoEntrypoint(
+                f'Worker "{self.worker}" does not export an entrypoint named "{name or DEFAULT_ENTRYPOINT}".'
+            )
+        if kind == RPC:
+            assert entrypoint is not None
+            if method not in entrypoint.methods:
+                raise NoMethod(f'The RPC receiver does not implement the method "{method}".')
+            return Handler(entrypoint.cls, method)
+        handler = self.legacy.get(kind) if entrypoint is None else entrypoint.handlers.get(kind)
+        if handler is None:
+            example = _HANDLER_EXAMPLES.get(kind, f"{kind}(self, ...)")
+            raise NoHandler(
+                f'Handler does not export a {kind}() function (worker "{self.worker}"). '
+                f"Define async def {example} on a WorkerEntrypoint class named Default."
+            )
+        return handler
 
     def enter(self) -> None:
         self.active += 1
@@ -106,16 +165,17 @@ def load_code(config: WorkerConfig, generation: int) -> WorkerCode:
         if not isinstance(exc, Exception | SystemExit):  # sys.exit() at import is a load error too
             raise
         raise WorkerLoadError(describe_load_error(config.name, config.import_root, exc)) from exc
-    code = WorkerCode(modules, module)
+    code = WorkerCode(config.name, modules, module)
     # As on Cloudflare: the module's __all__, else its public names, exported under their names.
     exported = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
     for name in exported:
         value = getattr(module, name, None)
         if inspect.isclass(value) and issubclass(value, WorkerEntrypoint) and value is not WorkerEntrypoint:
             code.entrypoints[name] = _describe_entrypoint(value)
-    on_fetch = getattr(module, "on_fetch", None)
-    if callable(on_fetch):
-        code.legacy_fetch = Handler.of(on_fetch, bound=False)
+    for kind in HANDLER_KINDS:
+        function = getattr(module, f"on_{kind}", None)
+        if callable(function):
+            code.legacy[kind] = relaxed_handler(function, None, f"on_{kind}")
     return code
 
 
@@ -129,8 +189,12 @@ def _describe_entrypoint(cls: type) -> Entrypoint:
                 continue
             if isinstance(value, staticmethod | classmethod) or inspect.isfunction(value):
                 methods.add(name)
-    fetch = getattr(cls, "fetch", None)
-    return Entrypoint(cls, frozenset(methods), Handler.of(fetch, bound=True) if callable(fetch) else None)
+    handlers = {}
+    for kind in HANDLER_KINDS:
+        function = getattr(cls, kind, None)
+        if callable(function):
+            handlers[kind] = relaxed_handler(function, cls, kind)
+    return Entrypoint(cls, frozenset(methods), handlers)
 
 
 def describe_load_error(worker: str, root: Path, exc: BaseException) -> str:

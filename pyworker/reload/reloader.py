@@ -1,4 +1,4 @@
-"""Hot reload: apply each batch of file changes to the one worker it belongs to.
+"""Hot reload: apply each batch of file changes to the one worker it belongs to, and say what changed.
 
 A worker reloads alone: its code is imported afresh under new module names (a new
 generation) and swapped in at once, so requests already running finish on the old
@@ -6,86 +6,99 @@ code and the next one, direct or through a binding, meets the new. Other workers
 not touched, module-level state included. Broken code or config never stops the
 server: the worker answers 500 with the error (or keeps its last good config) until
 the next good save.
+
+The reloader never calls the server: :meth:`Reloader.changes` yields a
+:class:`Reloaded` per worker, and the server decides what to re-wire (ports, watched folders).
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from pyworker.config import WorkerConfig, load_config
+from pyworker.bindings.env import build_env
+from pyworker.bindings.provider import BindingHost
+from pyworker.config import WorkerConfig, reread
 from pyworker.config.files import display_path
 from pyworker.errors import ConfigError, WorkerLoadError
+from pyworker.options import DevOptions
 from pyworker.printer import Printer
+from pyworker.registry import WorkerRegistry
 from pyworker.reload.watch import Batch
 from pyworker.worker import Worker
-
-if TYPE_CHECKING:
-    from pyworker.registry import WorkerRegistry
 
 _SETTINGS = re.compile(r"^(wrangler\.(toml|json|jsonc)|\.dev\.vars(\..+)?)$")
 
 
+@dataclass(frozen=True)
+class Reloaded:
+    """What one reload did: ``old`` and ``new`` are the same object unless the config was re-read."""
+
+    worker: str
+    ok: bool
+    old: WorkerConfig
+    new: WorkerConfig
+
+    @property
+    def config_changed(self) -> bool:
+        return self.old is not self.new
+
+
 class Reloader:
-    """Reloads workers as batches of changes arrive; ``on_config`` re-wires a worker's port."""
+    """Reloads workers as batches of changes arrive, re-reading configs with the server's options."""
 
     def __init__(
         self,
-        registry: WorkerRegistry,
+        registry: WorkerRegistry[Worker],
         printer: Printer,
-        env_name: str | None = None,
-        var_overrides: Mapping[str, str] | None = None,
-        on_config: Callable[[Worker, WorkerConfig], Awaitable[None]] | None = None,
+        options: DevOptions | None = None,
+        host: BindingHost | None = None,
     ) -> None:
         self.registry = registry
         self.printer = printer
-        self.env_name = env_name
-        self.var_overrides = dict(var_overrides or {})
-        self.on_config = on_config
+        self.options = options or DevOptions()
+        self.host = host or BindingHost(registry, printer)
         self.reloads = 0  # completed reload attempts, for tests and benchmarks
 
-    async def run(self, batches: AsyncIterator[Batch]) -> None:
+    async def changes(self, batches: AsyncIterator[Batch]) -> AsyncIterator[Reloaded]:
+        """Reload the workers each batch names; yield what each reload did."""
         async for batch in batches:
             for name, paths in batch.items():
                 worker = self.registry.get(name)
                 if worker is not None:
-                    await self.reload(worker, paths)
+                    yield await self.reload(worker, paths)
 
-    async def reload(self, worker: Worker, paths: set[Path]) -> bool:
+    async def run(self, batches: AsyncIterator[Batch]) -> None:
+        """Apply every batch, ignoring what changed (tests, and servers without ports to move)."""
+        async for _ in self.changes(batches):
+            pass
+
+    async def reload(self, worker: Worker, paths: set[Path]) -> Reloaded:
         """Re-read ``worker``'s config if a settings file changed, then re-import its code."""
         started = time.perf_counter()
+        old = worker.config
         try:
             if any(_SETTINGS.match(path.name) for path in paths):
-                await self._reconfigure(worker)
+                self._reconfigure(worker)
             worker.load()
         except (ConfigError, WorkerLoadError) as exc:
             self.printer.worker(worker.name, str(exc), "error")
-            return False
+            return Reloaded(worker.name, False, old, worker.config)
         finally:
             self.reloads += 1
         millis = (time.perf_counter() - started) * 1000
         self.printer.worker(worker.name, f"reloaded in {millis:.0f}ms ({_describe(worker, paths)})")
-        return True
+        return Reloaded(worker.name, True, old, worker.config)
 
-    async def _reconfigure(self, worker: Worker) -> None:
-        old = worker.config
-        try:
-            config = load_config(old.config_path, self.env_name, self.var_overrides)
-        except ConfigError as exc:
-            raise ConfigError(f"{exc} Keeping the last good config until it is fixed.") from exc
-        if config.name != old.name:
-            raise ConfigError(
-                f'{display_path(old.config_path)} renames worker "{old.name}" to "{config.name}": '
-                "other workers bind to it by name, so restart pyworker dev to rename it. Keeping the last good config."
-            )
+    def _reconfigure(self, worker: Worker) -> None:
+        config = reread(worker.config, self.options)
+        env = build_env(config, self.host)
         for warning in config.warnings:
             self.printer.warning(warning)
-        worker.reconfigure(config)
-        if self.on_config is not None:
-            await self.on_config(worker, old)
+        worker.reconfigure(config, env)
 
 
 def _describe(worker: Worker, paths: set[Path]) -> str:

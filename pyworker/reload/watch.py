@@ -88,28 +88,69 @@ def owners(configs: Iterable[WorkerConfig], path: Path) -> list[str]:
     return best
 
 
+class _Round:
+    """Stops one ``awatch`` round: when the watch ends (``stop``) or the folders changed (``refresh``).
+
+    watchfiles' Rust thread polls ``is_set()`` every step, so this needs no task of its own.
+    """
+
+    def __init__(self, stop: watchfiles.main.AnyEvent) -> None:
+        self._stop = stop
+        self._over = False
+
+    def is_set(self) -> bool:
+        return self._over or self._stop.is_set()
+
+    def set(self) -> None:
+        self._over = True
+
+    async def wait(self) -> None:  # pragma: no cover - part of watchfiles' AnyEvent protocol, not used by it
+        raise NotImplementedError
+
+
 class FileWatcher:
-    """Yields :data:`Batch` es of changes under the workers' directories until ``stop`` is set."""
+    """Yields :data:`Batch` es of changes under the workers' directories until ``stop`` is set.
+
+    The folders come from the workers' configs, read again after each reload: when a
+    config edit moves ``main`` or the assets directory, or a folder that did not exist
+    appears, :meth:`refresh` restarts the watch on the new set.
+    """
 
     def __init__(self, configs: Callable[[], list[WorkerConfig]]) -> None:
         self.configs = configs  # read on every batch: a reload may change a worker's config
+        self._round: _Round | None = None
+        self._roots: list[Path] = []
+
+    def roots(self) -> list[Path]:
+        """The existing folders the workers' configs name now."""
+        found = {root for config in self.configs() for root in watched_roots(config)}
+        return sorted(root for root in found if root.exists())
+
+    def refresh(self) -> bool:
+        """Watch the folders the configs name now; returns whether they changed."""
+        if self._round is None or self.roots() == self._roots:
+            return False
+        self._round.set()
+        return True
 
     async def batches(self, stop: watchfiles.main.AnyEvent) -> AsyncIterator[Batch]:
-        configs = self.configs()
-        roots = sorted({root for config in configs for root in watched_roots(config)})
-        assets = [a for a in (assets_dir(config) for config in configs) if a is not None]
-        async for changes in watchfiles.awatch(
-            *[root for root in roots if root.exists()],
-            watch_filter=WorkerFilter(assets),
-            step=STEP_MS,
-            debounce=DEBOUNCE_MS,
-            stop_event=stop,
-            ignore_permission_denied=True,
-        ):
-            batch: Batch = {}
-            for _, raw in changes:
-                path = Path(raw)
-                for name in owners(self.configs(), path):
-                    batch.setdefault(name, set()).add(path)
-            if batch:
-                yield batch
+        while not stop.is_set():
+            self._roots = self.roots()
+            self._round = _Round(stop)
+            configs = self.configs()
+            assets = [a for a in (assets_dir(config) for config in configs) if a is not None]
+            async for changes in watchfiles.awatch(
+                *self._roots,
+                watch_filter=WorkerFilter(assets),
+                step=STEP_MS,
+                debounce=DEBOUNCE_MS,
+                stop_event=self._round,
+                ignore_permission_denied=True,
+            ):
+                batch: Batch = {}
+                for _, raw in changes:
+                    path = Path(raw)
+                    for name in owners(self.configs(), path):
+                        batch.setdefault(name, set()).add(path)
+                if batch:
+                    yield batch

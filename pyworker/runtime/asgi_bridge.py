@@ -11,12 +11,13 @@ from urllib.parse import unquote, urlsplit
 
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
+from pyworker.types import ASGIApp, Message, Scope
 
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.3"}
 _LIFESPAN_ATTR = "_pyworker_lifespan_state"
 
 
-async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Response:
+async def fetch(app: ASGIApp, request: Request, env: Any, ctx: Any = None) -> Response:
     """Hand ``request`` to ``app`` and return its reply; ``env`` is at ``scope["env"]``.
 
     Lifespan startup runs once per app object and its state is shared by later
@@ -28,67 +29,71 @@ async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Respon
     state = await _lifespan_state(app)
     scope = _scope(request, env, state)
     body = await request.bytes() if request.body is not None else b""
-    response_done = asyncio.Event()
-    request_sent = False
+    exchange = _Exchange(body)
+    task = asyncio.ensure_future(exchange.run(app, scope))
+    waiting: set[asyncio.Future[Any]] = {task, exchange.streaming}
+    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    if not exchange.streaming.done():
+        task.result()  # re-raises the app's exception
+        raise RuntimeError("The ASGI app returned without sending a response.")
+    if not exchange.start:
+        raise RuntimeError("The ASGI app sent a response body before http.response.start.")
+    status, headers = exchange.start
+    headers.delete("content-length")
+    no_body = status in (101, 204, 205, 304) or request.method == "HEAD"
+    if no_body or not exchange.streaming.result():
+        await task
+        payload = b"".join(iter(exchange.chunks.get_nowait, None))
+        return Response(None if no_body else payload, status, headers=headers)
+    return Response(exchange.stream(task), status, headers=headers)
 
-    async def receive() -> dict[str, Any]:
-        nonlocal request_sent
-        if not request_sent:
-            request_sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await response_done.wait()
+
+class _Exchange:
+    """One request/response between the bridge and the app: ASGI ``receive`` and ``send``."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.request_sent = False
+        self.response_done = asyncio.Event()
+        self.start: list[Any] = []  # [status, headers] once http.response.start arrives
+        # Resolves at the first body message: True if more is coming (stream it), False if complete.
+        self.streaming: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+    async def run(self, app: ASGIApp, scope: Scope) -> None:
+        try:
+            await app(scope, self.receive, self.send)
+        finally:
+            self.response_done.set()
+            self.chunks.put_nowait(None)
+
+    async def receive(self) -> Message:
+        if not self.request_sent:
+            self.request_sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        await self.response_done.wait()
         return {"type": "http.disconnect"}
 
-    start: list[Any] = []  # [status, headers] once http.response.start arrives
-    # Resolves at the first body message: True if more is coming (stream it), False if complete.
-    streaming: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-    chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
-
-    async def send(message: dict[str, Any]) -> None:
+    async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
-            start[:] = [message["status"], Headers.from_raw(message.get("headers", []))]
+            self.start[:] = [message["status"], Headers.from_raw(message.get("headers", []))]
         elif message["type"] == "http.response.body":
             more = bool(message.get("more_body", False))
             if message.get("body"):
-                chunks.put_nowait(bytes(message["body"]))
-            if not streaming.done():
-                streaming.set_result(more)
+                self.chunks.put_nowait(bytes(message["body"]))
+            if not self.streaming.done():
+                self.streaming.set_result(more)
             if not more:
-                chunks.put_nowait(None)
-                response_done.set()
+                self.chunks.put_nowait(None)
+                self.response_done.set()
 
-    async def run_app() -> None:
-        try:
-            await app(scope, receive, send)
-        finally:
-            response_done.set()
-            chunks.put_nowait(None)
-
-    task = asyncio.ensure_future(run_app())
-    waiting: set[asyncio.Future[Any]] = {task, streaming}
-    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-    if not streaming.done():
-        task.result()  # re-raises the app's exception
-        raise RuntimeError("The ASGI app returned without sending a response.")
-    if not start:
-        raise RuntimeError("The ASGI app sent a response body before http.response.start.")
-    status, headers = start
-    headers.delete("content-length")
-    no_body = status in (101, 204, 205, 304) or request.method == "HEAD"
-    if no_body or not streaming.result():
-        await task
-        payload = b"".join(iter(chunks.get_nowait, None))
-        return Response(None if no_body else payload, status, headers=headers)
-
-    async def stream() -> AsyncIterator[bytes]:
-        while (chunk := await chunks.get()) is not None:
+    async def stream(self, task: asyncio.Future[None]) -> AsyncIterator[bytes]:
+        while (chunk := await self.chunks.get()) is not None:
             yield chunk
         await task
 
-    return Response(stream(), status, headers=headers)
 
-
-def _scope(request: Request, env: Any, state: dict[str, Any]) -> dict[str, Any]:
+def _scope(request: Request, env: Any, state: dict[str, Any]) -> Scope:
     url = urlsplit(request.url)
     port = url.port or (443 if url.scheme == "https" else 80)
     return {
@@ -121,7 +126,7 @@ class _Lifespan:
     task: asyncio.Future[Any] | None = None
 
 
-async def _lifespan_state(app: Any) -> dict[str, Any]:
+async def _lifespan_state(app: ASGIApp) -> dict[str, Any]:
     """Run ``app``'s lifespan startup once; concurrent first requests share that one startup."""
     loop = asyncio.get_running_loop()
     cached = getattr(app, _LIFESPAN_ATTR, None)
@@ -153,20 +158,20 @@ def _remember(app: Any, value: Any) -> None:
         setattr(app, _LIFESPAN_ATTR, value)
 
 
-async def _start_lifespan(app: Any) -> _Lifespan:
+async def _start_lifespan(app: ASGIApp) -> _Lifespan:
     state: dict[str, Any] = {}
-    messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    messages: asyncio.Queue[Message] = asyncio.Queue()
     messages.put_nowait({"type": "lifespan.startup"})
-    outcome: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+    outcome: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return await messages.get()
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         if not outcome.done():
             outcome.set_result(message)
 
-    scope = {"type": "lifespan", "asgi": dict(ASGI_VERSION), "state": state}
+    scope: Scope = {"type": "lifespan", "asgi": dict(ASGI_VERSION), "state": state}
     task = asyncio.ensure_future(app(scope, receive, send))
     waiting: set[asyncio.Future[Any]] = {task, outcome}
     await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json as jsonlib
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, make_source
@@ -229,6 +229,22 @@ class Response(Body):
 
     def __repr__(self) -> str:
         return f"Response(status={self.status}, status_text={self.status_text!r})"
+
+
+def incoming_request(url: str, method: str, headers: Headers, source: BodySource | None) -> Request:
+    """A request the server received, built without the checks a user-made one needs."""
+    return Request._from_parts(url, method, headers, source)
+
+
+@overload
+def transfer(message: Request) -> Request: ...
+@overload
+def transfer(message: Response) -> Response: ...
+@overload
+def transfer(message: Request | Response) -> Request | Response: ...
+def transfer(message: Request | Response) -> Request | Response:
+    """``message`` as the other side of a binding gets it: a new object the body moves to."""
+    return message._transfer()
 
 
 def _phrase(status: int) -> str:

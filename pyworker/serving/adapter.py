@@ -5,19 +5,20 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
-from pyworker.bindings import limits
 from pyworker.printer import Printer
 from pyworker.runtime.body import BodySource
 from pyworker.runtime.headers import Headers
-from pyworker.runtime.http import Request, Response
-from pyworker.types import Receive, Scope, Send
-from pyworker.worker import Worker
+from pyworker.runtime.http import Request, Response, incoming_request
+from pyworker.runtime.responses import respond
+from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
+
+_INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default entrypoint's fetch
 
 
 class WorkerApp:
-    """Serves one worker: ASGI request -> ``Request`` -> ``worker.fetch`` -> ASGI response, logged."""
+    """Serves one worker: ASGI request -> ``Request`` -> its fetch invocation -> ASGI response, logged."""
 
-    def __init__(self, worker: Worker, printer: Printer) -> None:
+    def __init__(self, worker: Target, printer: Printer) -> None:
         self.worker = worker
         self.printer = printer
 
@@ -30,11 +31,7 @@ class WorkerApp:
             return
         started = time.perf_counter()
         request = to_request(scope, receive)
-        token = limits.incoming(self.worker.name)
-        try:
-            response = await self.worker.fetch(request)
-        finally:
-            limits.leave(token)
+        response = await respond(self.worker, _INCOMING, request)
         await send_response(response, send, head=request.method == "HEAD")
         if not self.printer.logs_requests:
             return
@@ -63,7 +60,7 @@ def to_request(scope: Scope, receive: Receive) -> Request:
     length = headers.get("content-length")
     has_body = headers.has("transfer-encoding") or (length is not None and length.strip() != "0")
     source = BodySource(stream=_receive_body(receive)) if has_body else None
-    return Request._from_parts(url, scope["method"], headers, source)
+    return incoming_request(url, scope["method"], headers, source)
 
 
 async def _receive_body(receive: Receive) -> AsyncIterator[bytes]:

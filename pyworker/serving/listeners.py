@@ -1,12 +1,15 @@
-"""Sockets for the exposed workers: the first gets ``--port``, the rest their own or the next free one."""
+"""Port policy: which socket each exposed worker gets, at start-up and when a config edit moves it."""
 
 from __future__ import annotations
 
 import errno
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pyworker.config.model import WorkerConfig
 from pyworker.errors import ServeError
+from pyworker.options import DevOptions
 
 DEFAULT_PORT = 8787
 DEFAULT_IP = "127.0.0.1"
@@ -61,3 +64,49 @@ def bind_next_free(worker: str, ip: str, start: int, taken: set[int]) -> Listene
         except ServeError:
             continue
     raise ServeError(f"No free port above {start} on {ip} for worker {worker}.")
+
+
+def ip_for(config: WorkerConfig, options: DevOptions) -> str:
+    return options.ip or config.dev.ip or DEFAULT_IP
+
+
+def bind_workers(configs: Sequence[WorkerConfig], options: DevOptions) -> list[Listener]:
+    """A socket for each exposed worker, in order; internal workers get none.
+
+    The first exposed worker gets ``--port`` (else its ``[dev] port``, else 8787); the rest
+    get their ``[dev] port``, else the next free port (any free port with ``--port 0``).
+    """
+    listeners: list[Listener] = []
+    try:
+        for config in configs:
+            if config.internal:
+                continue
+            if not listeners:
+                port = options.port if options.port is not None else config.dev.port or DEFAULT_PORT
+                listeners.append(bind(config.name, ip_for(config, options), port))
+            else:
+                listeners.append(bind_other(config, options, {listener.port for listener in listeners}))
+    except BaseException:
+        for listener in listeners:
+            listener.sock.close()
+        raise
+    return listeners
+
+
+def bind_other(config: WorkerConfig, options: DevOptions, taken: set[int]) -> Listener:
+    """Any exposed worker but the first: its ``[dev] port``, else the next free port."""
+    ip = ip_for(config, options)
+    if config.dev.port is not None:
+        return bind(config.name, ip, config.dev.port)
+    start = 0 if options.port == 0 else max(taken, default=options.port or DEFAULT_PORT) + 1
+    return bind_next_free(config.name, ip, start, taken)
+
+
+def moves(old: WorkerConfig, new: WorkerConfig, current: Listener | None) -> bool:
+    """Whether a config edit moves the worker: only a change to ``[dev] port`` or to being internal does,
+    so a port chosen at start-up (``--port``, the next free one) stays while the config leaves those alone."""
+    if (old.internal, old.dev.port) == (new.internal, new.dev.port):
+        return False
+    if current is None:
+        return not new.internal
+    return new.internal or new.dev.port not in (None, current.port)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from contextvars import ContextVar, Token
 
+from pyworker.errors import InvocationLimit
+
 MAX_INVOCATIONS = 32
+
 
 # (budget, worker, parent): ``budget`` is a one-item list shared by the whole request;
 # the parents make the chain of workers that led to this invocation. Plain tuples,
@@ -31,14 +34,14 @@ def incoming(worker: str) -> Token[_Invocation | None]:
 def enter(caller: str, callee: str) -> Token[_Invocation | None]:
     """Count a binding call from ``caller`` to ``callee``; return a token for :func:`leave`.
 
-    Raises ``RuntimeError`` (it crosses bindings as itself) naming the chain when the
+    Raises :class:`InvocationLimit`, a ``RuntimeError`` (it crosses bindings as itself), naming the chain when the
     budget is spent. A call made outside any request (a test, start-up code) starts a
     budget of its own, counting the caller.
     """
     invocation = _current.get() or ([1], caller, None)
     budget = invocation[0]
     if budget[0] >= MAX_INVOCATIONS:
-        raise RuntimeError(
+        raise InvocationLimit(
             f"Worker invocation limit reached: one request may pass through at most {MAX_INVOCATIONS} worker "
             f"invocations, as on Cloudflare, and this call to {callee} would be number {budget[0] + 1}. "
             f"Chain so far: {' -> '.join([*chain(invocation), callee])}. "

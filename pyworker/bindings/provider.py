@@ -1,0 +1,32 @@
+"""What every binding kind is: a provider turning its config entries into values on ``env``.
+
+A kind lives in one module of this package (``service.py``; ``kv.py``, ``d1.py``... next)
+exposing ``KEY`` (its config key, e.g. ``"services"``), ``build`` and ``describe``. They
+get a :class:`BindingHost`: what the dev server lends bindings, never the server itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pyworker.config.model import WorkerConfig
+from pyworker.printer import Printer
+from pyworker.types import Directory
+
+
+@dataclass(frozen=True)
+class BindingHost:
+    """What bindings may use: the directory of running workers and the printer."""
+
+    directory: Directory
+    printer: Printer
+
+
+class Provider(Protocol):
+    """One binding kind, as a module: see :mod:`pyworker.bindings.service`."""
+
+    KEY: str
+    build: Callable[[WorkerConfig, BindingHost], dict[str, Any]]
+    describe: Callable[[WorkerConfig, BindingHost], list[str]]

@@ -1,0 +1,38 @@
+"""How a fetch invocation answers when it cannot run or its handler raises.
+
+Shared by the HTTP adapter and ``env.B.fetch``, so a request meets the same answer
+whether it came over a socket or through a binding: a target that cannot be reached
+is a 503, code that failed to load or has no ``fetch`` is a 500 naming the problem, and
+an exception in the worker's own code is a 500 naming it (its traceback was printed
+by the worker's invocation frame).
+"""
+
+from __future__ import annotations
+
+from pyworker.errors import BindingError, InvocationLimit, NoHandler, WorkerLoadError, was_reported
+from pyworker.runtime.http import Request, Response
+from pyworker.types import Route, Target
+
+
+async def respond(target: Target, route: Route, request: Request) -> Response:
+    """Run ``route`` (a fetch) on ``target``; never raises but for the invocation limit."""
+    try:
+        response: Response = await target.invoke(route, (request,), {})
+    except (Exception, SystemExit) as exc:  # sys.exit() in a worker must not stop the server
+        if was_reported(exc):  # the handler raised it (and its traceback was printed)
+            return Response(error_summary(exc), 500)
+        if isinstance(exc, InvocationLimit):
+            raise  # the call itself went past the limit: the caller's code gets it, as for RPC
+        if isinstance(exc, BindingError):
+            return Response(str(exc), 503)
+        if isinstance(exc, WorkerLoadError):
+            return Response(str(exc), 500)
+        if isinstance(exc, NoHandler):
+            return Response(f"TypeError: {exc}", 500)  # workerd's wording: a TypeError
+        return Response(error_summary(exc), 500)
+    return response
+
+
+def error_summary(exc: BaseException) -> str:
+    """``ValueError: boom``: how a 500 body names the exception."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

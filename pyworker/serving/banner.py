@@ -1,0 +1,28 @@
+"""The start-up table (workers, URLs, bindings) and the ``Ready on ...`` line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pyworker.bindings.env import describe_bindings
+from pyworker.bindings.provider import BindingHost
+from pyworker.printer import Printer
+from pyworker.serving.listeners import Listener
+from pyworker.worker import Worker, WorkerState
+
+
+def announce(printer: Printer, workers: Sequence[Worker], listeners: Sequence[Listener], host: BindingHost) -> None:
+    urls = {listener.worker: listener.url for listener in listeners}
+    rows: list[list[str]] = []
+    for worker in workers:
+        url = urls.get(worker.name, "internal")
+        if worker.state is WorkerState.FAILED:
+            url += " (failed to load)"
+        bindings = describe_bindings(worker.config, host)
+        rows.append([worker.name, url, bindings[0] if bindings else ""])
+        rows.extend(["", "", more] for more in bindings[1:])
+    printer.table(["worker", "url", "bindings"], rows)
+    if listeners:
+        printer.write(f"Ready on {listeners[0].url}")
+    else:
+        printer.write("Ready (every worker is internal: none has a URL)")

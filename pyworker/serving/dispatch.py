@@ -1,0 +1,50 @@
+"""One ASGI app for every socket: the local port says which worker a request is for."""
+
+from __future__ import annotations
+
+from pyworker.runtime.http import Response
+from pyworker.serving.adapter import WorkerApp, send_response
+from pyworker.types import Receive, Scope, Send
+
+
+class PortDispatch:
+    """Sends each request to the worker on its port, and always answers.
+
+    A port a worker just left (a config edit moved it) answers 503 naming the new address;
+    any other unknown port answers 503 too, so uvicorn never sees a request go unanswered.
+    """
+
+    def __init__(self) -> None:
+        self.apps: dict[int, WorkerApp] = {}
+        self.moved: dict[int, str] = {}  # old port -> where its worker listens now ("" if internal)
+
+    def add(self, port: int, app: WorkerApp) -> None:
+        self.apps[port] = app
+        self.moved.pop(port, None)
+
+    def remove(self, port: int, now: str) -> None:
+        """``port`` no longer serves; ``now`` names where its worker went (``""`` if nowhere)."""
+        self.apps.pop(port, None)
+        self.moved[port] = now
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        port = server[1] if server else None
+        app = self.apps.get(port) if port is not None else None
+        if app is not None:
+            await app(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1013})
+            return
+        await send_response(self._gone(port), send, head=scope.get("method") == "HEAD")
+
+    def _gone(self, port: int | None) -> Response:
+        now = self.moved.get(port) if port is not None else None
+        if now:
+            text = f"This worker moved to {now} (its [dev] port changed). Send requests there."
+        elif now == "":
+            text = "This worker no longer has a URL (its config made it internal); reach it through a binding."
+        else:
+            text = f"No worker listens on port {port}."
+        return Response(text, 503)

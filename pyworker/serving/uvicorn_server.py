@@ -1,0 +1,98 @@
+"""The glue to uvicorn: one server for every worker's socket, sockets added and removed while it runs.
+
+This is the only module that knows uvicorn's internals: ``Server.servers``,
+``server_state``, ``lifespan.state`` and ``Config.http_protocol_class`` (what uvicorn's
+own ``startup`` uses to serve a socket). ``tests/test_uvicorn_server.py`` fails loudly if
+a uvicorn release changes them; ``pyproject.toml`` bounds the versions known to work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Generator
+
+import uvicorn
+
+from pyworker.printer import Printer
+from pyworker.types import ASGIApp
+
+
+def uvicorn_config(app: ASGIApp) -> uvicorn.Config:
+    """uvicorn serving ``app`` quietly: no lifespan, no access log; its warnings go to the printer."""
+    return uvicorn.Config(
+        app,
+        lifespan="off",
+        log_config=None,
+        log_level="warning",  # uvicorn traces per connection when its loggers are left at NOTSET
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+class UvicornServer(uvicorn.Server):
+    """uvicorn's server, minus its signal handling (the dev server owns Ctrl-C).
+
+    ``started`` is an event set once every socket listens; ``listen``/``unlisten``
+    serve or drop one socket while running, as ``startup`` does for the first ones.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            self.listening.set()
+
+    async def listen(self, sock: socket.socket) -> None:
+        """Serve one more socket (a worker's port changed on reload)."""
+        config = self.config
+
+        def protocol() -> asyncio.Protocol:
+            return config.http_protocol_class(  # type: ignore[call-arg]
+                config=config, server_state=self.server_state, app_state=self.lifespan.state
+            )
+
+        loop = asyncio.get_running_loop()
+        self.servers.append(await loop.create_server(protocol, sock=sock, backlog=config.backlog))
+
+    def unlisten(self, sock: socket.socket) -> None:
+        """Stop accepting on ``sock``; connections already open finish."""
+        for server in list(self.servers):
+            if any(s.fileno() == sock.fileno() for s in server.sockets):
+                server.close()
+                self.servers.remove(server)
+
+
+class _PrinterHandler(logging.Handler):
+    def __init__(self, printer: Printer) -> None:
+        super().__init__(logging.WARNING)
+        self.printer = printer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "error" if record.levelno >= logging.ERROR else "warn"
+        self.printer.write(f"[uvicorn] {record.getMessage()}", level)
+
+
+@contextlib.contextmanager
+def uvicorn_logs_to(printer: Printer) -> Generator[None, None, None]:
+    """Route uvicorn's own warnings (malformed requests...) through the printer."""
+    logger = logging.getLogger("uvicorn")
+    handler = _PrinterHandler(printer)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

@@ -1,0 +1,60 @@
+"""The uvicorn internals pyworker relies on: if a uvicorn release changes them, these fail first, loudly."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import httpx
+import pytest
+import uvicorn
+
+from pyworker.serving.listeners import bind
+from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config
+from pyworker.types import Receive, Scope, Send
+
+pytestmark = pytest.mark.anyio
+
+
+async def hello(scope: Scope, receive: Receive, send: Send) -> None:
+    port = scope["server"][1]
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"5")]})
+    await send({"type": "http.response.body", "body": f"{port:05d}"[-5:].encode()})
+
+
+def test_the_internals_we_use_are_still_there():
+    config = uvicorn_config(hello)
+    config.load()
+    protocol = inspect.signature(config.http_protocol_class)
+    assert {"config", "server_state", "app_state"} <= set(protocol.parameters), (
+        f"uvicorn {uvicorn.__version__} changed its HTTP protocol's constructor: {protocol}. "
+        "Update UvicornServer.listen in pyworker/serving/uvicorn_server.py."
+    )
+    assert isinstance(config.backlog, int)
+    server = uvicorn.Server(config)
+    for name in ("server_state", "should_exit", "force_exit", "capture_signals", "startup"):
+        assert hasattr(server, name), f"uvicorn {uvicorn.__version__} no longer has Server.{name}"
+    assert "sockets" in inspect.signature(uvicorn.Server.startup).parameters
+
+
+async def test_a_socket_added_while_serving_is_served_and_a_removed_one_is_not():
+    first, second = bind("a", "127.0.0.1", 0), bind("b", "127.0.0.1", 0)
+    server = UvicornServer(uvicorn_config(hello))
+    serving = asyncio.ensure_future(server.serve(sockets=[first.sock]))
+    try:
+        await server.listening.wait()
+        assert isinstance(server.lifespan.state, dict), "uvicorn no longer has Server.lifespan.state"
+        assert len(server.servers) == 1, "uvicorn no longer keeps its asyncio servers in Server.servers"
+        await server.listen(second.sock)
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"{first.url}/")).text == f"{first.port:05d}"[-5:]
+            assert (await client.get(f"{second.url}/")).text == f"{second.port:05d}"[-5:]
+        server.unlisten(second.sock)
+        second.sock.close()
+        async with httpx.AsyncClient() as client:  # a new connection: open ones may finish
+            with pytest.raises(httpx.ConnectError):
+                await client.get(f"{second.url}/")
+    finally:
+        server.should_exit = True
+        await serving
+        first.sock.close()
