@@ -1,0 +1,53 @@
+"""JavaScript values as Python code on Cloudflare sees them, shared by bindings, storage and the SDK modules.
+
+:class:`JsException` is ``pyodide.ffi.JsException``: what a JavaScript error (an RPC
+failure, a ``DataCloneError``, a D1 SQL error...) is when it reaches Python code.
+:class:`JsDict` is the dict the SDK's conversion of a JavaScript object gives: keys, and
+attributes too (``row.name``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class JsException(Exception):
+    """A JavaScript error reaching Python code: ``.name`` (``"Error"``, ``"TypeError"``,
+    ``"DataCloneError"``...) and ``.message``; ``str()`` reads like JavaScript's ``String(error)``."""
+
+    def __init__(self, name: str = "Error", message: str = "") -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+    def __str__(self) -> str:
+        if self.message.startswith(f"{self.name}:"):
+            return self.message
+        return f"{self.name}: {self.message}" if self.message else self.name
+
+    def __repr__(self) -> str:
+        return f"JsException({self.name!r}, {self.message!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name, self.message))
+
+
+class JsDict(dict[Any, Any]):
+    """A dict that came from a JavaScript object: keys work, and so do attributes (``d.name``), as in the SDK."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self[name]
+        except KeyError:
+            raise AttributeError(name) from None
