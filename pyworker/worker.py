@@ -23,6 +23,7 @@ from pyworker.runtime import limits
 from pyworker.runtime.entrypoint import ExecutionContext, current_context
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
+from pyworker.runtime.scope import WorkerScope, current_worker
 from pyworker.types import FETCH, RPC, Route
 
 
@@ -64,7 +65,7 @@ class Worker:
         self._set_state(WorkerState.LOADING)
         self._generation += 1
         try:
-            code = load_code(self.config, self._generation)
+            code = load_code(self.config, self._generation, WorkerScope(self.name, self.env, self.schedule))
         except WorkerLoadError as exc:
             self.error = str(exc)
             self._set_state(WorkerState.FAILED)
@@ -119,6 +120,7 @@ class Worker:
         env = self.env
         ctx = ExecutionContext(route.props, self.schedule, env)
         context = current_context.set(ctx)
+        running = current_worker.set(code.scope)
         code.enter()
         try:
             try:
@@ -133,6 +135,7 @@ class Worker:
             return result if route.returns is None else self._returned(route, result)
         finally:
             code.leave()
+            current_worker.reset(running)
             current_context.reset(context)
             limits.leave(budget)
 

@@ -7,12 +7,13 @@ from typing import Any
 from pyworker.bindings import service
 from pyworker.bindings.provider import BindingHost, Provider
 from pyworker.config.model import WorkerConfig
+from pyworker.runtime.wrappers import _EnvWrapper
 
 # Every binding kind pyworker emulates. A new kind is a module like `service` and one entry here.
 PROVIDERS: tuple[Provider, ...] = (service,)  # type: ignore[assignment]
 
 
-class Env:
+class Env(_EnvWrapper):
     """The worker's ``env``: only what its own config declares.
 
     Values are attributes (``env.API_KEY``, ``env.WORKER_B``); ``getattr`` reaches

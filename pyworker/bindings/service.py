@@ -20,13 +20,14 @@ from pyworker.config.model import ServiceBinding, WorkerConfig
 from pyworker.errors import BindingError, InvocationLimit, NoMethod, WorkerLoadError, mark_reported
 from pyworker.runtime.http import Request, Response, transfer
 from pyworker.runtime.responses import respond
+from pyworker.runtime.wrappers import _FetcherWrapper
 from pyworker.types import FETCH, RPC, Directory, Route
 
 KEY = "services"
 
 # Looked up by Python and common libraries to probe an object's protocol; a stub has none of them.
 _PROBES = frozenset(
-    {"__wrapped__", "__signature__", "__iter__", "__aiter__", "__len__", "__length_hint__", "__fspath__",
+    {"__wrapped__", "__signature__", "__aiter__", "__length_hint__", "__fspath__",
      "__array__", "__array_interface__", "__array_struct__", "__origin__", "__args__", "__parameters__"}
 )  # fmt: skip
 
@@ -85,7 +86,7 @@ class _Wiring:
         return Route(RPC, method, binding.entrypoint, binding.props, self.caller.name, returns)
 
 
-class ServiceStub:
+class ServiceStub(_FetcherWrapper):
     """What ``env.<BINDING>`` holds. Any other attribute is an RPC method; calls must be awaited.
 
     The target is looked up by name on each call, so it may start, stop or reload
@@ -134,7 +135,8 @@ def _refuse_class(cls: type, *args: Any, **kwargs: Any) -> Any:
 # the rest are what Python's object protocol reads from an instance (repr, hash, copy).
 _OWN = frozenset(
     {"fetch", "_ServiceStub__wiring", "__class__", "__repr__", "__str__", "__eq__", "__ne__", "__hash__",
-     "__format__", "__sizeof__", "__reduce__", "__reduce_ex__", "__getstate__", "__dir__"}
+     "__format__", "__sizeof__", "__reduce__", "__reduce_ex__", "__getstate__", "__dir__", "__iter__", "__len__",
+     "__bool__"}
 )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +15,7 @@ from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.modules import WorkerModules
 from pyworker.runtime.entrypoint import WorkerEntrypoint
+from pyworker.runtime.scope import WorkerScope, current_worker
 from pyworker.types import RPC
 
 DEFAULT_ENTRYPOINT = "Default"
@@ -94,6 +95,7 @@ class WorkerCode:
     worker: str
     modules: WorkerModules
     module: ModuleType
+    scope: WorkerScope
     entrypoints: dict[str, Entrypoint] = field(default_factory=dict)
     legacy: dict[str, Handler] = field(default_factory=dict)  # kind -> module-level on_<kind>
     active: int = 0  # invocations running on this generation
@@ -154,10 +156,16 @@ class WorkerCode:
         self.modules.uninstall()
 
 
-def load_code(config: WorkerConfig, generation: int) -> WorkerCode:
-    """Import ``config.main`` under a fresh prefix; raise :class:`WorkerLoadError` on any failure."""
+def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None = None) -> WorkerCode:
+    """Import ``config.main`` under a fresh prefix; raise :class:`WorkerLoadError` on any failure.
+
+    The import runs with ``scope`` (this generation's) as the current worker.
+    """
     modules = WorkerModules(config.name, config.import_root, generation)
+    scope = scope or WorkerScope(config.name, None, _no_schedule)
+    scope.namespace = modules
     modules.install()
+    token = current_worker.set(scope)
     try:
         module = modules.import_main(config.main)
     except BaseException as exc:
@@ -165,7 +173,9 @@ def load_code(config: WorkerConfig, generation: int) -> WorkerCode:
         if not isinstance(exc, Exception | SystemExit):  # sys.exit() at import is a load error too
             raise
         raise WorkerLoadError(describe_load_error(config.name, config.import_root, exc)) from exc
-    code = WorkerCode(config.name, modules, module)
+    finally:
+        current_worker.reset(token)
+    code = WorkerCode(config.name, modules, module, scope)
     # As on Cloudflare: the module's __all__, else its public names, exported under their names.
     exported = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
     for name in exported:
@@ -177,6 +187,10 @@ def load_code(config: WorkerConfig, generation: int) -> WorkerCode:
         if callable(function):
             code.legacy[kind] = relaxed_handler(function, None, f"on_{kind}")
     return code
+
+
+def _no_schedule(awaitable: Awaitable[Any]) -> None:
+    raise RuntimeError("wait_until() is not available while this code is loaded outside a dev server.")
 
 
 def _describe_entrypoint(cls: type) -> Entrypoint:
