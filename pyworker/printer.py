@@ -37,6 +37,7 @@ class Printer:
         self.batch = batch
         self._colours: dict[str, int] = {}
         self._pending: list[str] = []
+        self._hinted: set[tuple[object, ...]] = set()
 
     # -- building blocks ------------------------------------------------------------
     def _paint(self, text: str, code: int) -> str:
@@ -96,6 +97,13 @@ class Printer:
     def exception(self, worker: str, exc: BaseException) -> None:
         """The traceback of an error in worker code, without pyworker's own frames."""
         self.worker(worker, "".join(format_user_traceback(exc)).rstrip(), "error")
+
+    def hint(self, worker: str, key: tuple[object, ...], text: str) -> None:
+        """Print ``text`` under ``worker`` the first time ``key`` comes up for it; never again."""
+        if (worker, *key) in self._hinted:
+            return
+        self._hinted.add((worker, *key))
+        self.worker(worker, text)
 
     def warning(self, text: str) -> None:
         self.write(self._paint("Warning: ", 33) + text, "warn")

@@ -15,12 +15,13 @@ from collections.abc import Awaitable, Mapping
 from types import CoroutineType
 from typing import Any
 
+from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import WorkerLoadError, mark_reported, was_reported
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.runtime import limits
-from pyworker.runtime.entrypoint import ExecutionContext, current_context
+from pyworker.runtime.entrypoint import ExecutionContext, current_context, finish
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
 from pyworker.runtime.scope import WorkerScope, current_worker
@@ -46,6 +47,7 @@ class Worker:
 
     def __init__(self, config: WorkerConfig, env: Any, printer: Printer) -> None:
         self.config = config
+        self._subrequests = _subrequest_limit(config)
         self.name = config.name
         self.env = env
         self.printer = printer
@@ -78,6 +80,7 @@ class Worker:
     def reconfigure(self, config: WorkerConfig, env: Any) -> None:
         """Use a re-read config: new invocations get its env; running ones keep theirs."""
         self.config = config
+        self._subrequests = _subrequest_limit(config)
         self.env = env
 
     async def stop(self) -> None:
@@ -89,10 +92,12 @@ class Worker:
         self._set_state(WorkerState.STOPPED)
 
     # -- ctx.wait_until -------------------------------------------------------------
-    def schedule(self, awaitable: Awaitable[Any]) -> None:
+    def schedule(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
+        """Run ``awaitable`` in the background (``ctx.wait_until``); shutdown waits for it."""
         task = asyncio.ensure_future(awaitable)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
+        return task
 
     def _task_done(self, task: asyncio.Future[Any]) -> None:
         self._tasks.discard(task)
@@ -116,9 +121,12 @@ class Worker:
         if code is None or self.state is WorkerState.FAILED:
             raise WorkerLoadError(self.error or f'Worker "{self.name}" is not loaded.')
         handler = code.handler(route.kind, route.entrypoint, route.method)
-        budget = limits.incoming(self.name) if route.caller is None else limits.enter(route.caller, self.name)
+        if route.caller is None:
+            budget = limits.incoming(self.name, *self._subrequests)
+        else:
+            budget = limits.enter(route.caller, self.name)
         env = self.env
-        ctx = ExecutionContext(route.props, self.schedule, env)
+        ctx = ExecutionContext(route.props, self.schedule)
         context = current_context.set(ctx)
         running = current_worker.set(code.scope)
         code.enter()
@@ -134,6 +142,7 @@ class Worker:
                 raise
             return result if route.returns is None else self._returned(route, result)
         finally:
+            finish(ctx)
             code.leave()
             current_worker.reset(running)
             current_context.reset(context)
@@ -171,3 +180,11 @@ class Worker:
     ) -> Response:
         """HTTP: run the worker's ``fetch`` as an incoming request. Never raises: errors become 5xx responses."""
         return await respond(self, Route(FETCH, "fetch", entrypoint, props), request)
+
+
+def _subrequest_limit(config: WorkerConfig) -> tuple[int, str]:
+    """The subrequest limit of requests this worker receives, and where it is set."""
+    return (
+        config.limits.subrequests or limits.DEFAULT_SUBREQUESTS,
+        f"{describe(config.config_path)} (worker {config.name})",
+    )

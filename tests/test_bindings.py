@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from pyworker.errors import BindingError, WorkerLoadError
+from pyworker.runtime.jsvalues import JsException
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.anyio
@@ -45,6 +46,9 @@ class Default(WorkerEntrypoint):
 
     async def add(self, a, b):
         return a + b
+
+    async def arguments(self, *args):
+        return list(args)
 
     def sync_double(self, x):
         return x * 2
@@ -98,9 +102,25 @@ def pair(write_worker, make_server):
 async def test_rpc_calls_methods_with_args_and_kwargs(pair):
     env = pair.worker("caller").env
     assert await env.CALLEE.add(1, 2) == 3
-    assert await env.CALLEE.add(a="x", b="y") == "xy"
     assert await env.CALLEE.sync_double(21) == 42
-    assert await env.NAMED.hello("bob", punctuation="?") == "hello bob? from Named with {'tenant': 'acme'}"
+    assert await env.NAMED.hello("bob", "?") == "hello bob? from Named with {'tenant': 'acme'}"
+
+
+async def test_keyword_arguments_arrive_as_one_trailing_dict_with_a_hint_once(pair, output):
+    env = pair.worker("caller").env
+    assert await env.CALLEE.arguments(1, b=2, c="x") == [1, {"b": 2, "c": "x"}]
+    assert await env.CALLEE.arguments(a=1) == [{"a": 1}]
+    with pytest.raises(JsException, match=r"missing 1 required positional argument: 'b'"):
+        await env.CALLEE.add(a="x", b="y")  # add({"a": "x", "b": "y"}), as on Cloudflare
+    hints = [line for line in output.lines() if "keyword arguments" in line]
+    assert hints == [
+        "[caller] hint: self.env.CALLEE.arguments(b=..., c=...) passes keyword arguments; over RPC they reach the "
+        "callee as one trailing dict, arguments(..., {'b': ..., 'c': ...}), as on Cloudflare. Pass them "
+        "positionally, or let the method take that dict.",
+        "[caller] hint: self.env.CALLEE.add(a=..., b=...) passes keyword arguments; over RPC they reach the "
+        "callee as one trailing dict, add(..., {'a': ..., 'b': ...}), as on Cloudflare. Pass them "
+        "positionally, or let the method take that dict.",
+    ]
 
 
 async def test_rpc_requires_await(pair):
@@ -155,14 +175,19 @@ async def test_binding_that_cannot_reach_its_target(pair, binding, message):
 async def test_unknown_and_private_methods_are_refused(pair):
     env = pair.worker("caller").env
     for name in ("nope", "_private", "connect", "env", "ctx"):
-        with pytest.raises(TypeError) as info:
+        with pytest.raises(JsException) as info:
             await getattr(env.CALLEE, name)()
-        assert str(info.value) == f'The RPC receiver does not implement the method "{name}".'
+        assert (info.value.name, info.value.message) == (
+            "TypeError",
+            f'The RPC receiver does not implement the method "{name}".',
+        )
 
 
 async def test_callee_exception_reaches_caller_and_is_printed_under_callee(pair, output):
-    with pytest.raises(ValueError, match=r"^bad input$"):
+    with pytest.raises(JsException) as info:
         await pair.worker("caller").env.CALLEE.fail("bad input")
+    assert (info.value.name, info.value.message) == ("Error", "PythonError: ValueError: bad input")
+    assert str(info.value) == "Error: PythonError: ValueError: bad input"
     lines = output.lines()
     assert "[callee] ValueError: bad input" in lines
     assert any(line.startswith("[callee] Traceback") for line in lines)

@@ -23,7 +23,7 @@ def snapshot(ctx, label):
     from pyworker.runtime import limits
     from pyworker.runtime.entrypoint import current_context
 
-    SEEN.append((label, current_context.get() is ctx, limits.chain(), limits.used(), dict(ctx.props)))
+    SEEN.append((label, current_context.get() is ctx, limits.chain(), limits.depth(), limits.used(), dict(ctx.props)))
 
 
 class Default(WorkerEntrypoint):
@@ -59,7 +59,7 @@ def worker(write_worker, make_server):
 
 def assert_reset(worker):
     assert current_context.get() is None
-    assert limits.used() == 0
+    assert limits.used() == 0 and limits.depth() == 0
     assert worker.code.active == 0
 
 
@@ -73,7 +73,7 @@ def assert_reset(worker):
 async def test_every_kind_runs_in_a_frame_that_is_reset_after_success(worker, route, args, kwargs, result, label):
     assert await worker.invoke(route, args, kwargs) == result
     seen = worker.code.module.SEEN
-    assert seen == [(label, True, ["w"], 1, dict(route.props or {}))]
+    assert seen == [(label, True, ["w"], 1, 0, dict(route.props or {}))]
     assert_reset(worker)
 
 
@@ -81,7 +81,7 @@ async def test_fetch_gets_a_response_and_a_fresh_budget(worker):
     response = await worker.invoke(Route(FETCH, "fetch"), (Request("https://w/"),), {})
     assert isinstance(response, Response)
     assert await response.text() == "ok"
-    assert worker.code.module.SEEN == [("fetch", True, ["w"], 1, {})]
+    assert worker.code.module.SEEN == [("fetch", True, ["w"], 1, 0, {})]
     assert_reset(worker)
 
 
@@ -106,9 +106,9 @@ async def test_a_binding_call_counts_one_more_invocation_on_the_callers_chain(wo
     async def outer():
         return await worker.invoke(Route(RPC, "method", caller="caller"), (1,), {})
 
-    # Without an incoming request the caller starts a budget of its own, counting itself.
+    # Without an incoming request the caller starts a budget of its own, at depth 1.
     assert await outer() == 1
-    assert worker.code.module.SEEN == [("rpc", True, ["caller", "w"], 2, {})]
+    assert worker.code.module.SEEN == [("rpc", True, ["caller", "w"], 2, 1, {})]
     assert_reset(worker)
 
 

@@ -1,24 +1,26 @@
 """Service bindings (``services = [...]``): ``env.B.method(...)`` (RPC) and ``env.B.fetch(...)``, in memory.
 
-The call stays in memory but behaves as if the isolate boundary were there: values
-are copied (:mod:`pyworker.bindings.values`), exceptions cross as new objects
-(:mod:`pyworker.bindings.exceptions`), every call counts towards the request's
-invocation limit and nothing runs until awaited. The target is a
-:class:`~pyworker.types.Target` found by name on every call; this module never
-prints for it: the target's own invocation frame reports what its code raised.
+The call stays in memory but behaves as the SDK's ``_FetcherWrapper`` across the isolate
+boundary: arguments are converted when the call is made (:mod:`pyworker.bindings.values`),
+keyword arguments arrive as one trailing dict, errors arrive as ``JsException``
+(:mod:`pyworker.bindings.errors`), each call is one subrequest one level deeper, and a call
+starts whether or not it is awaited (:mod:`pyworker.bindings.calls`). The target is a
+:class:`~pyworker.types.Target` found by name on every call; this module never prints for
+it: the target's own invocation frame reports what its code raised.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pyworker.bindings.calls import CallSite, PendingCall, Side
-from pyworker.bindings.exceptions import crossed_exception
+from pyworker.bindings.calls import Call, CallSite, Side
+from pyworker.bindings.errors import crossing_error, raised_in
 from pyworker.bindings.provider import BindingHost
-from pyworker.bindings.values import SHARED, copy_args, copy_kwargs, copy_value
+from pyworker.bindings.values import SHARED, copy_args, copy_value
 from pyworker.config.model import ServiceBinding, WorkerConfig
-from pyworker.errors import BindingError, InvocationLimit, NoMethod, WorkerLoadError, mark_reported
+from pyworker.errors import BindingError, InvocationLimit, NoMethod, WorkerLoadError
 from pyworker.runtime.http import Request, Response, transfer
+from pyworker.runtime.jsvalues import JsException
 from pyworker.runtime.responses import respond
 from pyworker.runtime.wrappers import _FetcherWrapper
 from pyworker.types import FETCH, RPC, Directory, Route
@@ -117,10 +119,11 @@ class ServiceStub(_FetcherWrapper):
             method = wiring.methods[name] = RpcMethod(wiring, name)
         return method
 
-    def fetch(self, input: str | Request, init: dict[str, Any] | None = None, **options: Any) -> PendingCall:
+    def fetch(self, input: str | Request, init: dict[str, Any] | None = None, **options: Any) -> Call:
         """Hand a request to the target's ``fetch`` in memory; awaiting gives its :class:`Response`."""
         wiring = self.__wiring
-        return PendingCall(_fetch(wiring, input, init, options), wiring.fetch_site)
+        request = Request(input, init, **options)  # made now: a bad URL or body fails where the call is written
+        return Call(_fetch(wiring, request), wiring.fetch_site)
 
     def __repr__(self) -> str:
         binding = self.__wiring.binding
@@ -140,60 +143,98 @@ _OWN = frozenset(
 )  # fmt: skip
 
 
-class RpcMethod:
-    """``env.B.name``: calling it returns the awaitable call."""
+_METHOD_OWN = frozenset({"__call__", "__repr__", "__class__", "__hash__", "__eq__", "__ne__", "__str__", "__format__"})
 
-    __slots__ = ("__name", "__route", "__site", "__wiring")
+
+class RpcMethod:
+    """``env.B.name``: calling it makes the call. Nothing else of the binding is reachable from it."""
+
+    __slots__ = ("_RpcMethod__name", "_RpcMethod__route", "_RpcMethod__site", "_RpcMethod__wiring")
 
     def __init__(self, wiring: _Wiring, name: str) -> None:
-        self.__wiring = wiring
-        self.__name = name
-        self.__route = wiring.route(name)
-        self.__site = CallSite(wiring.caller, wiring.call_prefix, name)
+        set_slot = object.__setattr__
+        set_slot(self, "_RpcMethod__wiring", wiring)
+        set_slot(self, "_RpcMethod__name", name)
+        set_slot(self, "_RpcMethod__route", wiring.route(name))
+        set_slot(self, "_RpcMethod__site", CallSite(wiring.caller, wiring.call_prefix, name))
 
-    def __call__(self, *args: Any, **kwargs: Any) -> PendingCall:
-        # Copied now, at the call site: a value that cannot cross raises here, and changes the
+    def __getattribute__(self, name: str) -> Any:
+        if name in _METHOD_OWN:
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"'function' object has no attribute {name!r}")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Call:
+        # Converted now, at the call site: a value that cannot cross raises here, and changes the
         # caller makes before awaiting do not reach the callee.
-        wiring = self.__wiring
+        get = object.__getattribute__
+        wiring: _Wiring = get(self, "_RpcMethod__wiring")
+        site: CallSite = get(self, "_RpcMethod__site")
+        if kwargs:
+            _keywords_hint(site, kwargs)
+            args = (*args, kwargs)  # as the SDK sends them: one trailing JavaScript object
         if args:
             args = copy_args(args, wiring.to_callee)
-        if kwargs:
-            kwargs = copy_kwargs(kwargs, wiring.to_callee)
-        return PendingCall(_rpc(wiring, self.__route, args, kwargs), self.__site)
+        return Call(_rpc(wiring, get(self, "_RpcMethod__route"), args, site), site)
 
     def __repr__(self) -> str:
-        return f"<RPC method {self.__wiring.call_prefix}{self.__name}>"
+        site: CallSite = object.__getattribute__(self, "_RpcMethod__site")
+        return f"<RPC method {site.prefix}{site.name}>"
 
 
-async def _rpc(wiring: _Wiring, route: Route, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """The call itself, on arguments already copied for the callee."""
+_NO_KWARGS: dict[str, Any] = {}
+
+
+async def _rpc(wiring: _Wiring, route: Route, args: tuple[Any, ...], site: CallSite) -> Any:
+    """The call itself, on arguments already converted for the callee."""
     callee = wiring.directory.get(wiring.binding.service)
     if callee is None:
         raise BindingError(not_found_message(wiring.binding.service))
     try:
-        return await callee.invoke(route, args, kwargs)
+        return await callee.invoke(route, args, _NO_KWARGS)
     except InvocationLimit as exc:
-        raise RuntimeError(str(exc)) from None  # raised where the call is made, in the caller's code
+        error = JsException("Error", str(exc))  # raised by the runtime where the call is made
+    except NoMethod as exc:
+        error = JsException("TypeError", str(exc))
     except (BindingError, WorkerLoadError):
         raise  # the binding itself cannot reach its target: pyworker's own message, as it is
-    except NoMethod as exc:
-        error: BaseException = mark_reported(TypeError(str(exc)))
     except (Exception, SystemExit) as exc:  # sys.exit() in the callee is its error, not the server's exit
-        error = crossed_exception(exc)
+        error = crossing_error(exc, callee.name)
+        if not isinstance(exc, JsException):
+            _crossing_hint(site, exc, callee.name)
     raise error  # outside the except block: the callee's frames must not travel as __context__
 
 
-async def _fetch(
-    wiring: _Wiring, input: str | Request, init: dict[str, Any] | None, options: dict[str, Any]
-) -> Response:
+def _keywords_hint(site: CallSite, kwargs: dict[str, Any]) -> None:
+    names = ", ".join(f"{key}=..." for key in kwargs)
+    trailing = ", ".join(f"{key!r}: ..." for key in kwargs)
+    site.side.printer.hint(
+        site.side.name,
+        ("keywords", site.prefix, site.name),
+        f"hint: {site.prefix}{site.name}({names}) passes keyword arguments; over RPC they reach the callee as one "
+        f"trailing dict, {site.name}(..., {{{trailing}}}), as on Cloudflare. Pass them positionally, or let the "
+        "method take that dict.",
+    )
+
+
+def _crossing_hint(site: CallSite, exc: BaseException, callee: str) -> None:
+    kind = raised_in(exc)
+    site.side.printer.hint(
+        site.side.name,
+        ("crossing",),
+        f"hint: {site.prefix}{site.name}() raised {kind} in {callee}; as on Cloudflare, a Python caller receives "
+        f'it as pyodide.ffi.JsException (name "Error", message "PythonError: ..."), so except {kind} does not '
+        "catch it: catch JsException and read its .message.",
+    )
+
+
+async def _fetch(wiring: _Wiring, request: Request) -> Response:
     # Always a new Request, as across the isolate boundary: the callee gets its own
     # headers, and the body moves to it (the caller's request counts as read).
-    request = Request(input, init, **options)
     callee = wiring.directory.get(wiring.binding.service)
     if callee is None:
         return Response(not_found_message(wiring.binding.service), 503)
     try:
-        response = await respond(callee, wiring.fetch_route, request)
+        response = await respond(callee, wiring.fetch_route, transfer(request))
     except InvocationLimit as exc:
-        raise RuntimeError(str(exc)) from None  # raised where the call is made, in the caller's code
+        raise JsException("Error", str(exc)) from None  # raised by the runtime where the call is made
     return transfer(response)

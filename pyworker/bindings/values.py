@@ -1,82 +1,70 @@
-"""What may cross a service binding, and how it arrives: copied, as Cloudflare's Python RPC delivers it.
+"""What may cross a binding, and how it arrives: as Cloudflare's Python SDK converts it.
 
-In production every argument and return value is serialised across an isolate
-boundary. Here the call is in memory, so values are copied instead, with the same
-rules: ``str``, ``int``, ``float``, ``bool``, ``None``, ``list``, ``dict``, ``set``,
-``datetime`` and ``bytes`` (nested freely) cross; ``bytes`` arrive as a read-only
-``memoryview`` and dicts as :class:`RpcDict` (keys and attributes). ``tuple``,
-``bytearray``, generators, un-awaited coroutines and instances of user classes are
-refused with a ``TypeError`` naming the type and where it sits in the arguments.
+In production a value goes through the SDK's ``python_to_rpc`` (Pyodide's ``to_js``), the
+structured clone across the isolate boundary, and ``python_from_rpc`` on the other side.
+Here the call is in memory, so each value is copied straight into what that round trip
+delivers (see ``workers/rpc.py`` in the ``workers-runtime-sdk`` wheel):
 
-Immutable values (numbers, strings, ``bytes``, ``datetime``) are shared rather than
-copied: nobody can change them, so sharing is indistinguishable from a copy.
+- ``None``, ``bool``, ``int``, ``str`` as they are; a ``float`` with an integral value as ``int``
+  (a JavaScript number); subclasses (``IntEnum``...) as the plain type.
+- ``list`` as ``list``; ``set``/``frozenset`` as ``set``; ``dict`` as :class:`JsDict` with string
+  keys (``{1: "a"}`` arrives as ``{"1": "a"}``); ``bytes``/``memoryview`` as a ``memoryview``.
+- ``datetime`` as a naive local ``datetime``, to the millisecond (a JavaScript ``Date``).
+- An ``Exception`` used as a value as ``Exception("Error: message")``.
+- ``Request``, ``Response``, ``Blob``, ``File`` and ``FormData`` as new objects of those classes.
+- Functions (any callable but a class) as stubs the other side awaits; binding stubs as themselves.
+- ``tuple``, ``bytearray`` and awaitables raise ``TypeError`` (the SDK refuses them); anything
+  else (class instances, classes, ``complex``, ``range``, ``date``, ``Decimal``, ``timedelta``...)
+  raises ``JsException`` ``DataCloneError`` (the structured clone refuses it). Both at the
+  call site, naming where the value sits (``args[1]["items"][0]``).
+
+Immutable values are shared rather than copied: nobody can change them.
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
 import inspect
-import json
-import types
 from collections.abc import Callable
 from typing import Any
 
-from pyworker.bindings.exceptions import crossed_exception
+from pyworker.runtime.body import Blob, FormData
 from pyworker.runtime.http import Request, Response, transfer
+from pyworker.runtime.jsvalues import JsDict, JsException
+from pyworker.runtime.wrappers import _BindingWrapper
 
-ALLOWED = "str, int, float, bool, None, list, dict, set, datetime or bytes"
-
-# Exact types returned as they are: immutable, and delivered unchanged in production.
-SHARED: frozenset[type] = frozenset({str, int, float, bool, type(None), datetime.datetime})
-_FUNCTIONS = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial)
-
-
-class RpcDict(dict[Any, Any]):
-    """A dict that arrived over RPC: keys work, and so do attributes (``d.name``), as in workers-py."""
-
-    __slots__ = ()
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(f"This dict has no key {name!r}.") from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self[name] = value
-
-    def __delattr__(self, name: str) -> None:
-        try:
-            del self[name]
-        except KeyError:
-            raise AttributeError(f"This dict has no key {name!r}.") from None
+ALLOWED = "str, int, float, bool, None, list, dict, set, datetime, bytes or memoryview"
+SHARED: frozenset[type] = frozenset({str, int, bool, type(None)})
+_SAFE_INTEGER = 2**53
+Wrap = Callable[[Callable[..., Any]], Any]
 
 
 class _Refused(Exception):
     """Raised deep in a value; each container on the way out adds its step to the path."""
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: Any, clone: bool) -> None:
         self.value = value
+        self.clone = clone  # True: the structured clone refuses it (DataCloneError); False: the SDK (TypeError)
         self.steps: list[str] = []
 
 
-def copy_value(value: Any, root: str, wrap_callable: Callable[[Callable[..., Any]], Any]) -> Any:
-    """Copy ``value`` as it arrives on the other side of a binding, or raise ``TypeError``.
+def copy_value(value: Any, root: str, wrap: Wrap) -> Any:
+    """``value`` as the other side of a binding receives it; raise ``TypeError`` or ``DataCloneError``.
 
-    ``root`` names the value in messages (``args[1]``, ``kwargs["x"]``, ``the return value``).
-    ``wrap_callable`` turns a function into the stub the other side calls.
+    ``root`` names the value in messages (``args[1]``, ``the value m() returned``); ``wrap``
+    turns a function into the stub the other side calls.
     """
     try:
-        return _copy(value, wrap_callable)
+        return _copy(value, wrap)
     except _Refused as refused:
-        path = root + "".join(reversed(refused.steps))
-        raise TypeError(_refusal(refused.value, path)) from None
+        if refused.clone:  # the SDK's own check runs first over the whole value: its TypeError wins
+            _sdk_refusals(value)
+        raise _error(refused, root) from None
     except RecursionError:
         raise TypeError(f"{root} cannot be sent over RPC: it is nested too deeply or contains itself.") from None
 
 
-def copy_args(args: tuple[Any, ...], wrap: Callable[[Callable[..., Any]], Any]) -> tuple[Any, ...]:
+def copy_args(args: tuple[Any, ...], wrap: Wrap) -> tuple[Any, ...]:
     """Positional arguments, copied; refusals name ``args[i]``. Shares the tuple when nothing needs copying."""
     for value in args:
         if type(value) not in SHARED:
@@ -84,118 +72,162 @@ def copy_args(args: tuple[Any, ...], wrap: Callable[[Callable[..., Any]], Any]) 
     return args
 
 
-def copy_kwargs(kwargs: dict[str, Any], wrap: Callable[[Callable[..., Any]], Any]) -> dict[str, Any]:
-    """Keyword arguments, copied; refusals name ``kwargs["name"]``."""
-    return {key: copy_value(value, f"kwargs[{json.dumps(key)}]", wrap) for key, value in kwargs.items()}
-
-
-def _copy(value: Any, wrap: Callable[[Callable[..., Any]], Any]) -> Any:
+def _copy(value: Any, wrap: Wrap) -> Any:
     kind = type(value)
     if kind in SHARED:
         return value
+    if kind is float:
+        return int(value) if value.is_integer() and -_SAFE_INTEGER <= value <= _SAFE_INTEGER else value
     if kind is list:
-        return _copy_items(value, wrap, list)
-    if kind is dict or kind is RpcDict:
+        return _copy_list(value, wrap)
+    if kind is dict or kind is JsDict:
         return _copy_dict(value, wrap)
     if kind is bytes:
-        return memoryview(value)
+        return memoryview(value).toreadonly()
     if kind is memoryview:
         # Share a view over immutable bytes; copy one over a buffer its owner may still change.
-        return value if isinstance(value.obj, bytes) and value.contiguous else memoryview(value.tobytes())
+        return value.toreadonly() if isinstance(value.obj, bytes) and value.contiguous else memoryview(value.tobytes())
+    if kind is datetime.datetime:
+        return _date(value)
     if kind is set or kind is frozenset:
-        return _copy_items(value, wrap, set)
+        return _copy_set(value, wrap)
     return _copy_other(value, wrap)
 
 
-# A shallow copy in C first, then only the elements that are not immutable leaves are
-# replaced: copying a large payload is mostly these loops.
-def _copy_items(items: Any, wrap: Callable[[Callable[..., Any]], Any], into: type) -> Any:
+def _copy_list(items: list[Any], wrap: Wrap) -> list[Any]:
+    # A shallow copy in C first, then only the elements that are not immutable leaves are replaced.
+    copied = list(items)
     shared = SHARED
-    if into is list:
-        copied = list(items)
-        for index, item in enumerate(copied):
-            if type(item) not in shared:
-                try:
-                    copied[index] = _copy(item, wrap)
-                except _Refused as refused:
-                    refused.steps.append(f"[{index}]")
-                    raise
-        return copied
+    for index, item in enumerate(copied):
+        if type(item) not in shared:
+            try:
+                copied[index] = _copy(item, wrap)
+            except _Refused as refused:
+                refused.steps.append(f"[{index}]")
+                raise
+    return copied
+
+
+def _copy_set(items: set[Any] | frozenset[Any], wrap: Wrap) -> set[Any]:
     elements = []
     for item in items:
         try:
-            elements.append(item if type(item) in shared else _copy(item, wrap))
+            elements.append(item if type(item) in SHARED else _copy(item, wrap))
         except _Refused as refused:
             refused.steps.append(" (an element of a set)")
             raise
     return set(elements)
 
 
-def _copy_dict(value: dict[Any, Any], wrap: Callable[[Callable[..., Any]], Any]) -> RpcDict:
-    shared = SHARED
-    copied = RpcDict(value)
+def _copy_dict(value: dict[Any, Any], wrap: Wrap) -> JsDict:
+    # A JavaScript object: keys become strings, as Object.fromEntries makes them.
+    copied = JsDict()
     for key, item in value.items():
-        if type(key) in shared and type(item) in shared:
-            continue
         try:
-            new_key = key
-            if type(key) not in shared:
-                del copied[key]
-                new_key = _copy(key, wrap)
-            copied[new_key] = _copy(item, wrap)
+            copied[key if type(key) is str else _key(key)] = item if type(item) in SHARED else _copy(item, wrap)
         except _Refused as refused:
-            refused.steps.append(_key_step(key))
+            refused.steps.append(f"[{_show(key)}]")
             raise
     return copied
 
 
-def _copy_other(value: Any, wrap: Callable[[Callable[..., Any]], Any]) -> Any:
-    kind = type(value)
-    # Subclasses of the allowed scalars (IntEnum, StrEnum...) arrive as the plain type.
+def _key(key: Any) -> str:
+    if key is None or isinstance(key, bool):
+        return {None: "null", True: "true", False: "false"}[key]
+    if isinstance(key, int):
+        return str(int(key))
+    if isinstance(key, float):
+        return _js_number(key)
+    if isinstance(key, str):
+        return str.__str__(key)
+    raise _Refused(key, clone=not isinstance(key, tuple | bytearray))
+
+
+def _js_number(number: float) -> str:
+    if number != number:
+        return "NaN"
+    if number in (float("inf"), float("-inf")):
+        return "Infinity" if number > 0 else "-Infinity"
+    return str(int(number)) if number.is_integer() and abs(number) < 1e21 else repr(number)
+
+
+def _date(value: datetime.datetime) -> datetime.datetime:
+    # A JavaScript Date holds whole milliseconds since the epoch; the SDK rebuilds a naive local datetime.
+    millis = int(value.timestamp() * 1000)
+    return datetime.datetime.fromtimestamp(millis / 1000)
+
+
+def _copy_other(value: Any, wrap: Wrap) -> Any:
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
-        return float(value)
+        return _copy(float(value), wrap)
     if isinstance(value, str):
         return str.__str__(value)
     if isinstance(value, datetime.datetime):
-        return datetime.datetime.fromisoformat(value.isoformat())
+        return _date(value)
     if isinstance(value, dict):
         return _copy_dict(value, wrap)
     if isinstance(value, list):
-        return _copy_items(value, wrap, list)
+        return _copy_list(value, wrap)
     if isinstance(value, Request | Response):
         return transfer(value)
-    if isinstance(value, BaseException):
-        return crossed_exception(value)
-    if isinstance(value, _FUNCTIONS):
+    if isinstance(value, Blob | FormData):
+        return value.copy()
+    if isinstance(value, _BindingWrapper):
+        return value  # a binding or callback stub: already a handle to the other side
+    if isinstance(value, JsException):
+        return Exception(str(value))  # a JavaScript error crosses as itself: Error.toString()
+    if isinstance(value, Exception):
+        return Exception(f"Error: {value}" if str(value) else "Error")
+    if isinstance(value, tuple | bytearray) or inspect.isawaitable(value):
+        raise _Refused(value, clone=False)
+    if callable(value) and not isinstance(value, type):
         return wrap(value)
-    if getattr(kind, "_pyworker_rpc_passthrough", False):  # on the class: a stub's attributes are RPC methods
-        return value  # a binding or callback stub: it is already a handle to the other side
-    raise _Refused(value)
+    raise _Refused(value, clone=True)
 
 
-def _key_step(key: Any) -> str:
-    return f"[{json.dumps(key)}]" if isinstance(key, str) else f"[{key!r}]"
+def _sdk_refusals(value: Any, depth: int = 0) -> None:
+    """The SDK's ``_raise_on_disabled_type``: a tuple, bytearray or awaitable anywhere is a ``TypeError``."""
+    if depth > 100 or isinstance(value, _BindingWrapper | str | bytes):
+        return
+    if isinstance(value, tuple | bytearray) or inspect.isawaitable(value):
+        raise _error(_Refused(value, clone=False), "a value")
+    if isinstance(value, dict):
+        for item in value.values():
+            _sdk_refusals(item, depth + 1)
+    elif isinstance(value, list | set | frozenset):
+        for item in value:
+            _sdk_refusals(item, depth + 1)
 
 
-def _refusal(value: Any, path: str) -> str:
+def _show(key: Any) -> str:
+    return '"' + key.replace('"', '\\"') + '"' if isinstance(key, str) else repr(key)
+
+
+def _error(refused: _Refused, root: str) -> Exception:
+    value = refused.value
+    path = root + "".join(reversed(refused.steps))
+    if not refused.clone:
+        if isinstance(value, tuple):
+            advice = "send a list instead."
+        elif isinstance(value, bytearray):
+            advice = "send bytes(...) instead."
+        else:
+            return TypeError(f"Awaitable {type(value)} cannot be sent over RPC. It is {path}; await it first.")
+        return TypeError(f"{type(value)} cannot be sent over RPC. It is {path}; {advice}")
     kind = type(value)
-    name = kind.__qualname__
-    if isinstance(value, tuple):
-        advice = "Send a list instead."
-    elif isinstance(value, bytearray):
-        advice = "Send bytes(...) instead."
+    if isinstance(value, type):
+        advice = f"Classes cannot be sent; send one of: {ALLOWED}."
     elif inspect.isgenerator(value) or inspect.isasyncgen(value):
         advice = "Send a list of its items instead."
-    elif inspect.isawaitable(value):
-        advice = "Await it first and send the result."
-    elif isinstance(value, type):
-        advice = f"Classes cannot be sent; send one of: {ALLOWED}."
     elif kind.__module__ not in ("builtins", "datetime", "decimal", "fractions"):
         advice = f"Send its data as a dict instead (dataclasses.asdict() for a dataclass), using: {ALLOWED}."
     else:
         advice = f"Send one of: {ALLOWED}."
-    return f"{path} cannot be sent over RPC: {name} is not a type that can cross a service binding. {advice}"
+    return JsException(
+        "DataCloneError",
+        f'DataCloneError: Could not serialize object of type "{kind.__qualname__}" ({path}). {advice}',
+    )

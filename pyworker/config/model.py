@@ -26,6 +26,14 @@ class DevSettings:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """The ``[limits]`` table: ``subrequests`` per incoming request, ``cpu_ms`` per invocation."""
+
+    subrequests: int | None = None
+    cpu_ms: int | None = None
+
+
+@dataclass(frozen=True)
 class WorkerConfig:
     """Everything pyworker needs to load and serve one worker."""
 
@@ -41,6 +49,7 @@ class WorkerConfig:
     secrets: dict[str, str] = field(default_factory=dict)
     var_overrides: dict[str, str] = field(default_factory=dict)
     dev: DevSettings = field(default_factory=DevSettings)
+    limits: Limits = field(default_factory=Limits)
     env_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()

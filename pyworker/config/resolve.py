@@ -8,7 +8,7 @@ from typing import Any
 
 from pyworker.config.dotenv import read_dev_vars
 from pyworker.config.files import describe, display_path, find_config, read_config_file
-from pyworker.config.model import DevSettings, ServiceBinding, WorkerConfig
+from pyworker.config.model import DevSettings, Limits, ServiceBinding, WorkerConfig
 from pyworker.errors import ConfigError
 
 # Keys that `[env.NAME]` does not inherit from the top level (wrangler's rules):
@@ -30,7 +30,7 @@ UNSUPPORTED_BINDINGS = tuple(
 
 KNOWN_KEYS = frozenset(
     {"name", "main", "compatibility_date", "compatibility_flags", "workers_dev", "routes", "route",
-     "services", "vars", "dev", "env"}
+     "services", "vars", "dev", "env", "limits"}
 )  # fmt: skip
 
 
@@ -111,6 +111,7 @@ def _build(
         secrets=secrets,
         var_overrides=var_overrides,
         dev=_dev(raw.get("dev"), where),
+        limits=_limits(raw.get("limits"), where),
         env_name=env_name,
         extra={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
         warnings=tuple(warnings),
@@ -188,3 +189,17 @@ def _dev(value: Any, where: str) -> DevSettings:
     if ip is not None and not isinstance(ip, str):
         raise ConfigError(f'{where}: dev.ip must be a string such as "127.0.0.1", got {ip!r}.')
     return DevSettings(port=port, ip=ip)
+
+
+def _limits(value: Any, where: str) -> Limits:
+    if value is None:
+        return Limits()
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: "limits" must be a table such as {{ subrequests = 50000 }}, got {value!r}.')
+    numbers: dict[str, int | None] = {}
+    for key in ("subrequests", "cpu_ms"):
+        number = value.get(key)
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool) or number < 1):
+            raise ConfigError(f"{where}: limits.{key} must be a whole number of at least 1, got {number!r}.")
+        numbers[key] = number
+    return Limits(**numbers)

@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import Any
 
 from pyworker.config.files import display_path
@@ -194,15 +194,15 @@ def _no_schedule(awaitable: Awaitable[Any]) -> None:
 
 
 def _describe_entrypoint(cls: type) -> Entrypoint:
+    # As the runtime's introspection: public names whose class attribute (read without running
+    # descriptors) is a plain function; static and class methods are not RPC methods.
     methods = set()
-    for klass in cls.__mro__:
-        if klass in (WorkerEntrypoint, object):
+    for name in dir(cls):
+        if name.startswith("_") or name in RESERVED_METHODS:
             continue
-        for name, value in vars(klass).items():
-            if name.startswith("_") or name in RESERVED_METHODS:
-                continue
-            if isinstance(value, staticmethod | classmethod) or inspect.isfunction(value):
-                methods.add(name)
+        raw = next((vars(klass)[name] for klass in cls.__mro__ if name in vars(klass)), None)
+        if isinstance(raw, FunctionType):
+            methods.add(name)
     handlers = {}
     for kind in HANDLER_KINDS:
         function = getattr(cls, kind, None)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
-from urllib.parse import parse_qsl
 
+from pyworker.runtime.blob import Blob, File
+from pyworker.runtime.formdata import FormData
 from pyworker.runtime.headers import Headers
+from pyworker.runtime.jsvalues import ArrayBuffer
 
-BodyInit = str | bytes | bytearray | memoryview | AsyncIterable[bytes] | None
+__all__ = ["BODY_USED", "Blob", "Body", "BodyInit", "BodySource", "BodyUsedError", "File", "FormData", "make_source"]
+
+BodyInit = str | bytes | bytearray | memoryview | Blob | FormData | AsyncIterable[bytes] | None
 
 
 BODY_USED = "Body already used. A body can be read once; call clone() before reading it."
@@ -75,6 +78,10 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
         return BodySource(bytes(body))
     if isinstance(body, FormData):
         return BodySource(body.encode(headers))
+    if isinstance(body, Blob):
+        if body.content_type and not headers.has("content-type"):
+            headers.append("content-type", body.content_type)
+        return BodySource(body.content)
     if isinstance(body, AsyncIterable):
         return BodySource(stream=body)
     raise TypeError(
@@ -109,6 +116,20 @@ class Body:
     array_buffer = bytes
     arrayBuffer = bytes
 
+    async def buffer(self) -> ArrayBuffer:
+        """The body as an ``ArrayBuffer`` (``.to_bytes()``, ``.to_memoryview()``), as ``FetchResponse.buffer()``."""
+        return ArrayBuffer(await self.bytes())
+
+    async def memoryview(self) -> memoryview:
+        return memoryview(await self.bytes())
+
+    async def string(self) -> str:
+        return await self.text()
+
+    async def blob(self) -> Blob:
+        content_type = self.headers.get("content-type") or ""
+        return Blob([await self.bytes()], content_type)
+
     async def text(self) -> str:
         return (await self.bytes()).decode("utf-8", errors="replace")
 
@@ -121,103 +142,3 @@ class Body:
         return FormData.parse(await self.bytes(), content_type)
 
     formData = form_data
-
-
-class File:
-    """An uploaded file in a :class:`FormData`."""
-
-    def __init__(self, content: bytes, name: str, type: str = "application/octet-stream") -> None:
-        self.content, self.name, self.type = content, name, type
-
-    @property
-    def size(self) -> int:
-        return len(self.content)
-
-    async def bytes(self) -> bytes:
-        return self.content
-
-    async def text(self) -> str:
-        return self.content.decode()
-
-    def __repr__(self) -> str:
-        return f"File(name={self.name!r}, type={self.type!r}, size={self.size})"
-
-
-class FormData:
-    """Parsed form fields: ``get``, ``get_all``/``getAll``, ``has``, ``items``, ``append``."""
-
-    def __init__(self, items: list[tuple[str, str | File]] | None = None) -> None:
-        self._items = list(items or [])
-
-    @classmethod
-    def parse(cls, data: bytes, content_type: str) -> FormData:
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            return cls([(k, v) for k, v in parse_qsl(data.decode(), keep_blank_values=True)])
-        if content_type.startswith("multipart/form-data"):
-            header = f"Content-Type: {content_type}\r\n\r\n".encode()
-            from email.parser import BytesParser  # here: the email package costs ~10 ms at start-up
-            from email.policy import HTTP
-
-            message = BytesParser(policy=HTTP).parsebytes(header + data)
-            items: list[tuple[str, str | File]] = []
-            for part in message.iter_parts():
-                name = part.get_param("name", header="content-disposition")
-                filename = part.get_filename()
-                decoded = part.get_payload(decode=True)
-                payload = decoded if isinstance(decoded, bytes) else b""
-                if filename is None:
-                    items.append((str(name), payload.decode()))
-                else:
-                    items.append((str(name), File(payload, filename, part.get_content_type())))
-            return cls(items)
-        raise TypeError(f'Cannot parse form data from content-type "{content_type}".')
-
-    def encode(self, headers: Headers) -> bytes:
-        """Encode as ``multipart/form-data``, as fetch does with a FormData body (files keep their bytes)."""
-        boundary = f"----pyworker-{secrets.token_hex(12)}"
-        if not headers.has("content-type"):
-            headers.set("content-type", f"multipart/form-data; boundary={boundary}")
-        parts: list[bytes] = []
-        for name, value in self._items:
-            disposition = f'Content-Disposition: form-data; name="{_escape(name)}"'
-            if isinstance(value, File):
-                head = f'{disposition}; filename="{_escape(value.name)}"\r\nContent-Type: {value.type}'
-                data = value.content
-            else:
-                head, data = disposition, value.encode()
-            parts.append(f"--{boundary}\r\n{head}\r\n\r\n".encode() + data + b"\r\n")
-        return b"".join(parts) + f"--{boundary}--\r\n".encode()
-
-    def get(self, name: str, default: Any = None) -> str | File | None:
-        return next((v for k, v in self._items if k == name), default)
-
-    def get_all(self, name: str) -> list[str | File]:
-        return [v for k, v in self._items if k == name]
-
-    getAll = get_all
-
-    def has(self, name: str) -> bool:
-        return any(k == name for k, _ in self._items)
-
-    def append(self, name: str, value: str | File) -> None:
-        self._items.append((name, value))
-
-    def items(self) -> list[tuple[str, str | File]]:
-        return list(self._items)
-
-    def __getitem__(self, name: str) -> str | File:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __contains__(self, name: object) -> bool:
-        return any(k == name for k, _ in self._items)
-
-    def __iter__(self) -> Any:
-        return iter(self._items)
-
-
-def _escape(name: str) -> str:
-    # The HTML spec's escaping for names in a multipart/form-data header.
-    return name.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")

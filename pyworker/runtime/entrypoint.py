@@ -2,34 +2,65 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
-# The invocation running in this task, so `workers.waitUntil` and `workers.env`
-# (module-level helpers in the SDK) can find their context. A ContextVar is per
-# task, so concurrent requests never see each other's.
+Schedule = Callable[[Awaitable[Any]], "asyncio.Future[Any]"]
+
+# The invocation running in this task, so `workers.wait_until`, binding calls and the frame
+# can find its context. A ContextVar is per task, so concurrent requests never see each other's.
 current_context: ContextVar[ExecutionContext | None] = ContextVar("pyworker_context", default=None)
+
+# What worker code may read on ``self.ctx``; every other name is refused, so no attribute path
+# leads from a context to the server or to another worker (see ``__getattribute__``).
+_PUBLIC = frozenset(
+    {"props", "wait_until", "waitUntil", "pass_through_on_exception", "passThroughOnException", "__class__",
+     "__repr__", "__str__", "__eq__", "__ne__", "__hash__", "__format__", "__sizeof__", "__dir__", "__doc__",
+     "__init_subclass__", "__subclasshook__", "__reduce__", "__reduce_ex__", "__getstate__"}
+)  # fmt: skip
 
 
 class ExecutionContext:
-    """``self.ctx``: ``wait_until``/``waitUntil``, ``props``, ``pass_through_on_exception``."""
+    """``self.ctx`` of one invocation: ``wait_until``/``waitUntil``, ``props``, ``pass_through_on_exception``.
 
-    __slots__ = ("_schedule", "env", "props")
+    It also records, out of worker code's reach, what the invocation started: binding calls
+    not yet awaited, calls running on their own, and ``wait_until`` work, so the invocation
+    frame can let them run until the invocation ends and then cut short what is left, as
+    Cloudflare does (see :func:`finish`).
+    """
 
-    def __init__(
-        self,
-        props: Mapping[str, Any] | None,
-        schedule: Callable[[Awaitable[Any]], None],
-        env: Any = None,
-    ) -> None:
-        self.props: dict[str, Any] = dict(props) if props else {}
-        self.env = env
-        self._schedule = schedule
+    __slots__ = ("_ended", "_props", "_running", "_schedule", "_waiting")
+
+    def __init__(self, props: Mapping[str, Any] | None, schedule: Schedule) -> None:
+        set_slot = object.__setattr__
+        set_slot(self, "_props", dict(props) if props else {})
+        set_slot(self, "_schedule", schedule)
+        set_slot(self, "_running", None)  # set of calls running on their own (nobody awaited them first)
+        set_slot(self, "_waiting", None)  # set of wait_until tasks
+        set_slot(self, "_ended", False)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _PUBLIC:
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"'ExecutionContext' object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"'ExecutionContext' object attribute {name!r} is read-only")
+
+    @property
+    def props(self) -> dict[str, Any]:
+        return _slot(self, "_props")  # type: ignore[no-any-return]
 
     def wait_until(self, awaitable: Awaitable[Any]) -> None:
         """Keep ``awaitable`` running after the response is sent; errors are logged, not raised."""
-        self._schedule(awaitable)
+        task = _slot(self, "_schedule")(awaitable)
+        waiting = _slot(self, "_waiting")
+        if waiting is None:
+            waiting = set()
+            object.__setattr__(self, "_waiting", waiting)
+        waiting.add(task)
 
     waitUntil = wait_until
 
@@ -40,6 +71,37 @@ class ExecutionContext:
 
     def __repr__(self) -> str:
         return f"ExecutionContext(props={self.props!r})"
+
+
+def _slot(ctx: ExecutionContext, name: str) -> Any:
+    return object.__getattribute__(ctx, name)
+
+
+def track_running(ctx: ExecutionContext, task: asyncio.Future[Any]) -> None:
+    """A call runs on its own (nobody awaited it before it started); cut short when the invocation ends."""
+    running = _slot(ctx, "_running")
+    if running is None:
+        running = set()
+        object.__setattr__(ctx, "_running", running)
+    running.add(task)
+    task.add_done_callback(running.discard)
+    if _slot(ctx, "_ended"):  # started after the handler returned (made just before): cut short too
+        _slot(ctx, "_schedule")(_end(ctx))
+
+
+def finish(ctx: ExecutionContext) -> None:
+    """The handler returned. Once its ``wait_until`` work is done, calls still running unawaited are cancelled."""
+    object.__setattr__(ctx, "_ended", True)
+    if _slot(ctx, "_running"):
+        _slot(ctx, "_schedule")(_end(ctx))  # a worker task: shutdown waits for it too
+
+
+async def _end(ctx: ExecutionContext) -> None:
+    waiting = _slot(ctx, "_waiting")
+    if waiting:
+        await asyncio.gather(*list(waiting), return_exceptions=True)
+    for task in list(_slot(ctx, "_running") or ()):
+        task.cancel()
 
 
 class WorkerEntrypoint:

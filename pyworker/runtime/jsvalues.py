@@ -51,3 +51,20 @@ class JsDict(dict[Any, Any]):
             del self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+class ArrayBuffer(bytes):
+    """A JavaScript ``ArrayBuffer`` as Pyodide hands it over (a ``JsBuffer``): bytes, with its methods."""
+
+    def to_bytes(self) -> bytes:
+        return bytes(self)
+
+    def to_memoryview(self) -> memoryview:
+        return memoryview(self)
+
+    def to_py(self) -> memoryview:
+        return memoryview(self)
+
+    @property
+    def byteLength(self) -> int:
+        return len(self)

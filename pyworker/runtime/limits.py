@@ -1,9 +1,15 @@
-"""The per-request invocation limit: one request may pass through at most 32 worker invocations.
+"""Per-request limits, as on Cloudflare: how deep a request recurses, and how many subrequests it makes.
 
-As on Cloudflare, the incoming request is the first invocation and every call through
-a service binding (RPC or ``fetch``, chains and recursion alike) is one more. The count
-lives in a ``ContextVar``, so concurrent requests never share it, while calls a request
-fans out (``asyncio.gather``, ``ctx.wait_until``) share that request's budget.
+- **Depth.** The incoming request runs at depth 1; a binding call made at depth *d* runs at
+  *d + 1*, and one that would run at depth 33 fails. Sibling calls, ``asyncio.gather``
+  fan-out and loops do not add depth: only a call made *from inside* a callee does.
+- **Subrequests.** Every binding call and every outbound ``fetch`` is one subrequest of the
+  incoming request, shared by everything it fans out to (callees included). The limit is
+  Cloudflare's paid-plan default, 10,000, or ``[limits] subrequests`` of the worker that
+  received the request.
+
+The state lives in a ``ContextVar`` holding plain tuples (this is on every binding call's
+path), so concurrent requests never share it, while tasks a request starts inherit it.
 """
 
 from __future__ import annotations
@@ -12,43 +18,69 @@ from contextvars import ContextVar, Token
 
 from pyworker.errors import InvocationLimit
 
-MAX_INVOCATIONS = 32
+MAX_DEPTH = 32
+DEFAULT_SUBREQUESTS = 10_000
 
 
-# (budget, worker, parent): ``budget`` is a one-item list shared by the whole request;
-# the parents make the chain of workers that led to this invocation. Plain tuples,
-# because this is on every binding call's path.
-_Invocation = tuple[list[int], str, "_Invocation | None"]
+class Budget:
+    """The subrequests one incoming request has made, and its limit (``source`` names where it is set)."""
+
+    __slots__ = ("limit", "source", "used")
+
+    def __init__(self, limit: int, source: str) -> None:
+        self.used = 0
+        self.limit = limit
+        self.source = source
+
+
+# (budget, worker, parent, depth): the parents make the chain of workers that led here.
+_Invocation = tuple[Budget, str, "_Invocation | None", int]
 
 _current: ContextVar[_Invocation | None] = ContextVar("pyworker_invocation", default=None)
 
 
-def incoming(worker: str) -> Token[_Invocation | None]:
-    """An HTTP request arrived at ``worker``: a fresh budget, with this invocation counted.
+def incoming(worker: str, subrequests: int = DEFAULT_SUBREQUESTS, source: str = "") -> Token[_Invocation | None]:
+    """An event arrived at ``worker`` from outside (an HTTP request): depth 1, a fresh budget.
 
     Returns a token for :func:`leave`, like :func:`enter`.
     """
-    return _current.set(([1], worker, None))
+    return _current.set((Budget(subrequests, source or f"the config of {worker}"), worker, None, 1))
 
 
 def enter(caller: str, callee: str) -> Token[_Invocation | None]:
-    """Count a binding call from ``caller`` to ``callee``; return a token for :func:`leave`.
+    """A binding call from ``caller`` to ``callee``: one level deeper and one subrequest more.
 
-    Raises :class:`InvocationLimit`, a ``RuntimeError`` (it crosses bindings as itself), naming the chain when the
-    budget is spent. A call made outside any request (a test, start-up code) starts a
-    budget of its own, counting the caller.
+    Raises :class:`InvocationLimit` naming the chain (depth) or the count and the config key
+    (subrequests). A call made outside any request (a test, start-up code) starts a
+    budget of its own, with its caller at depth 1.
     """
-    invocation = _current.get() or ([1], caller, None)
-    budget = invocation[0]
-    if budget[0] >= MAX_INVOCATIONS:
+    invocation = _current.get() or (Budget(DEFAULT_SUBREQUESTS, f"the config of {caller}"), caller, None, 1)
+    budget, depth = invocation[0], invocation[3] + 1
+    if depth > MAX_DEPTH:
         raise InvocationLimit(
-            f"Worker invocation limit reached: one request may pass through at most {MAX_INVOCATIONS} worker "
-            f"invocations, as on Cloudflare, and this call to {callee} would be number {budget[0] + 1}. "
-            f"Chain so far: {' -> '.join([*chain(invocation), callee])}. "
-            "Look for a loop between workers, or make fewer binding calls per request."
+            f"Subrequest depth limit exceeded: this call to {callee} would run at depth {depth}, and one request "
+            f"may recurse through at most {MAX_DEPTH} Worker invocations, as on Cloudflare. "
+            f"Chain so far: {' -> '.join([*chain(invocation), callee])}. Look for a loop between workers."
         )
-    budget[0] += 1
-    return _current.set((budget, callee, invocation))
+    count(f"this call to {callee}", budget)
+    return _current.set((budget, callee, invocation, depth))
+
+
+def subrequest(what: str) -> None:
+    """Count one subrequest that is not a binding call (an outbound ``fetch``); no-op outside a request."""
+    invocation = _current.get()
+    if invocation is not None:
+        count(what, invocation[0])
+
+
+def count(what: str, budget: Budget) -> None:
+    if budget.used >= budget.limit:
+        raise InvocationLimit(
+            f"Too many subrequests: this request has already made {budget.used}, the limit, and {what} would be "
+            f"number {budget.used + 1}. Binding calls and fetch() count one each. Raise the limit with "
+            f"[limits] subrequests = N in {budget.source}, or make fewer calls per request."
+        )
+    budget.used += 1
 
 
 def leave(token: Token[_Invocation | None]) -> None:
@@ -66,6 +98,12 @@ def chain(invocation: _Invocation | None = None) -> list[str]:
 
 
 def used() -> int:
-    """Invocations the current request has used so far (0 outside any request)."""
+    """Subrequests the current request has made so far (0 outside any request)."""
     invocation = _current.get()
-    return 0 if invocation is None else invocation[0][0]
+    return 0 if invocation is None else invocation[0].used
+
+
+def depth() -> int:
+    """How deep the running invocation is (1: the incoming request; 0 outside any request)."""
+    invocation = _current.get()
+    return 0 if invocation is None else invocation[3]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyworker.errors import InvocationLimit
+from pyworker.runtime import limits
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
+from pyworker.runtime.jsvalues import JsException
 
 # httpx decodes bodies for us, so these no longer describe what we hand back.
 _DROPPED = ("content-encoding", "content-length", "transfer-encoding")
@@ -21,9 +24,13 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     """
     fetcher = options.pop("fetcher", None)
     request = resource if isinstance(resource, Request) and not options else Request(resource, **options)
-    if fetcher is not None:
+    if fetcher is not None:  # a binding's fetch: the binding counts it
         result: Response = await fetcher(request)
         return result
+    try:
+        limits.subrequest(f"this fetch() to {request.url}")
+    except InvocationLimit as exc:
+        raise JsException("Error", str(exc)) from None
     import httpx  # imported on first use: it costs start-up time most workers never need
 
     body = await request.bytes() if request.body is not None else None
@@ -43,4 +50,5 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     response = Response(reply.content or None, reply.status_code, reply.reason_phrase, headers)
     response.url = str(reply.url)
     response.redirected = bool(reply.history)
+    response.type = "basic"
     return response

@@ -21,7 +21,7 @@ class WorkerScope:
 
     name: str
     env: Any
-    schedule: Callable[[Awaitable[Any]], None]
+    schedule: Callable[[Awaitable[Any]], Any]
     namespace: Any = None  # the generation's import namespace (pyworker.loading.modules.WorkerModules)
 
 

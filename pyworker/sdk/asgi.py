@@ -1,14 +1,9 @@
-"""``import asgi``: run an ASGI app (FastAPI, Starlette) as a worker."""
+"""``import asgi``: the same module as ``workers.asgi``, as in the SDK (kept for code that imports it directly)."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
 
-from pyworker.runtime.asgi_bridge import fetch
+from pyworker.sdk.workers import asgi as _asgi
 
-__all__ = ["env", "fetch"]
-
-
-def env(request: Any) -> Any:
-    """FastAPI dependency: ``Depends(asgi.env)`` gives the worker's env."""
-    return request.scope["env"]
+sys.modules[__name__] = _asgi

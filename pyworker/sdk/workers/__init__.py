@@ -1,59 +1,60 @@
-"""``workers``: the Cloudflare Python Workers API, as pyworker provides it to worker code."""
+"""``workers``: the Cloudflare Python Workers API (the ``workers-runtime-sdk`` package's), as pyworker
+provides it to worker code. Submodules mirror the SDK's: ``workers.rpc``, ``workers.workflows``,
+``workers.types``, ``workers.utils``, ``workers.asgi``, ``workers.wsgi``..."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pyworker.runtime.body import BodyUsedError, File, FormData
-from pyworker.runtime.entrypoint import (
-    DurableObject,
-    ExecutionContext,
-    WorkerEntrypoint,
-    WorkflowEntrypoint,
-    current_context,
-    handler,
-)
+from pyworker.runtime.body import BodyUsedError
+from pyworker.runtime.entrypoint import ExecutionContext
 from pyworker.runtime.headers import Headers
-from pyworker.runtime.http import Request, Response
-from pyworker.runtime.outbound import fetch
+from pyworker.sdk.workers.blob import Blob, BlobEnding, BlobValue, File
+from pyworker.sdk.workers.entrypoints import DurableObject, WorkerEntrypoint, WorkflowEntrypoint, handler
+from pyworker.sdk.workers.fetch import fetch
+from pyworker.sdk.workers.formdata import FormData, FormDataValue
+from pyworker.sdk.workers.request import Request
+from pyworker.sdk.workers.response import FetchResponse, Response
+from pyworker.sdk.workers.rpc import python_from_rpc, python_to_rpc
+from pyworker.sdk.workers.types import Body, FetchKwargs, JSBody, RequestInitCfProperties
+from pyworker.sdk.workers.utils import current_env, import_from_javascript, patch_env, wait_until
 
 Context = ExecutionContext
-FetchResponse = Response
+waitUntil = wait_until
 
 __all__ = [
+    "Blob",
+    "BlobEnding",
+    "BlobValue",
+    "Body",
     "BodyUsedError",
     "Context",
     "DurableObject",
+    "FetchKwargs",
     "FetchResponse",
     "File",
     "FormData",
+    "FormDataValue",
     "Headers",
+    "JSBody",
     "Request",
+    "RequestInitCfProperties",
     "Response",
     "WorkerEntrypoint",
     "WorkflowEntrypoint",
+    "env",
     "fetch",
     "handler",
+    "import_from_javascript",
+    "patch_env",
+    "python_from_rpc",
+    "python_to_rpc",
     "waitUntil",
     "wait_until",
 ]
 
 
-def wait_until(awaitable: Any) -> None:
-    """``ctx.wait_until`` of the invocation running now."""
-    ctx = current_context.get()
-    if ctx is None:
-        raise RuntimeError("workers.wait_until() was called outside a request or RPC call.")
-    ctx.wait_until(awaitable)
-
-
-waitUntil = wait_until
-
-
 def __getattr__(name: str) -> Any:
-    if name == "env":  # `from workers import env`: the env of the invocation running now
-        ctx = current_context.get()
-        if ctx is None:
-            raise RuntimeError("workers.env is only available while a request or RPC call runs.")
-        return ctx.env
+    if name == "env":  # `from workers import env`: the env of the worker whose code runs now
+        return current_env()
     raise AttributeError(f"module 'workers' has no attribute {name!r}")

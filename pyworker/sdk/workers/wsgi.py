@@ -1,7 +1,38 @@
-"""``from workers import wsgi``: run WSGI apps (Flask, Django) as a worker."""
+"""``workers.wsgi``: run a WSGI app (Flask, Django) as a worker."""
 
 from __future__ import annotations
 
-from pyworker.runtime.wsgi_bridge import build_environ, fetch
+from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["build_environ", "fetch"]
+from pyworker.runtime.entrypoint import WorkerEntrypoint
+from pyworker.runtime.http import Request, Response
+from pyworker.runtime.wsgi_bridge import build_environ
+from pyworker.runtime.wsgi_bridge import fetch as _fetch
+from pyworker.sdk.workers.gateway import BaseOptions
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options(BaseOptions):
+    """Options for the WSGI adapter."""
+
+
+DEFAULT_OPTIONS = Options()
+
+
+async def fetch(app: Any, req: Request, env: Any, ctx: Any = None, *, options: Options | None = None) -> Response:
+    """Call ``app`` with a PEP 3333 environ; ``env`` is at ``environ["workers.env"]``."""
+    return await _fetch(app, req, env, ctx)
+
+
+def entrypoint(app: Any, *, options: Options | None = None) -> type[WorkerEntrypoint]:
+    """The default entrypoint for a WSGI application: ``Default = wsgi.entrypoint(app)``."""
+
+    class Default(WorkerEntrypoint):
+        async def fetch(self, request: Request) -> Response:
+            return await _fetch(app, request, self.env, self.ctx)
+
+    return Default
+
+
+__all__ = ["DEFAULT_OPTIONS", "Options", "build_environ", "entrypoint", "fetch"]

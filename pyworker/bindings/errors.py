@@ -1,0 +1,45 @@
+"""Errors crossing a binding, as they reach Python code on Cloudflare: as ``pyodide.ffi.JsException``.
+
+A Python exception escaping an RPC method becomes a JavaScript error on its way across,
+so the caller gets a :class:`JsException` named ``"Error"`` whose message carries the
+callee's exception type and text (``PythonError: ValueError: boom``): ``except ValueError``
+around a binding call does not catch it there, so it must not catch it here. A
+``JsException`` the callee let through crosses as itself. Nothing of the callee travels
+along: no traceback, no ``__cause__``; its traceback was printed under its own name.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+
+from pyworker.errors import mark_reported
+from pyworker.runtime.jsvalues import JsException
+
+_WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
+
+
+def crossing_error(exc: BaseException, callee: str) -> JsException:
+    """``exc``, raised in ``callee``, as the caller receives it; marked as reported (it was printed)."""
+    if isinstance(exc, JsException):
+        error = JsException(exc.name, exc.message)
+    else:
+        error = JsException("Error", f"PythonError: {exception_line(exc)}")
+    mark_reported(error)
+    return error
+
+
+def exception_line(exc: BaseException) -> str:
+    """``ValueError: boom`` (``entry.CustomError: ...`` for a worker's own class), as a traceback's last line."""
+    line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    return _WORKER_PREFIX.sub("", line)
+
+
+def raised_in(exc: BaseException) -> str:
+    """The exception's type as the hint names it."""
+    kind = type(exc)
+    return (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{_WORKER_PREFIX.sub('', kind.__module__)}.{kind.__qualname__}"
+    )

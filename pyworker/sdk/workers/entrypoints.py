@@ -1,0 +1,7 @@
+"""``workers.entrypoints``: the entrypoint base classes and ``handler``."""
+
+from __future__ import annotations
+
+from pyworker.runtime.entrypoint import DurableObject, WorkerEntrypoint, WorkflowEntrypoint, handler
+
+__all__ = ["DurableObject", "WorkerEntrypoint", "WorkflowEntrypoint", "handler"]
