@@ -5,7 +5,9 @@ python bench/rpc.py [--calls 20000]
 (a) ``await obj.add(1, 2)`` on an instance of the callee's entrypoint class;
 (b) ``await env.CALLEE.add(1, 2)`` through pyworker's in-memory binding (copy rules,
     invocation limit and all);
-(c) the same addition over HTTP: httpx (keep-alive) to ``pyworker dev`` on 127.0.0.1.
+(c) the same addition over HTTP: httpx (keep-alive) to ``pyworker dev`` on 127.0.0.1;
+(d) per call inside one request that loops 5,000 times over ``await self.env.CALLEE.add(1, 2)``
+    (depth stays 2; each call is one subrequest of the 10,000 a request may make).
 Also the cost of sending 1 MiB through the binding: as ``bytes`` (immutable, shared)
 and as a list of dicts (copied element by element).
 """
@@ -51,12 +53,24 @@ class Default(WorkerEntrypoint):
 """
 
 
+CALLER = """
+from workers import WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def loop(self, calls):
+        for _ in range(calls):
+            await self.env.CALLEE.add(1, 2)
+        return calls
+"""
+
+
 def write_workers(root: Path) -> tuple[Path, Path]:
     callee = root / "callee"
     caller = root / "caller"
     for directory, source, config in (
         (callee, CALLEE, 'name = "callee"\nmain = "entry.py"\n'),
-        (caller, "from workers import WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n    pass\n",
+        (caller, CALLER,
          'name = "caller"\nmain = "entry.py"\nservices = [{ binding = "CALLEE", service = "callee" }]\n'),
     ):  # fmt: skip
         directory.mkdir()
@@ -84,7 +98,8 @@ async def in_process(caller: Path, callee: Path, calls: int) -> dict[str, float]
     worker = server.worker("callee")
     assert worker.code is not None
     entrypoint = worker.code.entrypoints["Default"]
-    obj = entrypoint.cls(ExecutionContext(None, worker.schedule, worker.env), worker.env)
+    obj = entrypoint.cls(ExecutionContext(None, worker.schedule), worker.env)
+    caller = server.worker("caller")
     stub = server.worker("caller").env.CALLEE
     assert await stub.add(1, 2) == 3
     blob = bytes(1024 * 1024)
@@ -92,6 +107,12 @@ async def in_process(caller: Path, callee: Path, calls: int) -> dict[str, float]
     result = {
         "direct_us": await per_call_us(lambda: obj.add(1, 2), calls),
         "binding_us": await per_call_us(lambda: stub.add(1, 2), calls),
+        # One request (an invocation of the caller) making 5,000 calls, less one making none, per call.
+        "loop_us": (
+            await per_call_us(lambda: caller.call(None, "loop", (5000,), {}), 3)
+            - await per_call_us(lambda: caller.call(None, "loop", (0,), {}), 200)
+        )
+        / 5000,
         "bytes_1mib_us": await per_call_us(lambda: stub.size(blob), 200),
         "records_1mib_us": await per_call_us(lambda: stub.size(records), 5),
         "records_1mib_direct_us": await per_call_us(lambda: obj.size(records), 5),
@@ -128,6 +149,7 @@ def measure(calls: int = 20000) -> dict[str, float]:
             result["http_us"] = asyncio.run(over_http(url, max(200, calls // 20)))
     result["binding_over_direct"] = result["binding_us"] / result["direct_us"]
     result["http_over_binding"] = result["http_us"] / result["binding_us"]
+    result["loop_over_binding"] = result["loop_us"] / result["binding_us"]
     return result
 
 
@@ -138,6 +160,7 @@ def main() -> None:
     print(f"(a) direct await obj.add(1, 2):      {r['direct_us']:8.2f} µs/call")
     print(f"(b) await env.CALLEE.add(1, 2):      {r['binding_us']:8.2f} µs/call   b/a = {r['binding_over_direct']:.1f}")
     print(f"(c) HTTP on loopback through httpx:  {r['http_us']:8.2f} µs/call   c/b = {r['http_over_binding']:.0f}")
+    print(f"(d) 5,000 calls in one request:      {r['loop_us']:8.2f} µs/call   d/b = {r['loop_over_binding']:.2f}")
     print(f"1 MiB bytes through the binding:     {r['bytes_1mib_us']:8.2f} µs/call (shared: bytes are immutable)")
     print(
         f"1 MiB of dicts through the binding:  {r['records_1mib_us'] / 1000:8.2f} ms/call "

@@ -28,7 +28,9 @@ class Route:
     ``caller`` is the worker making a binding call (``None`` for an event arriving from
     outside, such as an HTTP request). ``returns``, when set, turns the handler's result
     into what the caller receives; it runs inside the callee's invocation, so a result
-    that cannot be sent is the callee's error. Made once per binding method, not per call.
+    that cannot be sent is the callee's error. ``raises``, when set, turns what the
+    invocation raised (after it was reported) into what the caller receives. Both are the
+    binding's policy; the frame only applies them. Made once per binding method, not per call.
     """
 
     kind: str
@@ -37,6 +39,7 @@ class Route:
     props: Mapping[str, Any] | None = None
     caller: str | None = None
     returns: Callable[[Any], Any] | None = None
+    raises: Callable[[BaseException], BaseException] | None = None
 
 
 class Target(Protocol):

@@ -17,7 +17,7 @@ from typing import Any
 
 from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
-from pyworker.errors import WorkerLoadError, mark_reported, was_reported
+from pyworker.errors import PyworkerError, WorkerLoadError, mark_reported, was_reported
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.runtime import limits
@@ -56,6 +56,7 @@ class Worker:
         self.state = WorkerState.LOADING
         self._generation = 0
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._schedule = self.schedule  # bound once: handed to every invocation's ctx
 
     # -- lifecycle ------------------------------------------------------------------
     def _set_state(self, state: WorkerState) -> None:
@@ -120,33 +121,40 @@ class Worker:
         code = self.code
         if code is None or self.state is WorkerState.FAILED:
             raise WorkerLoadError(self.error or f'Worker "{self.name}" is not loaded.')
-        handler = code.handler(route.kind, route.entrypoint, route.method)
-        if route.caller is None:
-            budget = limits.incoming(self.name, *self._subrequests)
-        else:
-            budget = limits.enter(route.caller, self.name)
-        env = self.env
-        ctx = ExecutionContext(route.props, self.schedule)
-        context = current_context.set(ctx)
-        running = current_worker.set(code.scope)
-        code.enter()
         try:
+            handler = code.routes.get(route) or code.route(route)
+            if route.caller is None:
+                budget = limits.incoming(self.name, *self._subrequests)
+            else:
+                budget = limits.enter(route.caller, self.name)
+        except PyworkerError as exc:  # no such handler, or past a limit: nothing ran
+            if route.raises is None:
+                raise
+            error = route.raises(exc)
+        else:
+            ctx = ExecutionContext(route.props, self._schedule)
+            context = current_context.set(ctx)
+            running = current_worker.set(code.scope)
+            code.active += 1
             try:
-                result = handler.call(ctx, env, args, kwargs)
+                result = handler.call(ctx, self.env, args, kwargs)
                 if type(result) is CoroutineType or inspect.isawaitable(result):
                     result = await result
                 if route.kind == FETCH and not isinstance(result, Response):
                     raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
+                return result if route.returns is None else self._returned(route, result)
             except (Exception, SystemExit) as exc:  # sys.exit() in a worker must not stop the server
                 self._report(route, exc)
-                raise
-            return result if route.returns is None else self._returned(route, result)
-        finally:
-            finish(ctx)
-            code.leave()
-            current_worker.reset(running)
-            current_context.reset(context)
-            limits.leave(budget)
+                if route.raises is None:
+                    raise
+                error = route.raises(exc)
+            finally:
+                finish(ctx)
+                code.leave()
+                current_worker.reset(running)
+                current_context.reset(context)
+                limits.leave(budget)
+        raise error  # outside the except blocks: nothing of this worker travels along as __context__
 
     def _report(self, route: Route, exc: BaseException) -> None:
         """Print what the handler raised, once: an RPC error that crossed was printed where it arose."""

@@ -6,7 +6,6 @@ import asyncio
 import datetime
 import decimal
 import gc
-import re
 from pathlib import Path
 
 import httpx
@@ -254,7 +253,7 @@ async def test_the_sdk_refuses_tuples_bytearrays_and_awaitables_with_a_type_erro
     ],
 )
 async def test_what_the_structured_clone_cannot_send_is_a_data_clone_error(b, value, type_name, path):
-    with pytest.raises(JsException, match="^DataCloneError") as info:
+    with pytest.raises(JsException, match=r"^DataCloneError") as info:
         b.echo(value)  # at the call itself
     assert info.value.name == "DataCloneError"
     assert info.value.message.startswith(f'DataCloneError: Could not serialize object of type "{type_name}" ({path}).')
@@ -428,7 +427,7 @@ async def test_only_public_methods_are_rpc_methods(b, name):
 
 async def test_a_stub_is_truthy_not_iterable_and_has_no_len_as_in_the_sdk(b, server):
     assert bool(b) is True
-    with pytest.raises(TypeError, match="^'Fetcher' object is not iterable$"):
+    with pytest.raises(TypeError, match=r"^'Fetcher' object is not iterable$"):
         iter(b)
     with pytest.raises(TypeError, match=r"^'Fetcher' object has no len\(\)$"):
         len(b)

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
+import weakref
 from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +25,9 @@ from pyworker.printer import Printer
 from pyworker.runtime.entrypoint import current_context, track_running
 from pyworker.runtime.wrappers import _RpcStubWrapper
 
-# Calls made in this task and not started yet, in order: a dict shared by the task and the tasks
-# it starts, so a call awaited first never overtakes one made before it.
-_unstarted: contextvars.ContextVar[dict[Call, None] | None] = contextvars.ContextVar("pyworker_unstarted", default=None)
+# Calls made in this task and not started yet, in order (shared by the task and the tasks it starts,
+# so a call awaited first never overtakes one made before it).
+_unstarted: contextvars.ContextVar[_Unstarted | None] = contextvars.ContextVar("pyworker_unstarted", default=None)
 _get = object.__getattribute__
 _set = object.__setattr__
 _NEW, _DRIVEN, _RUNNING = 0, 1, 2
@@ -65,29 +66,34 @@ class CallSite:
         )
 
 
-_OWN = frozenset({"send", "throw", "close", "__await__", "__class__", "__repr__", "__del__", "__hash__", "__eq__"})
+_OWN = frozenset({"send", "throw", "close", "__await__", "__class__", "__repr__", "__hash__", "__eq__", "__weakref__"})
 
 
 class Call(Coroutine[Any, Any, Any]):
     """What ``env.B.method(...)`` returns: a call under way. A real ``Coroutine``, so ``await``,
     ``asyncio.gather`` and ``create_task`` take it; its internals are out of reach of worker code."""
 
-    __slots__ = ("_call_coro", "_call_ctx", "_call_gen", "_call_site", "_call_state", "_call_task", "_call_waited")
+    __slots__ = (
+        "__weakref__", "_call_awaited", "_call_context", "_call_coro", "_call_ctx", "_call_gen", "_call_site",
+        "_call_state", "_call_task",
+    )  # fmt: skip
 
     def __init__(self, coro: Coroutine[Any, Any, Any], site: CallSite) -> None:
-        for name, value in (("_call_coro", coro), ("_call_site", site), ("_call_ctx", current_context.get())):
-            _set(self, name, value)
-        for name, value in (("_call_gen", None), ("_call_state", _NEW), ("_call_task", None)):
-            _set(self, name, value)
-        _set(self, "_call_waited", False)
-        pending = _unstarted.get()
-        if pending is None:
-            pending = {}
-            _unstarted.set(pending)
-        if not pending:
-            with contextlib.suppress(RuntimeError):  # no event loop: the call starts when awaited
-                asyncio.get_running_loop().call_soon(_start_all, pending)
-        pending[self] = None
+        self._call_coro = coro
+        self._call_site = site
+        self._call_ctx = current_context.get()
+        self._call_context = contextvars.copy_context()  # where it was made: it starts there if nobody awaits it
+        self._call_gen: Generator[Any, None, Any] | None = None
+        self._call_state = _NEW
+        self._call_task: asyncio.Future[Any] | None = None
+        self._call_awaited: list[bool] | None = None  # set when it starts on its own: was it awaited after?
+        unstarted = _unstarted.get()
+        if unstarted is None:
+            unstarted = _Unstarted()
+            _unstarted.set(unstarted)
+        unstarted.calls[self] = None
+        if not unstarted.scheduled:
+            unstarted.schedule()
 
     def __getattribute__(self, name: str) -> Any:
         if name in _OWN:
@@ -95,24 +101,23 @@ class Call(Coroutine[Any, Any, Any]):
         raise AttributeError(f"'Call' object has no attribute {name!r}")
 
     def __await__(self) -> Generator[Any, None, Any]:
-        _set(self, "_call_waited", True)
         state = _get(self, "_call_state")
         if state == _RUNNING:
-            return (yield from _get(self, "_call_task"))
-        if state == _DRIVEN:
+            _get(self, "_call_awaited")[0] = True
+            return _get(self, "_call_task").__await__()  # type: ignore[no-any-return]
+        if state != _NEW:
             raise RuntimeError("cannot reuse already awaited coroutine")
-        _set(self, "_call_state", _DRIVEN)
-        pending = _unstarted.get()
-        if pending:
-            if next(iter(pending)) is not self and self in pending:
-                # Calls made earlier but not started yet start first, as they would on Cloudflare.
-                for earlier in list(pending):
-                    if earlier is self:
-                        break
-                    _start(earlier)
-                yield  # one event-loop turn: they take their first step before this one
-            pending.pop(self, None)
-        return (yield from _get(self, "_call_coro").__await__())
+        self._call_state = _DRIVEN
+        unstarted = _unstarted.get()
+        if unstarted is not None:
+            calls = unstarted.calls
+            if len(calls) == 1 and self in calls:  # the common `await env.B.method(...)`
+                calls.clear()
+            elif self in calls and next(iter(calls)) is not self:
+                return _after_earlier_calls(self, unstarted)
+            else:
+                calls.pop(self, None)
+        return _get(self, "_call_coro").__await__()  # type: ignore[no-any-return]
 
     def send(self, value: Any) -> Any:
         return _generator(self).send(value)
@@ -125,17 +130,20 @@ class Call(Coroutine[Any, Any, Any]):
         if gen is not None:
             gen.close()
 
-    def __del__(self) -> None:
-        if _get(self, "_call_waited"):
-            return
-        if _get(self, "_call_state") == _NEW:
-            _get(self, "_call_coro").close()  # it never started (no event loop): nothing ran
-        with contextlib.suppress(Exception):  # at interpreter exit the printer's stream may be gone
-            _get(self, "_call_site").never_awaited()
-
     def __repr__(self) -> str:
         site = _get(self, "_call_site")
         return f"<call {site.prefix}{site.name}()>"
+
+
+def _after_earlier_calls(call: Call, unstarted: _Unstarted) -> Generator[Any, None, Any]:
+    """Calls made earlier but not started yet start first, as they would on Cloudflare."""
+    for earlier in list(unstarted.calls):
+        if earlier is call:
+            break
+        _start(earlier)
+    unstarted.calls.pop(call, None)
+    yield  # one event-loop turn: they take their first step before this one
+    return (yield from _get(call, "_call_coro").__await__())
 
 
 def _generator(call: Call) -> Generator[Any, None, Any]:
@@ -143,31 +151,53 @@ def _generator(call: Call) -> Generator[Any, None, Any]:
     gen = _get(call, "_call_gen")
     if gen is None:
         gen = _get(call, "__await__")()
-        _set(call, "_call_gen", gen)
+        call._call_gen = gen
     return gen  # type: ignore[no-any-return]
+
+
+class _Unstarted:
+    """The calls made and not started yet; on the next event-loop turn, those nobody awaited start alone."""
+
+    __slots__ = ("calls", "scheduled")
+
+    def __init__(self) -> None:
+        self.calls: dict[Call, None] = {}
+        self.scheduled = False
+
+    def schedule(self) -> None:
+        try:
+            asyncio.get_running_loop().call_soon(self.flush)
+        except RuntimeError:  # no event loop: the call starts when awaited
+            return
+        self.scheduled = True
+
+    def flush(self) -> None:
+        self.scheduled = False
+        calls, self.calls = self.calls, {}
+        for call in calls:
+            _start(call)
 
 
 def _start(call: Call) -> None:
     """Run ``call`` on its own (nobody awaited it first); its invocation cuts it short at the end."""
     if _get(call, "_call_state") != _NEW:
         return
-    _set(call, "_call_state", _RUNNING)
-    task = asyncio.ensure_future(_get(call, "_call_coro"))
+    call._call_state = _RUNNING
+    task = asyncio.get_running_loop().create_task(_get(call, "_call_coro"), context=_get(call, "_call_context"))
     task.add_done_callback(_retrieve)
-    _set(call, "_call_task", task)
-    pending = _unstarted.get()
-    if pending:
-        pending.pop(call, None)
+    call._call_task = task
+    awaited = call._call_awaited = [False]
+    weakref.finalize(call, _unawaited, awaited, _get(call, "_call_site"))
     ctx = _get(call, "_call_ctx")
     if ctx is not None:
         track_running(ctx, task)
 
 
-def _start_all(pending: dict[Call, None]) -> None:
-    """The event loop's next turn after calls were made: those nobody awaited yet start on their own."""
-    for call in list(pending):
-        pending.pop(call, None)
-        _start(call)
+def _unawaited(awaited: list[bool], site: CallSite) -> None:
+    """A call that ran on its own is gone: if nobody ever awaited it, say so."""
+    if not awaited[0]:
+        with contextlib.suppress(Exception):  # at interpreter exit the printer's stream may be gone
+            site.never_awaited()
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

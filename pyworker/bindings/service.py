@@ -77,15 +77,19 @@ class _Wiring:
         self.fetch_route = Route(FETCH, "fetch", binding.entrypoint, binding.props, caller)
         self.methods: dict[str, RpcMethod] = {}
 
-    def route(self, method: str) -> Route:
-        """The route of RPC ``method``: its result is copied for the caller inside the callee's invocation."""
-        to_caller, where = self.to_caller, f"the value {method}() returned"
+    def route(self, method: str, site: CallSite) -> Route:
+        """The route of RPC ``method``: its result is copied for the caller inside the callee's invocation,
+        and what it raises reaches the caller as the SDK delivers it."""
+        to_caller, where, callee = self.to_caller, f"the value {method}() returned", self.binding.service
 
         def returns(result: Any) -> Any:
             return result if type(result) in SHARED else copy_value(result, where, to_caller)
 
+        def raises(exc: BaseException) -> BaseException:
+            return _arriving(exc, site, callee)
+
         binding = self.binding
-        return Route(RPC, method, binding.entrypoint, binding.props, self.caller.name, returns)
+        return Route(RPC, method, binding.entrypoint, binding.props, self.caller.name, returns, raises)
 
 
 class ServiceStub(_FetcherWrapper):
@@ -149,14 +153,13 @@ _METHOD_OWN = frozenset({"__call__", "__repr__", "__class__", "__hash__", "__eq_
 class RpcMethod:
     """``env.B.name``: calling it makes the call. Nothing else of the binding is reachable from it."""
 
-    __slots__ = ("_RpcMethod__name", "_RpcMethod__route", "_RpcMethod__site", "_RpcMethod__wiring")
+    __slots__ = ("_RpcMethod__route", "_RpcMethod__site", "_RpcMethod__wiring")
 
     def __init__(self, wiring: _Wiring, name: str) -> None:
-        set_slot = object.__setattr__
-        set_slot(self, "_RpcMethod__wiring", wiring)
-        set_slot(self, "_RpcMethod__name", name)
-        set_slot(self, "_RpcMethod__route", wiring.route(name))
-        set_slot(self, "_RpcMethod__site", CallSite(wiring.caller, wiring.call_prefix, name))
+        site = CallSite(wiring.caller, wiring.call_prefix, name)
+        object.__setattr__(self, "_RpcMethod__wiring", wiring)
+        object.__setattr__(self, "_RpcMethod__site", site)
+        object.__setattr__(self, "_RpcMethod__route", wiring.route(name, site))
 
     def __getattribute__(self, name: str) -> Any:
         if name in _METHOD_OWN:
@@ -174,7 +177,10 @@ class RpcMethod:
             args = (*args, kwargs)  # as the SDK sends them: one trailing JavaScript object
         if args:
             args = copy_args(args, wiring.to_callee)
-        return Call(_rpc(wiring, get(self, "_RpcMethod__route"), args, site), site)
+        callee = wiring.directory.get(wiring.binding.service)
+        if callee is None:
+            return Call(_unreachable(wiring.binding.service), site)
+        return Call(callee.invoke(get(self, "_RpcMethod__route"), args, _NO_KWARGS), site)
 
     def __repr__(self) -> str:
         site: CallSite = object.__getattribute__(self, "_RpcMethod__site")
@@ -184,24 +190,21 @@ class RpcMethod:
 _NO_KWARGS: dict[str, Any] = {}
 
 
-async def _rpc(wiring: _Wiring, route: Route, args: tuple[Any, ...], site: CallSite) -> Any:
-    """The call itself, on arguments already converted for the callee."""
-    callee = wiring.directory.get(wiring.binding.service)
-    if callee is None:
-        raise BindingError(not_found_message(wiring.binding.service))
-    try:
-        return await callee.invoke(route, args, _NO_KWARGS)
-    except InvocationLimit as exc:
-        error = JsException("Error", str(exc))  # raised by the runtime where the call is made
-    except NoMethod as exc:
-        error = JsException("TypeError", str(exc))
-    except (BindingError, WorkerLoadError):
-        raise  # the binding itself cannot reach its target: pyworker's own message, as it is
-    except (Exception, SystemExit) as exc:  # sys.exit() in the callee is its error, not the server's exit
-        error = crossing_error(exc, callee.name)
-        if not isinstance(exc, JsException):
-            _crossing_hint(site, exc, callee.name)
-    raise error  # outside the except block: the callee's frames must not travel as __context__
+async def _unreachable(service: str) -> Any:
+    raise BindingError(not_found_message(service))
+
+
+def _arriving(exc: BaseException, site: CallSite, callee: str) -> BaseException:
+    """What the caller receives when the call raised ``exc`` (the callee reported it already)."""
+    if isinstance(exc, InvocationLimit):
+        return JsException("Error", str(exc))  # raised by the runtime where the call is made
+    if isinstance(exc, NoMethod):
+        return JsException("TypeError", str(exc))
+    if isinstance(exc, BindingError | WorkerLoadError):
+        return exc  # the binding itself cannot reach its target: pyworker's own message, as it is
+    if not isinstance(exc, JsException):
+        _crossing_hint(site, exc, callee)
+    return crossing_error(exc, callee)
 
 
 def _keywords_hint(site: CallSite, kwargs: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.modules import WorkerModules
 from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
-from pyworker.types import RPC
+from pyworker.types import RPC, Route
 
 DEFAULT_ENTRYPOINT = "Default"
 
@@ -101,6 +101,7 @@ class WorkerCode:
     active: int = 0  # invocations running on this generation
     retired: bool = False  # a newer generation took over; unload once ``active`` is 0
     _found: dict[tuple[str, str | None, str], Handler] = field(default_factory=dict)
+    routes: dict[Route, Handler] = field(default_factory=dict)  # by route object: one lookup per call
 
     @property
     def default(self) -> Entrypoint | None:
@@ -113,6 +114,11 @@ class WorkerCode:
         found = self._found.get(key)
         if found is None:
             found = self._found[key] = self._find(kind, entrypoint, method)
+        return found
+
+    def route(self, route: Route) -> Handler:
+        """:meth:`handler` for ``route``, remembered by the route itself (routes are made once per method)."""
+        found = self.routes[route] = self.handler(route.kind, route.entrypoint, route.method)
         return found
 
     def _find(self, kind: str, name: str | None, method: str) -> Handler:

@@ -34,20 +34,16 @@ class ExecutionContext:
     __slots__ = ("_ended", "_props", "_running", "_schedule", "_waiting")
 
     def __init__(self, props: Mapping[str, Any] | None, schedule: Schedule) -> None:
-        set_slot = object.__setattr__
-        set_slot(self, "_props", dict(props) if props else {})
-        set_slot(self, "_schedule", schedule)
-        set_slot(self, "_running", None)  # set of calls running on their own (nobody awaited them first)
-        set_slot(self, "_waiting", None)  # set of wait_until tasks
-        set_slot(self, "_ended", False)
+        self._props: dict[str, Any] = dict(props) if props else {}
+        self._schedule = schedule
+        self._running: set[asyncio.Future[Any]] | None = None  # calls running on their own (nobody awaited first)
+        self._waiting: set[asyncio.Future[Any]] | None = None  # wait_until tasks
+        self._ended = False
 
     def __getattribute__(self, name: str) -> Any:
         if name in _PUBLIC:
             return object.__getattribute__(self, name)
         raise AttributeError(f"'ExecutionContext' object has no attribute {name!r}")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"'ExecutionContext' object attribute {name!r} is read-only")
 
     @property
     def props(self) -> dict[str, Any]:
@@ -58,8 +54,7 @@ class ExecutionContext:
         task = _slot(self, "_schedule")(awaitable)
         waiting = _slot(self, "_waiting")
         if waiting is None:
-            waiting = set()
-            object.__setattr__(self, "_waiting", waiting)
+            waiting = self._waiting = set()
         waiting.add(task)
 
     waitUntil = wait_until
@@ -73,6 +68,10 @@ class ExecutionContext:
         return f"ExecutionContext(props={self.props!r})"
 
 
+# The slot's own descriptor: reads it past the guard without a Python-level call.
+_RUNNING: Callable[[ExecutionContext], set[asyncio.Future[Any]] | None] = vars(ExecutionContext)["_running"].__get__
+
+
 def _slot(ctx: ExecutionContext, name: str) -> Any:
     return object.__getattribute__(ctx, name)
 
@@ -81,8 +80,7 @@ def track_running(ctx: ExecutionContext, task: asyncio.Future[Any]) -> None:
     """A call runs on its own (nobody awaited it before it started); cut short when the invocation ends."""
     running = _slot(ctx, "_running")
     if running is None:
-        running = set()
-        object.__setattr__(ctx, "_running", running)
+        running = ctx._running = set()
     running.add(task)
     task.add_done_callback(running.discard)
     if _slot(ctx, "_ended"):  # started after the handler returned (made just before): cut short too
@@ -91,8 +89,8 @@ def track_running(ctx: ExecutionContext, task: asyncio.Future[Any]) -> None:
 
 def finish(ctx: ExecutionContext) -> None:
     """The handler returned. Once its ``wait_until`` work is done, calls still running unawaited are cancelled."""
-    object.__setattr__(ctx, "_ended", True)
-    if _slot(ctx, "_running"):
+    ctx._ended = True
+    if _RUNNING(ctx):
         _slot(ctx, "_schedule")(_end(ctx))  # a worker task: shutdown waits for it too
 
 

@@ -62,7 +62,9 @@ def enter(caller: str, callee: str) -> Token[_Invocation | None]:
             f"may recurse through at most {MAX_DEPTH} Worker invocations, as on Cloudflare. "
             f"Chain so far: {' -> '.join([*chain(invocation), callee])}. Look for a loop between workers."
         )
-    count(f"this call to {callee}", budget)
+    if budget.used >= budget.limit:
+        count(f"this call to {callee}", budget)  # raises
+    budget.used += 1
     return _current.set((budget, callee, invocation, depth))
 
 
@@ -83,8 +85,7 @@ def count(what: str, budget: Budget) -> None:
     budget.used += 1
 
 
-def leave(token: Token[_Invocation | None]) -> None:
-    _current.reset(token)
+leave = _current.reset  # the token from incoming() or enter(); bound directly, it is on every call's path
 
 
 def chain(invocation: _Invocation | None = None) -> list[str]:
