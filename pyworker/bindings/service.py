@@ -125,12 +125,12 @@ class ServiceStub(_FetcherWrapper):
 
     def fetch(self, input: str | Request, init: dict[str, Any] | None = None, **options: Any) -> Call:
         """Hand a request to the target's ``fetch`` in memory; awaiting gives its :class:`Response`."""
-        wiring = self.__wiring
+        wiring: _Wiring = object.__getattribute__(self, "_ServiceStub__wiring")
         request = Request(input, init, **options)  # made now: a bad URL or body fails where the call is written
         return Call(_fetch(wiring, request), wiring.fetch_site)
 
     def __repr__(self) -> str:
-        binding = self.__wiring.binding
+        binding = object.__getattribute__(self, "_ServiceStub__wiring").binding
         return f"<service binding {binding.binding} -> {binding.service}>"
 
 
@@ -141,7 +141,7 @@ def _refuse_class(cls: type, *args: Any, **kwargs: Any) -> Any:
 # The stub's own names. ``__class__`` stays real (isinstance and ABC checks read it);
 # the rest are what Python's object protocol reads from an instance (repr, hash, copy).
 _OWN = frozenset(
-    {"fetch", "_ServiceStub__wiring", "__class__", "__repr__", "__str__", "__eq__", "__ne__", "__hash__",
+    {"fetch", "__class__", "__repr__", "__str__", "__eq__", "__ne__", "__hash__",
      "__format__", "__sizeof__", "__reduce__", "__reduce_ex__", "__getstate__", "__dir__", "__iter__", "__len__",
      "__bool__"}
 )  # fmt: skip

@@ -65,6 +65,37 @@ class BodySource:
         async for chunk in stream:
             yield bytes(chunk)
 
+    def sealed(self) -> BodySource:
+        """This body as the other side of a binding gets it: the same bytes, and no way back to the sender's
+        stream (a generator's frame would lead to the sender's locals and module)."""
+        if self._stream is None:
+            return BodySource(self._data)
+        return BodySource(stream=SealedStream(self.chunks()))
+
+
+_SEALED_OWN = frozenset({"__aiter__", "__anext__", "__class__", "__repr__"})
+
+
+class SealedStream:
+    """An async iterable of chunks from another worker: iterating it is all that can be done with it."""
+
+    __slots__ = ("_sealed",)
+
+    def __init__(self, stream: AsyncIterable[bytes]) -> None:
+        object.__setattr__(self, "_sealed", stream.__aiter__())
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _SEALED_OWN:
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"'SealedStream' object has no attribute {name!r}")
+
+    def __aiter__(self) -> SealedStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk: bytes = await object.__getattribute__(self, "_sealed").__anext__()
+        return chunk
+
 
 def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
     """Turn a user-supplied body into a source, setting the content-type a ``str`` body implies."""

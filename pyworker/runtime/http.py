@@ -95,8 +95,11 @@ class Request(Body):
         return source
 
     def _transfer(self) -> Request:
-        """This request as the other side of a binding gets it: a new object the body moves to."""
-        return Request(self)
+        """This request as the other side of a binding gets it: a plain ``Request``, the body moved to it."""
+        copy = Request(self)
+        if copy._source is not None:
+            copy._source = copy._source.sealed()
+        return copy
 
     def clone(self) -> Request:
         if self._used:

@@ -146,7 +146,7 @@ class Response(Body):
         copy = Response.__new__(Response)
         copy.status, copy.status_text, copy.headers = self.status, self.status_text, self.headers.copy()
         copy.web_socket, copy.url, copy.redirected = None, self.url, self.redirected
-        copy._source, copy._used = self._source, False
+        copy._source, copy._used = None if self._source is None else self._source.sealed(), False
         if self._source is not None:
             self._source, self._used = None, True
         return copy
