@@ -3,6 +3,7 @@ leads from anything a worker holds to another worker's env, module or secrets, o
 
 from __future__ import annotations
 
+import contextlib
 import types
 from collections import deque
 
@@ -99,7 +100,8 @@ def pair(write_worker, make_server):
     a = write_worker(
         "a",
         {"src/entry.py": A},
-        config='name = "a"\nmain = "src/entry.py"\nvars = { NAME = "a" }\nservices = [{ binding = "B", service = "b" }]\n',
+        config='name = "a"\nmain = "src/entry.py"\nvars = { NAME = "a" }\n'
+        'services = [{ binding = "B", service = "b" }]\n',
     )
     b = write_worker(
         "b",
@@ -167,10 +169,8 @@ def _walk(roots: dict[str, object], depth: int = 4):
         elif isinstance(value, list | tuple | set | frozenset | deque):
             children += [(f"[{index}]", item) for index, item in enumerate(list(value)[:200])]
         names = set()
-        try:
+        with contextlib.suppress(Exception):
             names.update(dir(value))
-        except Exception:
-            pass
         for klass in type(value).__mro__:
             for slot in getattr(klass, "__slots__", ()):
                 names.add(f"_{klass.__name__.lstrip('_')}{slot}" if slot.startswith("__") else slot)
