@@ -62,6 +62,12 @@ def main() -> None:
     show_default=True,
     help="Reload a worker when its code, config or .dev.vars change.",
 )
+@click.option(
+    "--persist-to",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep KV, D1 and R2 data in DIR/v3 [default: the first worker's .wrangler/state].",
+)
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -71,6 +77,7 @@ def dev(
     variables: dict[str, str],
     log_level: str,
     reload: bool,
+    persist_to: Path | None,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.options import DevOptions
@@ -84,6 +91,7 @@ def dev(
         vars=variables,
         log_level=log_level,
         reload=reload,
+        persist_to=persist_to,
     )
     printer = Printer(level=options.log_level, batch=True)
     try:

@@ -25,6 +25,10 @@ class ServeError(PyworkerError):
     """The dev server cannot start, e.g. because a port is taken."""
 
 
+class StorageError(PyworkerError):
+    """Local storage (KV, D1, R2 state under ``.wrangler/state``) cannot be opened or used."""
+
+
 class BindingError(PyworkerError, RuntimeError):
     """A service binding cannot reach its target; raised inside the caller's code."""
 
