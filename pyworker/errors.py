@@ -29,6 +29,10 @@ class StorageError(PyworkerError):
     """Local storage (KV, D1, R2 state under ``.wrangler/state``) cannot be opened or used."""
 
 
+class QueryError(StorageError):
+    """SQL that SQLite refused, in D1's wording (``no such table: users: SQLITE_ERROR``)."""
+
+
 class BindingError(PyworkerError, RuntimeError):
     """A service binding cannot reach its target; raised inside the caller's code."""
 

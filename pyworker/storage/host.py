@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
-from pyworker.storage.sqlite import Database
+from pyworker.storage.sqlite import Database, Setup
 from pyworker.storage.state import StateDir
 
 
@@ -21,10 +19,10 @@ class Storage:
         self.state = state
         self._open: dict[Path, Database] = {}
 
-    def database(self, path: Path, label: str, setup: Callable[[sqlite3.Connection], None]) -> Database:
+    def database(self, path: Path, label: str, schema: Setup | None = None, configure: Setup | None = None) -> Database:
         database = self._open.get(path)
         if database is None:
-            database = self._open[path] = Database(path, label, setup)
+            database = self._open[path] = Database(path, label, schema, configure)
         return database
 
     def close(self) -> None:

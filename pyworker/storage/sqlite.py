@@ -33,6 +33,7 @@ from pyworker.errors import StorageError
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
+Setup = Callable[[sqlite3.Connection], None]
 
 INLINE_BUDGET = 0.002  # seconds a job may hold the event loop before it moves to the thread
 CHECKPOINT_EVERY = 1000  # inline writes between two background WAL checkpoints
@@ -55,14 +56,16 @@ def _rollback(conn: sqlite3.Connection) -> None:
 class Database:
     """A SQLite file shared by every binding (and worker) that names it; opened on first use.
 
-    ``setup`` runs once per connection (schema, limits, authorizer); ``label`` names the
-    namespace in messages (``KV namespace "abc"``).
+    ``schema`` runs on the thread's connection when it opens (tables, clean-up); ``configure``
+    on every connection (limits, authorizer); ``label`` names the namespace in messages
+    (``KV namespace "abc"``).
     """
 
-    def __init__(self, path: Path, label: str, setup: Callable[[sqlite3.Connection], None] | None = None) -> None:
+    def __init__(self, path: Path, label: str, schema: Setup | None = None, configure: Setup | None = None) -> None:
         self.path = path
         self.label = label
-        self._setup = setup
+        self._schema = schema
+        self._configure = configure
         self._inline: sqlite3.Connection | None = None
         self._thread: _SqlThread | None = None
         self._opening: asyncio.Future[sqlite3.Connection] | None = None
@@ -112,7 +115,7 @@ class Database:
         if self._thread is None:
             self._thread = _SqlThread(self)
         if self._opening is None:  # concurrent first uses share one opening
-            self._opening = asyncio.ensure_future(self._thread.submit(lambda conn: self.connect(busy_ms=0)))
+            self._opening = asyncio.ensure_future(self._thread.submit(lambda conn: self.connect(inline=True)))
         try:
             inline = await asyncio.shield(self._opening)
         except BaseException:
@@ -120,27 +123,33 @@ class Database:
             raise
         if self._inline is None:
             inline.set_progress_handler(self._over_budget, _STEPS)
-            inline.execute("PRAGMA wal_autocheckpoint=0")
             self._inline = inline
         return self._inline
 
     def _over_budget(self) -> int:
         return 1 if time.perf_counter() > self._deadline else 0
 
-    def connect(self, busy_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
-        """A new connection in WAL mode with the setup applied; a file that is not SQLite raises one clear line."""
+    def connect(self, inline: bool = False) -> sqlite3.Connection:
+        """A new connection in WAL mode, configured (and for the thread, the schema applied).
+
+        A file that is not SQLite raises one clear line naming it; the file is never touched.
+        """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=256)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"{self.label}: cannot open its state file {self.path}: {exc}.") from exc
         try:
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            conn.execute(f"PRAGMA busy_timeout={0 if inline else BUSY_TIMEOUT_MS}")
+            if not inline:
+                conn.execute("PRAGMA journal_mode=WAL").fetchall()
             conn.execute("PRAGMA synchronous=NORMAL")
-            if self._setup is not None:
-                self._setup(conn)
-            conn.execute(f"PRAGMA busy_timeout={busy_ms}")
+            if inline:
+                conn.execute("PRAGMA wal_autocheckpoint=0")
+            elif self._schema is not None:
+                self._schema(conn)
+            if self._configure is not None:
+                self._configure(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StorageError(
