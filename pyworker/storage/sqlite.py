@@ -103,6 +103,12 @@ class Database:
         assert self._thread is not None
         return await self._thread.submit(job)
 
+    def post(self, job: Job[Any]) -> None:
+        """Queue ``job`` on the thread without waiting for it (clean-up that nobody awaits)."""
+        if self._thread is None:
+            self._thread = _SqlThread(self)
+        self._thread.post(job)
+
     def _wrote(self) -> None:
         self._writes += 1
         if self._writes >= CHECKPOINT_EVERY and self._thread is not None:
