@@ -33,6 +33,10 @@ class QueryError(StorageError):
     """SQL that SQLite refused, in D1's wording (``no such table: users: SQLITE_ERROR``)."""
 
 
+class CommandError(PyworkerError):
+    """A ``pyworker d1|kv|r2`` command cannot do what it was asked (unknown binding, bad option, refused value)."""
+
+
 class BindingError(PyworkerError, RuntimeError):
     """A service binding cannot reach its target; raised inside the caller's code."""
 

@@ -138,7 +138,7 @@ class D1DatabaseSession(_BindingWrapper):
         results = await self.query([Query(s.statement, s.params) for s in statements])
         return [_d1_result(result) for result in results]
 
-    def getBookmark(self) -> str | None:  # noqa: N802 - the JavaScript API's name
+    def getBookmark(self) -> str | None:
         return None if self._bookmark in (None, FIRST_PRIMARY, FIRST_UNCONSTRAINED) else self._bookmark
 
     async def query(self, queries: Sequence[Query], code: str = "D1_ERROR") -> list[Result]:
@@ -160,7 +160,7 @@ class D1Database(D1DatabaseSession):
     def __init__(self, store: D1Store) -> None:
         super().__init__(store, None)
 
-    def withSession(self, constraint_or_bookmark: Any = None) -> D1DatabaseSession:  # noqa: N802
+    def withSession(self, constraint_or_bookmark: Any = None) -> D1DatabaseSession:
         value = "" if constraint_or_bookmark is None else js_string(constraint_or_bookmark).strip()
         return D1DatabaseSession(self._store, value or FIRST_UNCONSTRAINED)
 

@@ -123,7 +123,7 @@ def json_parse(text: str) -> Any:
             raise JsException("SyntaxError", "Unexpected end of JSON input") from None
         shown = text if len(text) <= 32 else text[:10] + "..." + text[-10:]
         token = text[exc.pos]
-        raise JsException("SyntaxError", f'Unexpected token \'{token}\', "{shown}" is not valid JSON') from None
+        raise JsException("SyntaxError", f"Unexpected token '{token}', \"{shown}\" is not valid JSON") from None
 
 
 def as_bytes(value: Any) -> bytes | None:

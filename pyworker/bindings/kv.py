@@ -40,6 +40,7 @@ MIN_CACHE_TTL = 30
 MIN_EXPIRATION_TTL = 60
 MAX_LIST = 1000
 TYPES = ("text", "json", "arrayBuffer", "stream")
+Values = list[Any]  # the JavaScript arguments of a call (the class below has a method named list)
 PUT_TYPES = "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
 
 
@@ -134,11 +135,11 @@ class KvNamespace(_BindingWrapper):
         """``get(key, "text" | "json" | "arrayBuffer" | "stream" | {type, cacheTtl})``; a list of keys gives a dict."""
         return self._get(call_args(args, kwargs), with_metadata=False)
 
-    def getWithMetadata(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - the JavaScript API's name
+    def getWithMetadata(self, *args: Any, **kwargs: Any) -> Any:
         """``{value, metadata, cacheStatus}``; for a list of keys, a dict of those (or ``None``)."""
         return self._get(call_args(args, kwargs), with_metadata=True)
 
-    async def _get(self, values: list[Any], with_metadata: bool) -> Any:
+    async def _get(self, values: Values, with_metadata: bool) -> Any:
         key = arg(values, 0)
         kind, cache_ttl = _get_options(arg(values, 1))
         if isinstance(key, list):
@@ -174,7 +175,8 @@ class KvNamespace(_BindingWrapper):
             try:
                 value = None if entry is None else _decode(entry.value, kind or "text")
             except JsException:
-                raise _failed("GET_BULK", 400, f"At least one of the requested keys corresponds to a non-{kind} value")
+                message = f"At least one of the requested keys corresponds to a non-{kind} value"
+                raise _failed("GET_BULK", 400, message) from None
             if with_metadata and entry is not None:
                 value = JsDict(value=value, metadata=_metadata(entry))
             result[key] = value
@@ -184,7 +186,7 @@ class KvNamespace(_BindingWrapper):
         """``{keys: [{name, expiration?, metadata?}], list_complete, cursor?, cacheStatus}`` in key order."""
         return self._list(call_args(args, kwargs))
 
-    async def _list(self, values: list[Any]) -> JsDict:
+    async def _list(self, values: Values) -> JsDict:
         given = options(arg(values, 0), "list")
         limit, prefix, cursor = given.get("limit"), given.get("prefix"), given.get("cursor")
         if limit is not None:
@@ -198,7 +200,9 @@ class KvNamespace(_BindingWrapper):
         if len(prefix.encode()) > MAX_KEY:
             size = len(prefix.encode())
             raise _failed("LIST", 414, f"UTF-8 encoded length of {size} exceeds key length limit of {MAX_KEY}.")
-        keys, next_cursor = await self._store.list(prefix, int(limit or MAX_LIST), js_string(cursor) if cursor else None)
+        keys, next_cursor = await self._store.list(
+            prefix, int(limit or MAX_LIST), js_string(cursor) if cursor else None
+        )
         listed = []
         for key in keys:
             item = JsDict(name=key.name)
@@ -218,7 +222,7 @@ class KvNamespace(_BindingWrapper):
         """``put(key, value, {expiration, expirationTtl, metadata})``; ``value`` a str, bytes or stream."""
         return self._put(call_args(args, kwargs))
 
-    async def _put(self, values: list[Any]) -> None:
+    async def _put(self, values: Values) -> None:
         key = js_string(arg(values, 0))
         check_key("PUT", key)
         given = options(arg(values, 2), "put")
@@ -251,7 +255,7 @@ class KvNamespace(_BindingWrapper):
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         return self._delete(call_args(args, kwargs))
 
-    async def _delete(self, values: list[Any]) -> None:
+    async def _delete(self, values: Values) -> None:
         key = js_string(arg(values, 0))
         check_key("DELETE", key)
         await self._store.delete(key)
@@ -263,7 +267,9 @@ def expiration_from(given: dict[str, Any], now: float | None = None) -> int | No
     ttl, expiration = given.get("expirationTtl"), given.get("expiration")
     if ttl is not None:
         if not isinstance(ttl, int | float) or ttl <= 0:
-            raise _failed("PUT", 400, f"Invalid expiration_ttl of {js_string(ttl)}. Please specify integer greater than 0.")
+            raise _failed(
+                "PUT", 400, f"Invalid expiration_ttl of {js_string(ttl)}. Please specify integer greater than 0."
+            )
         if ttl < MIN_EXPIRATION_TTL:
             raise _failed("PUT", 400, f"Invalid expiration_ttl of {js_string(ttl)}. "
                           f"Expiration TTL must be at least {MIN_EXPIRATION_TTL}.")  # fmt: skip

@@ -26,6 +26,8 @@ EXAMPLE = '{ binding = "BUCKET", bucket_name = "my-bucket" }'
 MAX_KEY = 1024
 MAX_CUSTOM_METADATA = 2048
 MAX_LIST = 1000
+Values = list[Any]  # the JavaScript arguments of a call (R2Bucket has a method named list)
+Keys = list[str]
 
 
 def buckets(config: WorkerConfig) -> list[tuple[str, str]]:
@@ -67,7 +69,7 @@ def http_metadata(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, dict):
-        fields = {name: js_string(value[name]) for name in HTTP_FIELDS if value.get(name) is not None}
+        fields: dict[str, Any] = {name: js_string(value[name]) for name in HTTP_FIELDS if value.get(name) is not None}
         expiry = value.get("cacheExpiry")
         if isinstance(expiry, datetime.datetime):
             fields["cacheExpiry"] = int(expiry.timestamp() * 1000)
@@ -105,8 +107,12 @@ def _checksums(given: dict[str, Any], data: bytes) -> dict[str, str]:
         raise JsException("TypeError", f"{label} is {size} bytes, not {len(raw)}")
     actual = digest(name, data)
     if raw.hex() != actual:
-        raise r2_error("put", f"The {label} checksum you specified did not match what we received.\n"
-                       f"You provided a {label} checksum with value: {raw.hex()}\nActual {label} was: {actual}", 10037)
+        raise r2_error(
+            "put",
+            f"The {label} checksum you specified did not match what we received.\n"
+            f"You provided a {label} checksum with value: {raw.hex()}\nActual {label} was: {actual}",
+            10037,
+        )
     return {name: actual}
 
 
@@ -144,7 +150,7 @@ class R2Bucket(_BindingWrapper):
         """``put(key, value, {httpMetadata, customMetadata, md5, sha1..., onlyIf})`` → ``R2Object`` or ``None``."""
         return self._put(call_args(args, kwargs))
 
-    async def _put(self, values: list[Any]) -> R2Object | None:
+    async def _put(self, values: Values) -> R2Object | None:
         key = js_string(arg(values, 0))
         given = options(arg(values, 2), "put")
         data = await self._value(key, arg(values, 1))
@@ -168,7 +174,7 @@ class R2Bucket(_BindingWrapper):
         """``get(key, {range, onlyIf})`` → ``R2ObjectBody``, an ``R2Object`` when ``onlyIf`` fails, or ``None``."""
         return self._get(call_args(args, kwargs))
 
-    async def _get(self, values: list[Any]) -> R2Object | None:
+    async def _get(self, values: Values) -> R2Object | None:
         key = js_string(arg(values, 0))
         given = options(arg(values, 1), "get")
         check_key("get", key)
@@ -187,7 +193,7 @@ class R2Bucket(_BindingWrapper):
         keys = arg(call_args(args, kwargs), 0)
         return self._delete([js_string(k) for k in keys] if isinstance(keys, list) else [js_string(keys)])
 
-    async def _delete(self, keys: list[str]) -> None:
+    async def _delete(self, keys: Keys) -> None:
         for key in keys:
             check_key("delete", key)
         await self._store.delete(keys)
@@ -216,10 +222,10 @@ class R2Bucket(_BindingWrapper):
         result["delimitedPrefixes"] = prefixes
         return result
 
-    def createMultipartUpload(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - the JavaScript API's name
+    def createMultipartUpload(self, *args: Any, **kwargs: Any) -> Any:
         return self._create_upload(call_args(args, kwargs))
 
-    async def _create_upload(self, values: list[Any]) -> R2MultipartUpload:
+    async def _create_upload(self, values: Values) -> R2MultipartUpload:
         key = js_string(arg(values, 0))
         given = options(arg(values, 1), "createMultipartUpload")
         check_key("createMultipartUpload", key)
@@ -228,5 +234,5 @@ class R2Bucket(_BindingWrapper):
         upload_id = await r2_multipart.create(self._store, key, http, custom)
         return R2MultipartUpload(self._store, key, upload_id)
 
-    def resumeMultipartUpload(self, key: Any, upload_id: Any) -> R2MultipartUpload:  # noqa: N802
+    def resumeMultipartUpload(self, key: Any, upload_id: Any) -> R2MultipartUpload:
         return R2MultipartUpload(self._store, js_string(key), js_string(upload_id))

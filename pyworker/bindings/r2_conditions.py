@@ -69,7 +69,11 @@ def condition_holds(only_if: Any, existing: StoredObject | None) -> bool:
     cond = _unwrap(only_if)
     if existing is None:
         return cond["match"] is None and cond["after"] is None
-    truncate = (lambda ms: ms // 1000 * 1000) if cond["seconds"] else (lambda ms: ms)
+    seconds = cond["seconds"]
+
+    def truncate(ms: int) -> int:
+        return ms // 1000 * 1000 if seconds else ms
+
     uploaded = truncate(existing.uploaded)
     if_match = cond["match"] is None or _includes(cond["match"], existing.etag, weak=False)
     if_none_match = cond["none_match"] is None or not _includes(cond["none_match"], existing.etag, weak=True)
@@ -84,9 +88,13 @@ def _whole(name: str, label: str, value: Any) -> int:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise JsException("TypeError", f"Invalid range. {label} must be a number.")
     if value < 0:
-        raise JsException("RangeError", f"Invalid {name}. {label} ({js_string(value)}) must be greater than or equal to 0.")
+        raise JsException(
+            "RangeError", f"Invalid {name}. {label} ({js_string(value)}) must be greater than or equal to 0."
+        )
     if not float(value).is_integer():
-        raise JsException("RangeError", f"Invalid range. {label} ({js_string(value)}) must be an integer, not floating point.")
+        raise JsException(
+            "RangeError", f"Invalid range. {label} ({js_string(value)}) must be an integer, not floating point."
+        )
     return int(value)
 
 
@@ -109,7 +117,7 @@ def byte_range(requested: Any, size: int) -> tuple[int, int]:
         return size - count, count
     start = 0 if offset is None else _whole("range", "Starting offset", offset)
     count = size - start if length is None else _whole("range", "Length", length)
-    if start > size or count <= 0 and not (length is None and start == size):
+    if start > size or (count <= 0 and not (length is None and start == size)):
         raise r2_error("get", "The requested range is not satisfiable", 10039)
     return start, max(0, min(count, size - start))
 

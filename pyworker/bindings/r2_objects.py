@@ -51,7 +51,7 @@ class R2Checksums(_BindingWrapper):
             return None if digest is None else memoryview(bytes.fromhex(digest))
         raise AttributeError(name)
 
-    def toJSON(self) -> JsDict:  # noqa: N802 - the JavaScript API's name
+    def toJSON(self) -> JsDict:
         return JsDict(self._hex)
 
 
@@ -76,13 +76,14 @@ class R2Object(_BindingWrapper):
         self.storageClass = "Standard"
         self.ssecKeyMd5 = None
 
-    def writeHttpMetadata(self, headers: Any) -> None:  # noqa: N802 - the JavaScript API's name
+    def writeHttpMetadata(self, headers: Any) -> None:
         """Set ``content-type``, ``cache-control``... on ``headers`` from the object's HTTP metadata."""
+        fields: dict[str, Any] = self.httpMetadata or {}
         for field, header in HTTP_FIELDS.items():
-            value = (self.httpMetadata or {}).get(field)
+            value = fields.get(field)
             if value is not None:
                 headers.set(header, value)
-        expiry = (self.httpMetadata or {}).get("cacheExpiry")
+        expiry = fields.get("cacheExpiry")
         if expiry is not None:
             headers.set("expires", expiry.strftime("%a, %d %b %Y %H:%M:%S GMT"))
 
@@ -110,7 +111,7 @@ class R2ObjectBody(R2Object):
         self._used = False
 
     @property
-    def bodyUsed(self) -> bool:  # noqa: N802 - the JavaScript API's name
+    def bodyUsed(self) -> bool:
         return self._used
 
     @property
@@ -123,7 +124,7 @@ class R2ObjectBody(R2Object):
         self._used = True
         return self._data
 
-    async def arrayBuffer(self) -> memoryview:  # noqa: N802 - the JavaScript API's name
+    async def arrayBuffer(self) -> memoryview:
         return memoryview(self._take())
 
     async def bytes(self) -> memoryview:

@@ -34,7 +34,7 @@ class R2MultipartUpload(_BindingWrapper):
         self.key = key
         self.uploadId = upload_id
 
-    def uploadPart(self, *args: Any, **kwargs: Any) -> Any:  # noqa: N802 - the JavaScript API's name
+    def uploadPart(self, *args: Any, **kwargs: Any) -> Any:
         """``uploadPart(partNumber, value)`` → ``{partNumber, etag}``."""
         values = call_args(args, kwargs)
         return self._upload_part(values[0] if values else None, values[1] if len(values) > 1 else None)
@@ -42,7 +42,8 @@ class R2MultipartUpload(_BindingWrapper):
     async def _upload_part(self, number: Any, value: Any) -> JsDict:
         if not isinstance(number, int) or not 1 <= number <= 10000:
             raise JsException(
-                "TypeError", f"Part number must be between 1 and 10000 (inclusive). Actual value was: {js_string(number)}"
+                "TypeError",
+                f"Part number must be between 1 and 10000 (inclusive). Actual value was: {js_string(number)}",
             )
         data = value.encode() if isinstance(value, str) else as_bytes(value)
         if data is None and isinstance(value, ReadableStream):
@@ -65,7 +66,7 @@ class R2MultipartUpload(_BindingWrapper):
             raise JsException("TypeError", "complete() takes a list of {partNumber, etag} dicts (from uploadPart()).")
         chosen = [(part.get("partNumber"), js_string(part.get("etag"))) for part in parts]
         try:
-            stored = await r2_multipart.complete(self._store, self.uploadId, self.key, chosen)  # type: ignore[arg-type]
+            stored = await r2_multipart.complete(self._store, self.uploadId, self.key, chosen)
         except UploadError as exc:
             raise _failed("completeMultipartUpload", exc) from None
         return R2Object(stored)

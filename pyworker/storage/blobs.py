@@ -47,7 +47,9 @@ class BlobStore:
                 file.seek(start)
                 return file.read() if length is None else file.read(length)
         except FileNotFoundError as exc:
-            raise StorageError(f"The value file {self.path(blob_id)} is missing; it may have been deleted by hand.") from exc
+            raise StorageError(
+                f"The value file {self.path(blob_id)} is missing; it may have been deleted by hand."
+            ) from exc
 
     def delete(self, blob_id: str) -> None:
         with contextlib.suppress(FileNotFoundError, StorageError):

@@ -135,7 +135,7 @@ class D1Store:
         if not queries:
             raise QueryError("No SQL statements detected.")
         split = [(split_statements(query.sql), query) for query in queries]
-        for statements, query in split:
+        for statements, _ in split:
             if not statements:
                 raise QueryError("SQL code did not contain a statement.")
         atomic = len(split) > 1 or len(split[0][0]) > 1

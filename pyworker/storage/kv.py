@@ -100,7 +100,9 @@ class KvStore:
     async def delete(self, key: str) -> None:
         await self.db.run(lambda conn: conn.execute("DELETE FROM kv_entries WHERE key = ?", (key,)))
 
-    async def list(self, prefix: str = "", limit: int = 1000, cursor: str | None = None) -> tuple[list[Listed], str | None]:
+    async def list(
+        self, prefix: str = "", limit: int = 1000, cursor: str | None = None
+    ) -> tuple[list[Listed], str | None]:
         """Up to ``limit`` live keys starting with ``prefix`` after ``cursor``, in order; and the next cursor."""
         after = decode_cursor(cursor) if cursor else ""
 

@@ -63,7 +63,9 @@ class StoredObject:
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> StoredObject:
         key, version, size, etag, uploaded, http, custom, checksums, blob_id = row
-        return cls(key, version, size, etag, uploaded, json.loads(http), json.loads(custom), json.loads(checksums), blob_id)
+        return cls(
+            key, version, size, etag, uploaded, json.loads(http), json.loads(custom), json.loads(checksums), blob_id
+        )
 
 
 class UploadError(StorageError):
@@ -107,9 +109,7 @@ class R2Store:
         return await self.db.run(job)
 
     # -- writes ----------------------------------------------------------------------
-    async def put(
-        self, obj: StoredObject, data: bytes, condition: Condition | None = None
-    ) -> StoredObject | None:
+    async def put(self, obj: StoredObject, data: bytes, condition: Condition | None = None) -> StoredObject | None:
         """Store ``data`` as ``obj`` (its key, etag, metadata...) unless ``condition`` refuses the object there now."""
         if len(data) > INLINE_MAX:
             obj.blob_id = await self.db.on_thread(lambda conn: self.blobs.write([data]))
@@ -205,8 +205,10 @@ def _decode_cursor(cursor: str) -> tuple[str, str | None]:
         return "", None
 
 
-def new_object(key: str, data: bytes, http: dict[str, Any], custom: dict[str, str], checksums: dict[str, str]) -> StoredObject:
+def new_object(
+    key: str, data: bytes, http: dict[str, Any], custom: dict[str, str], checksums: dict[str, str]
+) -> StoredObject:
     """The metadata of a single-part upload of ``data``: its MD5 is its etag, and always among its checksums."""
-    md5 = hashlib.md5(data).hexdigest()  # noqa: S324 - R2's etag, not security
+    md5 = hashlib.md5(data).hexdigest()
     checksums = {**checksums, "md5": md5}
     return StoredObject(key, secrets.token_hex(16), len(data), md5, int(time.time() * 1000), http, custom, checksums)

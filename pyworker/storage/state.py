@@ -50,7 +50,7 @@ class StateDir:
 
     @classmethod
     def resolve(cls, config_dir: Path, persist_to: Path | None = None) -> StateDir:
-        """wrangler's rule: ``--persist-to DIR`` (relative to the working directory) or the config's ``.wrangler/state``."""
+        """wrangler's rule: ``--persist-to DIR`` (from the working directory), else the config's ``.wrangler/state``."""
         base = Path(os.path.abspath(persist_to)) if persist_to is not None else config_dir / STATE_DIR
         return cls(base / VERSION)
 
