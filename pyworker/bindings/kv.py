@@ -113,6 +113,11 @@ def _decode(data: bytes, kind: str) -> Any:
     )
 
 
+def kind_of(value: Any) -> str:
+    """``dict``, ``list`` or the type's name, for messages (a dict that crossed a binding is still a dict)."""
+    return "dict" if isinstance(value, dict) else "list" if isinstance(value, list) else type(value).__name__
+
+
 def _metadata(entry: Entry | None) -> Any:
     return None if entry is None or entry.metadata is None else json_parse(entry.metadata)
 
@@ -248,7 +253,7 @@ class KvNamespace(_BindingWrapper):
             return js_string(value).encode()  # JavaScript turns a number (or null) into its string
         raise JsException(
             "TypeError",
-            f"{PUT_TYPES} env.{self._binding}.put({key!r}, ...) got a {type(value).__name__}: "
+            f"{PUT_TYPES} env.{self._binding}.put({key!r}, ...) got a {kind_of(value)}: "
             "pass a str or bytes (json.dumps() a dict or list first).",
         )
 
