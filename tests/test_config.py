@@ -291,7 +291,9 @@ def test_unsupported_bindings_give_one_warning(root: Path) -> None:
         """,
     )
     config = load_config(directory)
-    assert config.warnings == ("wrangler.toml in w: pyworker does not support these bindings yet and ignores them: ai.",)
+    assert config.warnings == (
+        "wrangler.toml in w: pyworker does not support these bindings yet and ignores them: ai.",
+    )
     assert config.extra == {
         "kv_namespaces": [{"binding": "KV", "id": "1"}],
         "r2_buckets": [],

@@ -92,7 +92,10 @@ async def test_get_in_every_type(kv) -> None:
         'JsException: TypeError: Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".'
     )
     assert await kv("put", "bad", "{not json") is None
-    assert await kv("get", "bad", "json") == 'JsException: SyntaxError: Unexpected token \'n\', "{not json" is not valid JSON'
+    assert (
+        await kv("get", "bad", "json")
+        == "JsException: SyntaxError: Unexpected token 'n', \"{not json\" is not valid JSON"
+    )
 
 
 async def test_put_takes_str_bytes_and_numbers_and_refuses_objects_naming_the_binding(kv) -> None:
@@ -165,7 +168,8 @@ async def test_list_in_utf8_order_with_prefix_pages_and_metadata(kv) -> None:
     rest = await kv("list", {"prefix": "a/", "limit": 2, "cursor": first["cursor"]})
     assert ([k["name"] for k in rest["keys"]], rest["list_complete"]) == (["a/3"], True)
     assert await kv("list", limit=0) == (
-        "JsException: Error: KV LIST failed: 400 Invalid key_count_limit of 0. Please specify an integer greater than 0."
+        "JsException: Error: KV LIST failed: 400 Invalid key_count_limit of 0. "
+        "Please specify an integer greater than 0."
     )
 
 

@@ -59,6 +59,11 @@ def options(value: Any, method: str) -> dict[str, Any]:
     raise JsException("TypeError", f"Failed to execute '{method}': the options argument must be an object.")
 
 
+def kind_of(value: Any) -> str:
+    """``dict``, ``list`` or the type's name, for messages (a dict that crossed a binding is still a dict)."""
+    return "dict" if isinstance(value, dict) else "list" if isinstance(value, list) else type(value).__name__
+
+
 def js_number(value: int | float) -> int | float:
     """A JavaScript number as Pyodide gives it to Python: an ``int`` when it is a safe integer."""
     if isinstance(value, bool):

@@ -21,6 +21,7 @@ from pyworker.bindings.jsapi import (
     js_string,
     json_parse,
     json_stringify,
+    kind_of,
     options,
 )
 from pyworker.bindings.provider import BindingHost
@@ -111,11 +112,6 @@ def _decode(data: bytes, kind: str) -> Any:
     raise JsException(
         "TypeError", 'Unknown response type. Possible types are "text", "arrayBuffer", "json", and "stream".'
     )
-
-
-def kind_of(value: Any) -> str:
-    """``dict``, ``list`` or the type's name, for messages (a dict that crossed a binding is still a dict)."""
-    return "dict" if isinstance(value, dict) else "list" if isinstance(value, list) else type(value).__name__
 
 
 def _metadata(entry: Entry | None) -> Any:

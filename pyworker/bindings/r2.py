@@ -10,7 +10,7 @@ import datetime
 from typing import Any
 
 from pyworker.bindings import declared
-from pyworker.bindings.jsapi import ReadableStream, arg, as_bytes, call_args, js_string, options
+from pyworker.bindings.jsapi import ReadableStream, arg, as_bytes, call_args, js_string, kind_of, options
 from pyworker.bindings.provider import BindingHost
 from pyworker.bindings.r2_conditions import byte_range, condition_holds
 from pyworker.bindings.r2_objects import ALGORITHMS, HTTP_FIELDS, R2Object, R2ObjectBody, digest, r2_error
@@ -142,7 +142,7 @@ class R2Bucket(_BindingWrapper):
         raise JsException(
             "TypeError",
             "Failed to execute 'put' on 'R2Bucket': parameter 2 is not of type 'ReadableStream or ArrayBuffer or "
-            f"ArrayBufferView or string or Blob'. env.{self._binding}.put({key!r}, ...) got a {type(value).__name__}: "
+            f"ArrayBufferView or string or Blob'. env.{self._binding}.put({key!r}, ...) got a {kind_of(value)}: "
             "pass a str or bytes.",
         )
 
