@@ -179,13 +179,14 @@ class R2Bucket(_BindingWrapper):
         given = options(arg(values, 1), "get")
         check_key("get", key)
         requested = given.get("range")
-        stored = await self._store.head(key)
-        if stored is None:
+        found = await self._store.get(key)
+        if found is None:
             return None
+        stored, whole = found
         if given.get("onlyIf") is not None and not condition_holds(given["onlyIf"], stored):
             return R2Object(stored)
         start, length = byte_range(requested, stored.size)
-        data = await self._store.read(stored, start, length)
+        data = whole[start : start + length] if whole is not None else await self._store.read(stored, start, length)
         shown = None if requested is None else JsDict(offset=start, length=length)
         return R2ObjectBody(stored, data, shown)
 

@@ -13,10 +13,11 @@ workerd's ``at offset N`` and ``rows_read`` counts the rows returned.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,35 +129,50 @@ class D1Store:
         self.db: Database = storage.database(self.path, f'D1 database "{database_id}"', configure=_configure)
         self._page_size = 0
         self._size = 0
+        self._writes = 0
+        self._statements: dict[str, list[str]] = {}
 
     async def query(self, queries: Sequence[Query]) -> list[Result]:
         """Run ``queries`` as one transaction; any error undoes all of them and raises :class:`QueryError`."""
-        queries = [query for query in queries if query.sql.strip()]
-        if not queries:
+        split = [(self._split(query.sql), query.params) for query in queries if query.sql.strip()]
+        if not split:
             raise QueryError("No SQL statements detected.")
-        split = [(split_statements(query.sql), query) for query in queries]
-        for statements, _ in split:
-            if not statements:
-                raise QueryError("SQL code did not contain a statement.")
-        atomic = len(split) > 1 or len(split[0][0]) > 1
         failed: list[str] = [""]
-
-        def job(conn: sqlite3.Connection) -> list[Result]:
-            if not atomic:
-                return [self._run(conn, split[0][0], split[0][1].params, failed)]
-            conn.execute(f"SAVEPOINT {_SAVEPOINT}")
-            try:
-                results = [self._run(conn, statements, query.params, failed) for statements, query in split]
-            except BaseException:
-                _undo(conn)
-                raise
-            conn.execute(f"RELEASE {_SAVEPOINT}")
-            return results
-
+        if len(split) == 1 and len(split[0][0]) == 1:  # one statement: SQLite's own autocommit makes it atomic
+            statements, params = split[0]
+            job: Callable[[sqlite3.Connection], list[Result]] = lambda conn: [
+                self._run(conn, statements, params, failed)
+            ]
+        else:
+            job = functools.partial(self._transaction, split, failed)
         try:
             return await self.db.run(job)
         except (sqlite3.Error, OverflowError) as exc:
             raise QueryError(error_message(exc, failed[0])) from None
+
+    def _split(self, sql: str) -> list[str]:
+        """``sql``'s statements; remembered, as D1 code runs the same few SQL strings over and over."""
+        statements = self._statements.get(sql)
+        if statements is None:
+            statements = split_statements(sql)
+            if not statements:
+                raise QueryError("SQL code did not contain a statement.")
+            if len(self._statements) >= 512:
+                self._statements.clear()
+            self._statements[sql] = statements
+        return statements
+
+    def _transaction(
+        self, split: list[tuple[list[str], Sequence[Any]]], failed: list[str], conn: sqlite3.Connection
+    ) -> list[Result]:
+        conn.execute(f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            results = [self._run(conn, statements, params, failed) for statements, params in split]
+        except BaseException:
+            _undo(conn)
+            raise
+        conn.execute(f"RELEASE {_SAVEPOINT}")
+        return results
 
     def _run(self, conn: sqlite3.Connection, statements: list[str], params: Sequence[Any], failed: list[str]) -> Result:
         started = time.perf_counter()
@@ -176,7 +192,10 @@ class D1Store:
         columns = [column[0] for column in cursor.description] if cursor.description else []
         changes = conn.total_changes - before
         size_before = self._size
-        if changes or not columns:  # a read leaves the size as it was: spare it the PRAGMAs
+        if changes:
+            self._writes += 1
+        # A PRAGMA costs half a small insert: the size is read after schema changes and every 32nd write.
+        if (not columns and not changes) or self._writes % 32 == 1 or not self._page_size:
             self._size = self._db_size(conn)
         return Result(columns, rows, self._meta(time.perf_counter() - started, changes, cursor, rows, size_before))
 

@@ -92,6 +92,17 @@ class R2Store:
 
         return await self.db.run(job)
 
+    async def get(self, key: str) -> tuple[StoredObject, bytes | None] | None:
+        """An object and, when it is stored inline, its whole value, in one read (``None`` for a blob)."""
+
+        def job(conn: sqlite3.Connection) -> tuple[StoredObject, bytes | None] | None:
+            row = conn.execute(f"SELECT {_COLUMNS}, value FROM r2_objects WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            return StoredObject.from_row(row[:-1]), None if row[-2] is not None else bytes(row[-1] or b"")
+
+        return await self.db.run(job)
+
     async def read(self, obj: StoredObject, start: int = 0, length: int | None = None) -> bytes:
         """``length`` bytes of ``obj``'s value from ``start`` (all of it by default)."""
         end = obj.size if length is None else start + length
@@ -117,19 +128,23 @@ class R2Store:
         return await self._commit(obj, data or None, condition)
 
     async def _commit(self, obj: StoredObject, value: bytes | None, condition: Condition | None) -> StoredObject | None:
+        row = (obj.key, obj.version, obj.size, obj.etag, obj.uploaded, json.dumps(obj.http_metadata),
+               json.dumps(obj.custom_metadata), json.dumps(obj.checksums), value, obj.blob_id)  # fmt: skip
+
         def job(conn: sqlite3.Connection) -> tuple[bool, str | None]:
-            conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute(f"SELECT {_COLUMNS} FROM r2_objects WHERE key = ?", (obj.key,)).fetchone()
-            existing = None if row is None else StoredObject.from_row(row)
+            # Without a condition, two statements suffice: another writer between them could at worst
+            # leave an old blob file behind, never lose or mix data. With one, the check and the write
+            # must be one transaction.
+            if condition is not None:
+                conn.execute("BEGIN IMMEDIATE")
+            found = conn.execute(f"SELECT {_COLUMNS} FROM r2_objects WHERE key = ?", (obj.key,)).fetchone()
+            existing = None if found is None else StoredObject.from_row(found)
             if condition is not None and not condition(existing):
                 conn.execute("ROLLBACK")
                 return False, None
-            conn.execute(
-                "INSERT OR REPLACE INTO r2_objects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (obj.key, obj.version, obj.size, obj.etag, obj.uploaded, json.dumps(obj.http_metadata),
-                 json.dumps(obj.custom_metadata), json.dumps(obj.checksums), value, obj.blob_id),
-            )  # fmt: skip
-            conn.execute("COMMIT")
+            conn.execute("INSERT OR REPLACE INTO r2_objects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            if condition is not None:
+                conn.execute("COMMIT")
             return True, None if existing is None else existing.blob_id
 
         stored, old_blob = await self.db.run(job)

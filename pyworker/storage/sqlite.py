@@ -36,7 +36,7 @@ Job = Callable[[sqlite3.Connection], T]
 Setup = Callable[[sqlite3.Connection], None]
 
 INLINE_BUDGET = 0.002  # seconds a job may hold the event loop before it moves to the thread
-CHECKPOINT_EVERY = 1000  # inline writes between two background WAL checkpoints
+CHECKPOINT_EVERY = 100  # inline writes between two background WAL checkpoints
 BUSY_TIMEOUT_MS = 10_000  # how long the thread waits for another process's lock
 _STEPS = 2000  # SQLite VM steps between two looks at the clock
 _RETRY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT})
