@@ -132,10 +132,8 @@ def main() -> None:
     args = parser.parse_args()
     result = measure(args.ops, args.rounds)
     for name in OPERATIONS:
-        print(
-            f"{name:10} pyworker {result[name + '_pyworker']:9,.0f} ops/s   raw sqlite3 {result[name + '_sqlite']:9,.0f}"
-            f" ops/s   ratio {result[name + '_ratio']:.2f}"
-        )
+        ours, raw, share = result[name + "_pyworker"], result[name + "_sqlite"], result[name + "_ratio"]
+        print(f"{name:10} pyworker {ours:9,.0f} ops/s   raw sqlite3 {raw:9,.0f} ops/s   ratio {share:.2f}")
 
 
 if __name__ == "__main__":

@@ -138,11 +138,9 @@ class D1Store:
         if not split:
             raise QueryError("No SQL statements detected.")
         failed: list[str] = [""]
+        job: Callable[[sqlite3.Connection], list[Result]]
         if len(split) == 1 and len(split[0][0]) == 1:  # one statement: SQLite's own autocommit makes it atomic
-            statements, params = split[0]
-            job: Callable[[sqlite3.Connection], list[Result]] = lambda conn: [
-                self._run(conn, statements, params, failed)
-            ]
+            job = functools.partial(self._single, split[0][0], split[0][1], failed)
         else:
             job = functools.partial(self._transaction, split, failed)
         try:
@@ -161,6 +159,11 @@ class D1Store:
                 self._statements.clear()
             self._statements[sql] = statements
         return statements
+
+    def _single(
+        self, statements: list[str], params: Sequence[Any], failed: list[str], conn: sqlite3.Connection
+    ) -> list[Result]:
+        return [self._run(conn, statements, params, failed)]
 
     def _transaction(
         self, split: list[tuple[list[str], Sequence[Any]]], failed: list[str], conn: sqlite3.Connection
