@@ -98,15 +98,19 @@ def _type_error(kind: str, shown: str) -> JsException:
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, bytes):
+    kind = type(value)  # exact types first: this runs for every value of every row
+    if kind is str or value is None:
+        return value
+    if kind is int:
+        return value if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else float(value)
+    if kind is bytes:
         return list(value)  # D1 returns a BLOB as an array of byte values
-    if isinstance(value, int | float):
-        return js_number(value)
-    return value
+    return js_number(value) if kind is float else value
 
 
 def _rows(result: Result) -> list[JsDict]:
-    return [JsDict(zip(result.columns, map(_cell, row), strict=True)) for row in result.rows]
+    columns = result.columns
+    return [JsDict(zip(columns, map(_cell, row), strict=True)) for row in result.rows]
 
 
 def _d1_result(result: Result) -> JsDict:

@@ -23,6 +23,8 @@ CHUNK = 64 * 1024
 
 def call_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Any]:
     """The JavaScript arguments of a call: keyword arguments become one trailing object, as in the SDK."""
+    if not kwargs and all(type(value) is str for value in args):  # the common case: keys and text
+        return list(args)
     for value in args:
         _refuse(value)
     values = list(args)

@@ -141,6 +141,11 @@ class KvNamespace(_BindingWrapper):
         return self._get(call_args(args, kwargs), with_metadata=True)
 
     async def _get(self, values: Values, with_metadata: bool) -> Any:
+        if len(values) == 1 and type(values[0]) is str and not with_metadata:  # get(key): the hot path
+            key = values[0]
+            check_key("GET", key)
+            entry = await self._store.get(key)
+            return None if entry is None else entry.value.decode("utf-8", errors="replace")
         key = arg(values, 0)
         kind, cache_ttl = _get_options(arg(values, 1))
         if isinstance(key, list):

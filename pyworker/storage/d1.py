@@ -195,10 +195,12 @@ class D1Store:
         columns = [column[0] for column in cursor.description] if cursor.description else []
         changes = conn.total_changes - before
         size_before = self._size
+        # A PRAGMA costs half a small insert: the size is read after schema changes and every 32nd write.
         if changes:
             self._writes += 1
-        # A PRAGMA costs half a small insert: the size is read after schema changes and every 32nd write.
-        if (not columns and not changes) or self._writes % 32 == 1 or not self._page_size:
+            if self._writes % 32 == 1:
+                self._size = self._db_size(conn)
+        elif not columns or not self._page_size:
             self._size = self._db_size(conn)
         return Result(columns, rows, self._meta(time.perf_counter() - started, changes, cursor, rows, size_before))
 

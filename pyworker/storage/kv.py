@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import sqlite3
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from pyworker.storage.host import Storage
 from pyworker.storage.sqlite import Database
@@ -24,6 +26,8 @@ CREATE TABLE IF NOT EXISTS kv_entries (
 ) WITHOUT ROWID;
 """
 _LIVE = "(expiration IS NULL OR expiration > :now)"
+_PUT = "INSERT OR REPLACE INTO kv_entries (key, value, expiration, metadata) VALUES (?, ?, ?, ?)"
+_GET = "SELECT value, expiration, metadata FROM kv_entries WHERE key = ? AND (expiration IS NULL OR expiration > ?)"
 
 
 def _setup(conn: sqlite3.Connection) -> None:
@@ -54,15 +58,12 @@ class KvStore:
         self.path = storage.state.kv(namespace_id)
         self.db: Database = storage.database(self.path, f'KV namespace "{namespace_id}"', _setup)
 
-    async def get(self, key: str) -> Entry | None:
+    def get(self, key: str) -> Coroutine[Any, Any, Entry | None]:
         def job(conn: sqlite3.Connection) -> Entry | None:
-            row = conn.execute(
-                f"SELECT value, expiration, metadata FROM kv_entries WHERE key = :key AND {_LIVE}",
-                {"key": key, "now": time.time()},
-            ).fetchone()
+            row = conn.execute(_GET, (key, time.time())).fetchone()
             return None if row is None else Entry(row[0], row[1], row[2])
 
-        return await self.db.run(job)
+        return self.db.run(job)
 
     async def get_many(self, keys: list[str]) -> dict[str, Entry | None]:
         def job(conn: sqlite3.Connection) -> dict[str, Entry | None]:
@@ -78,14 +79,13 @@ class KvStore:
 
         return await self.db.run(job)
 
-    async def put(self, key: str, value: bytes, expiration: int | None = None, metadata: str | None = None) -> None:
+    def put(
+        self, key: str, value: bytes, expiration: int | None = None, metadata: str | None = None
+    ) -> Coroutine[Any, Any, None]:
         def job(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT OR REPLACE INTO kv_entries (key, value, expiration, metadata) VALUES (?, ?, ?, ?)",
-                (key, value, expiration, metadata),
-            )
+            conn.execute(_PUT, (key, value, expiration, metadata))
 
-        await self.db.run(job)
+        return self.db.run(job)
 
     async def put_many(self, entries: list[tuple[str, bytes, int | None, str | None]]) -> None:
         """All of ``entries`` in one transaction (``pyworker kv bulk put``)."""
