@@ -118,7 +118,7 @@ def test_d1_migrations_create_list_apply_each_once(project: Path) -> None:
     broken = run("d1", "migrations", "apply", "DB")
     assert broken.exit_code == 1
     assert broken.stderr.endswith(
-        'Error: Migration 0003_broken.sql failed: near "BROKEN": syntax error: SQLITE_ERROR\n'
+        'Error: Migration 0003_broken.sql failed: near "BROKEN": syntax error at offset 0: SQLITE_ERROR\n'
     )
     rows = run(
         "d1",

@@ -156,7 +156,7 @@ async def test_bound_values_follow_d1s_rules(db) -> None:
 async def test_sql_errors_arrive_as_d1_errors(db) -> None:
     await db("INSERT INTO t (name) VALUES ('ann')", how="run")
     assert await db("SELECT * FROM nope") == "JsException: Error: D1_ERROR: no such table: nope: SQLITE_ERROR"
-    assert await db("SELEC 1") == 'JsException: Error: D1_ERROR: near "SELEC": syntax error: SQLITE_ERROR'
+    assert await db("SELEC 1") == 'JsException: Error: D1_ERROR: near "SELEC": syntax error at offset 0: SQLITE_ERROR'
     assert await db("INSERT INTO t (name) VALUES ('ann')", how="run") == (
         "JsException: Error: D1_ERROR: UNIQUE constraint failed: t.name: SQLITE_CONSTRAINT "
         "(extended: SQLITE_CONSTRAINT_UNIQUE)"
@@ -247,3 +247,14 @@ async def test_a_missing_database_id_uses_the_binding_name_as_wrangler_does(writ
     server = make_server(write_worker("w", {"src/entry.py": WORKER}, config))
     await server.worker("w").call(None, "exec", ("CREATE TABLE x (a)",), {})
     assert server.storage.state.d1("DB").is_file()
+
+
+async def test_syntax_errors_give_the_offset_when_the_token_is_in_one_place(db) -> None:
+    # The same messages as `wrangler d1 execute --local` (workerd) gives for these statements.
+    assert await db("SELECT 1;  SELECT * FRM t") == (
+        'JsException: Error: D1_ERROR: near "FRM": syntax error at offset 9: SQLITE_ERROR'
+    )
+    assert await db("SELECT * FROM t WHERE") == "JsException: Error: D1_ERROR: incomplete input: SQLITE_ERROR"
+    assert await db("SELECT name FROM t WHERE name = 'x' AND AND 1") == (
+        'JsException: Error: D1_ERROR: near "AND": syntax error: SQLITE_ERROR'  # "AND" twice: no offset
+    )
