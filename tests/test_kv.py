@@ -255,21 +255,31 @@ async def test_results_are_dicts_with_attribute_access(kv) -> None:
     assert (caught.value.name, caught.value.message) == ("TypeError", "Key name cannot be empty.")
 
 
-@pytest.mark.parametrize(
-    ("entries", "message"),
-    [
-        ('kv_namespaces = [{ id = "x" }]', 'wrangler.toml in w: an entry of "kv_namespaces" needs "binding", a valid name, got None.'),
-        ('kv_namespaces = { binding = "KV" }', 'wrangler.toml in w: "kv_namespaces" must be a list of tables like { binding = "KV", id = "<namespace id>" }, got {\'binding\': \'KV\'}.'),
-        ('kv_namespaces = [{ binding = "KV", id = 7 }]', 'wrangler.toml in w: kv_namespaces binding KV must have "id" as a non-empty string, got 7.'),
-        ('d1_databases = [{ binding = "DB" }, { binding = "DB" }]', 'wrangler.toml in w: the binding name DB is used twice in "d1_databases".'),
-        ('r2_buckets = [{ binding = "B", bucket_name = "" }]', 'wrangler.toml in w: r2_buckets binding B must have "bucket_name" as a non-empty string, got \'\'.'),
-    ],
-)  # fmt: skip
-def test_a_bad_storage_entry_is_one_config_error_naming_file_and_binding(write_worker, make_server, tmp_path, monkeypatch, entries, message) -> None:  # fmt: skip
+BAD_ENTRIES = [
+    ('kv_namespaces = [{ id = "x" }]', 'an entry of "kv_namespaces" needs "binding", a valid name, got None.'),
+    (
+        'kv_namespaces = { binding = "KV" }',
+        '"kv_namespaces" must be a list of tables like { binding = "KV", id = "<namespace id>" }, '
+        "got {'binding': 'KV'}.",
+    ),
+    (
+        'kv_namespaces = [{ binding = "KV", id = 7 }]',
+        'kv_namespaces binding KV must have "id" as a non-empty string, got 7.',
+    ),
+    ('d1_databases = [{ binding = "DB" }, { binding = "DB" }]', 'the binding name DB is used twice in "d1_databases".'),
+    (
+        'r2_buckets = [{ binding = "B", bucket_name = "" }]',
+        "r2_buckets binding B must have \"bucket_name\" as a non-empty string, got ''.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entries", "message"), BAD_ENTRIES)
+def test_a_bad_storage_entry_is_one_config_error(write_worker, make_server, tmp_path, monkeypatch, entries, message):
     from pyworker.errors import ConfigError
 
     monkeypatch.chdir(tmp_path)
     directory = write_worker("w", {"src/entry.py": WORKER}, f'name = "w"\nmain = "src/entry.py"\n{entries}\n')
     with pytest.raises(ConfigError) as caught:
         make_server(directory)
-    assert str(caught.value) == message
+    assert str(caught.value) == f"wrangler.toml in w: {message}"
