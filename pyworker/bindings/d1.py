@@ -208,15 +208,16 @@ class D1PreparedStatement(_BindingWrapper):
         return _d1_result(await self._result())
 
     async def first(self, column: Any = None) -> Any:
-        rows = _rows(await self._result())
-        if not rows:
+        result = await self._result()
+        if not result.rows:
             return None
+        row = JsDict(zip(result.columns, map(_cell, result.rows[0]), strict=True))
         if column is None:
-            return rows[0]
+            return row
         name = js_string(column)
-        if name not in rows[0]:
+        if name not in row:
             raise JsException("Error", f"D1_COLUMN_NOTFOUND: Column not found ({name})")
-        return rows[0][name]
+        return row[name]
 
     async def raw(self, *args: Any, **kwargs: Any) -> list[list[Any]]:
         given = options(arg(call_args(args, kwargs), 0), "raw")

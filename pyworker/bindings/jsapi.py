@@ -18,12 +18,13 @@ from typing import Any
 from pyworker.runtime.jsvalues import JsDict, JsException
 
 MAX_SAFE_INTEGER = 2**53 - 1
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})  # values the SDK never refuses
 CHUNK = 64 * 1024
 
 
 def call_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Any]:
     """The JavaScript arguments of a call: keyword arguments become one trailing object, as in the SDK."""
-    if not kwargs and all(type(value) is str for value in args):  # the common case: keys and text
+    if not kwargs and all(type(value) in _PLAIN for value in args):  # the common case: keys, text, numbers
         return list(args)
     for value in args:
         _refuse(value)

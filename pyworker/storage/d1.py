@@ -219,7 +219,7 @@ class D1Store:
         return Result(columns, rows, self._meta(time.perf_counter() - started, changes, cursor, rows, size_before))
 
     def _meta(self, took: float, changes: int, cursor: sqlite3.Cursor, rows: list[Any], size: int) -> dict[str, Any]:
-        duration = round(took * 1000, 4)
+        duration = took * 1000
         return {
             "served_by": SERVED_BY,
             "served_by_primary": True,
