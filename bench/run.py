@@ -41,11 +41,14 @@ class Settings:
     scale_runs: int = 3
     hops: int = 31
     rpc_calls: int | None = None  # None: rpc.measure()'s own default
+    storage_ops: int = 3000
+    storage_rounds: int = 5
 
 
 QUICK = Settings(
-    coldstart_runs=2, duration=1.0, rounds=1, warmup=0.5, changes=3, sizes=(1, 8), scale_runs=1, hops=7, rpc_calls=2000
-)
+    coldstart_runs=2, duration=1.0, rounds=1, warmup=0.5, changes=3, sizes=(1, 8), scale_runs=1, hops=7, rpc_calls=2000,
+    storage_ops=500, storage_rounds=1,
+)  # fmt: skip
 
 
 @dataclass
@@ -261,6 +264,37 @@ def scale_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
     return rows
 
 
+STORAGE_LABELS = {
+    "kv_put": "`await env.KV.put(key, 100 B)`",
+    "kv_get": "`await env.KV.get(key)`",
+    "d1_insert": "`await stmt.bind(100 B).run()` (INSERT)",
+    "d1_select": "`await stmt.bind(id).first()` (SELECT by key)",
+    "r2_put": "`await env.BUCKET.put(key, 1 KiB)`",
+    "r2_get": "`await (await env.BUCKET.get(key)).arrayBuffer()`",
+}
+
+
+def storage_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    import storage
+
+    result = storage.measure(settings.storage_ops, settings.storage_rounds)
+    shared["storage"] = result
+    rows = []
+    for name, label in STORAGE_LABELS.items():
+        share = result[f"{name}_ratio"]
+        rows.append(
+            Row(
+                f"storage: {label}, ops/s",
+                f"{result[name + '_pyworker']:,.0f}",
+                f"{result[name + '_sqlite']:,.0f} (the same row on raw `sqlite3`)",
+                f"{share:.2f}",
+                "≥ 0.5 x raw SQLite",
+                met(share >= 0.5),
+            )
+        )
+    return rows
+
+
 def memory_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
     if "throughput" not in shared:
         raise RuntimeError("no figures: the throughput section (which measures them) did not run or failed")
@@ -287,6 +321,7 @@ SECTIONS: dict[str, tuple[str, Section]] = {
     "reload": ("reload", reload_rows),
     "scale": ("scale", scale_rows),
     "memory": ("memory", memory_rows),
+    "storage": ("storage", storage_rows),
 }
 
 
@@ -354,6 +389,10 @@ def notes(settings: Settings, shared: dict[str, Any]) -> str:
         f"- Scale: N generated workers chained by service bindings (`NEXT`), only the first exposed; "
         f"launch → first 200 and RSS, median of {settings.scale_runs}. The chain request forwards with "
         "`env.NEXT.fetch(...)` while an `x-hops` header says so, and must come back with the last worker's name.",
+        "- Storage: `bench/storage.py`, in process: each KV/D1/R2 operation through the binding object worker code "
+        f"calls, {settings.storage_ops} operations per round, {settings.storage_rounds} rounds interleaved with the "
+        "same single-row operation on a bare `sqlite3` connection (same file settings: WAL, synchronous=NORMAL); "
+        "figures are medians, the ratio the median of the per-round ratios.",
         "- RSS is VmRSS of the process that holds the listening socket (found through /proc), read once the "
         "server has answered 200; the memory rows come from the throughput section's default-logging server.",
     ]

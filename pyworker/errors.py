@@ -25,6 +25,18 @@ class ServeError(PyworkerError):
     """The dev server cannot start, e.g. because a port is taken."""
 
 
+class StorageError(PyworkerError):
+    """Local storage (KV, D1, R2 state under ``.wrangler/state``) cannot be opened or used."""
+
+
+class QueryError(StorageError):
+    """SQL that SQLite refused, in D1's wording (``no such table: users: SQLITE_ERROR``)."""
+
+
+class CommandError(PyworkerError):
+    """A ``pyworker d1|kv|r2`` command cannot do what it was asked (unknown binding, bad option, refused value)."""
+
+
 class BindingError(PyworkerError, RuntimeError):
     """A service binding cannot reach its target; raised inside the caller's code."""
 

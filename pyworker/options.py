@@ -23,3 +23,4 @@ class DevOptions:
     vars: dict[str, str] = field(default_factory=dict)
     log_level: str = "info"
     reload: bool = True
+    persist_to: Path | None = None  # --persist-to: state in DIR/v3 instead of <first config dir>/.wrangler/state/v3

@@ -68,3 +68,4 @@ def make_server(output: Output) -> Callable[..., DevServer]:
         for worker in server.workers:
             if worker.code is not None:
                 worker.code.unload()
+        server.storage.close()

@@ -92,6 +92,7 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--var", "KEY:VALUE", "Set"],
         ["--log-level", "[debug|info|log|warn|error|none]"],
         ["--reload", "/", "--no-reload"],
+        ["--persist-to", "DIRECTORY", "Keep"],
         ["-h,", "--help", "Show"],
     ]
 

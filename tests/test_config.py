@@ -292,8 +292,7 @@ def test_unsupported_bindings_give_one_warning(root: Path) -> None:
     )
     config = load_config(directory)
     assert config.warnings == (
-        "wrangler.toml in w: pyworker does not support these bindings yet and ignores them: "
-        "ai, d1_databases, kv_namespaces.",
+        "wrangler.toml in w: pyworker does not support these bindings yet and ignores them: ai.",
     )
     assert config.extra == {
         "kv_namespaces": [{"binding": "KV", "id": "1"}],
@@ -376,9 +375,7 @@ def test_without_env_the_env_sections_are_ignored(root: Path) -> None:
     assert config.services == (ServiceBinding("B", "b"),)
     assert config.env_name is None
     assert "env" not in config.extra
-    assert config.warnings == (
-        "wrangler.toml in w: pyworker does not support these bindings yet and ignores them: kv_namespaces.",
-    )
+    assert config.warnings == ()
 
 
 def test_env_name_suffix_in_json(root: Path) -> None:
@@ -390,10 +387,7 @@ def test_env_name_suffix_in_json(root: Path) -> None:
 def test_missing_env_section_warns_and_uses_top_level(root: Path) -> None:
     directory = worker(root, ENV_CONFIG)
     config = load_config(directory, "qa")
-    assert config.warnings == (
-        "wrangler.toml in w has no [env.qa] section; using its top-level settings.",
-        "wrangler.toml in w: pyworker does not support these bindings yet and ignores them: kv_namespaces.",
-    )
+    assert config.warnings == ("wrangler.toml in w has no [env.qa] section; using its top-level settings.",)
     assert config.name == "api"
     assert config.vars == {"TOP": "top"}
     assert config.services == (ServiceBinding("B", "b"),)

@@ -13,11 +13,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pyworker"
 # Top to bottom: a module may import from its own layer's package and from layers below it.
 LAYERS = [
     ["cli", "__main__"],
-    ["serving"],
+    ["serving", "commands"],
     ["reload"],
     ["worker"],
     ["bindings", "loading", "sdk"],
-    ["runtime", "config", "registry"],
+    ["runtime", "config", "registry", "storage"],
     ["types", "errors", "options", "printer", "__init__"],
 ]
 

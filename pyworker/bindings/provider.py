@@ -12,16 +12,26 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pyworker.config.model import WorkerConfig
+from pyworker.errors import StorageError
 from pyworker.printer import Printer
+from pyworker.storage.host import Storage
 from pyworker.types import Directory
 
 
 @dataclass(frozen=True)
 class BindingHost:
-    """What bindings may use: the directory of running workers and the printer."""
+    """What bindings may use: the directory of running workers, the printer, and local storage
+    (the state directory and its open databases, shared by every worker of the server)."""
 
     directory: Directory
     printer: Printer
+    storage: Storage | None = None
+
+    def state(self) -> Storage:
+        """The server's storage; a host without one cannot serve KV, D1 or R2 bindings."""
+        if self.storage is None:
+            raise StorageError("This dev server has no state directory, so it cannot serve KV, D1 or R2 bindings.")
+        return self.storage
 
 
 class Provider(Protocol):

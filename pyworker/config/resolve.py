@@ -23,9 +23,14 @@ NON_INHERITABLE = frozenset(
     }
 )  # fmt: skip
 
+# Binding kinds pyworker emulates beyond services: each is read by its provider in pyworker/bindings/.
+STORAGE_BINDINGS = frozenset({"kv_namespaces", "d1_databases", "r2_buckets"})
+
 # Binding kinds pyworker does not emulate yet: reported once, then ignored.
 UNSUPPORTED_BINDINGS = tuple(
-    sorted((NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"}) | {"assets"})
+    sorted(
+        (NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"} - STORAGE_BINDINGS) | {"assets"}
+    )
 )
 
 KNOWN_KEYS = frozenset(

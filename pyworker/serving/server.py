@@ -7,6 +7,7 @@ import contextlib
 import signal
 import threading
 from collections.abc import AsyncIterator, Generator, Sequence
+from pathlib import Path
 
 from pyworker.bindings.env import build_env
 from pyworker.bindings.provider import BindingHost
@@ -22,6 +23,8 @@ from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.listeners import Listener, bind_other, bind_workers, moves
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
+from pyworker.storage.host import Storage
+from pyworker.storage.state import StateDir
 from pyworker.worker import Worker
 
 
@@ -29,14 +32,19 @@ class DevServer:
     """Runs a set of workers: loads them, binds their ports, serves them until stopped.
 
     Built from one :class:`DevOptions`; ``configs`` defaults to the workers its paths name.
+    Local storage (KV, D1, R2) lives in one state directory for all of them: ``--persist-to``,
+    else the first worker's ``.wrangler/state``, as with ``wrangler dev -c a -c b``.
     """
 
     def __init__(self, options: DevOptions, printer: Printer, configs: Sequence[WorkerConfig] | None = None) -> None:
         self.options = options
         self.printer = printer
         self.registry: WorkerRegistry[Worker] = WorkerRegistry()
-        self.host = BindingHost(self.registry, printer)
-        for config in load_workers(options) if configs is None else configs:
+        configs = list(load_workers(options) if configs is None else configs)
+        first = configs[0].directory if configs else Path.cwd()
+        self.storage = Storage(StateDir.resolve(first, options.persist_to))
+        self.host = BindingHost(self.registry, printer, self.storage)
+        for config in configs:
             self.registry.add(Worker(config, build_env(config, self.host), printer))
         self.listeners: list[Listener] = []
         self.ready = threading.Event()  # set once every worker listens (tests wait on it)
@@ -98,6 +106,7 @@ class DevServer:
                 await serving
         for worker in self.workers:
             await worker.stop()
+        self.storage.close()  # after wait_until work, which may still write
 
     @contextlib.asynccontextmanager
     async def _watching(self) -> AsyncIterator[None]:

@@ -1,0 +1,239 @@
+"""A D1 database in SQLite, run as D1 runs it: the same limits, refusals, atomicity and error wording.
+
+Each call is one query or a batch of queries; a batch (and a query holding several
+statements, of which only the last may take parameters) is one transaction, so it lands
+whole or not at all. SQL errors become :class:`~pyworker.errors.QueryError` with workerd's
+message (``no such table: t: SQLITE_ERROR``); explicit transactions, ``ATTACH`` and tables
+named ``_cf_...`` are refused as on Cloudflare, and the limits are D1's (100 bound
+parameters, 100 columns, 100,000-byte statements, 2,000,000-byte values). Python's
+``sqlite3`` reports neither the error offset nor rows read: ``at offset N`` is given when the
+token can only be in one place, and ``rows_read`` counts the rows returned. Messages were
+checked against ``wrangler d1 execute --local`` (workerd) on the same file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyworker.errors import QueryError
+from pyworker.storage.host import Storage
+from pyworker.storage.sqlite import Database
+from pyworker.storage.sqltext import split_statements
+
+SERVED_BY = "pyworker.db"
+_SAVEPOINT = "_pyworker_d1_query"  # the one savepoint user SQL cannot open: pyworker's own transaction
+_LIMITS = (
+    (sqlite3.SQLITE_LIMIT_LENGTH, 2_000_000),
+    (sqlite3.SQLITE_LIMIT_SQL_LENGTH, 100_000),
+    (sqlite3.SQLITE_LIMIT_COLUMN, 100),
+    (sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100),
+    (sqlite3.SQLITE_LIMIT_ATTACHED, 0),
+    (sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH, 10),
+)
+# workerd's allowed pragmas; page_count (read-only) too, which pyworker reads for meta.size_after.
+_PRAGMAS = frozenset(
+    {"data_version", "page_size", "page_count", "case_sensitive_like", "foreign_keys", "defer_foreign_keys",
+     "ignore_check_constraints", "legacy_alter_table", "recursive_triggers", "reverse_unordered_selects",
+     "foreign_key_check", "foreign_key_list", "index_info", "index_list", "index_xinfo", "quick_check",
+     "optimize", "table_list", "table_info", "table_xinfo"}
+)  # fmt: skip
+_NAMED = frozenset(
+    {sqlite3.SQLITE_CREATE_TABLE, sqlite3.SQLITE_DELETE, sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_INSERT,
+     sqlite3.SQLITE_CREATE_VIEW, sqlite3.SQLITE_DROP_VIEW, sqlite3.SQLITE_READ, sqlite3.SQLITE_UPDATE,
+     sqlite3.SQLITE_ALTER_TABLE, sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_DROP_INDEX,
+     sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_DROP_TRIGGER, sqlite3.SQLITE_REINDEX}
+)  # fmt: skip
+_NEAR = re.compile(r'^near "(.+)": syntax error$', re.DOTALL)
+_TRANSACTION_SQL = re.compile(r"^\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+TRANSACTIONS_REFUSED = (
+    "To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() "
+    "APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements. The JavaScript API is safer because it "
+    "will automatically roll back on exceptions, and because it interacts correctly with Durable Objects' "
+    "automatic atomic write coalescing."
+)
+
+
+def _allowed(name: str | None) -> bool:
+    return name is None or not name.lower().startswith("_cf_")
+
+
+def _authorize(action: int, first: str | None, second: str | None, db: str | None, trigger: str | None) -> int:
+    """workerd's rules for user SQL (the essentials): what it refuses, SQLite reports as "not authorized"."""
+    if action in _NAMED:
+        ok = _allowed(first) and (action not in (sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_DROP_INDEX,
+                                                 sqlite3.SQLITE_CREATE_TRIGGER, sqlite3.SQLITE_DROP_TRIGGER)
+                                  or _allowed(second))  # fmt: skip
+    elif action == sqlite3.SQLITE_TRANSACTION:
+        ok = False
+    elif action == sqlite3.SQLITE_SAVEPOINT:
+        ok = second == _SAVEPOINT
+    elif action == sqlite3.SQLITE_PRAGMA:
+        ok = (first or "").lower() in _PRAGMAS and _allowed(second)
+    else:
+        ok = action not in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH)
+    return sqlite3.SQLITE_OK if ok else sqlite3.SQLITE_DENY
+
+
+def _undo(conn: sqlite3.Connection) -> None:
+    """Roll pyworker's own transaction back (user SQL may not say ROLLBACK, so neither can a generic undo)."""
+    for statement in (f"ROLLBACK TO {_SAVEPOINT}", f"RELEASE {_SAVEPOINT}"):
+        with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled it back already (an interrupt)
+            conn.execute(statement)
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    for limit, value in _LIMITS:
+        conn.setlimit(limit, value)
+    conn.set_authorizer(_authorize)
+
+
+@dataclass
+class Query:
+    """One query as D1 receives it: SQL (one or more statements) and the last statement's parameters."""
+
+    sql: str
+    params: Sequence[Any] = ()
+
+
+@dataclass
+class Result:
+    """What one query gave: column names, rows (tuples of SQLite values) and D1's ``meta``."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def error_message(exc: BaseException, sql: str = "") -> str:
+    """workerd's wording of a SQLite error: ``message: SQLITE_CODE`` (and the extended code when it differs)."""
+    if isinstance(exc, sqlite3.ProgrammingError) and "bindings" in str(exc):
+        return "Wrong number of parameter bindings for SQL query."
+    name = getattr(exc, "sqlite_errorname", None) or "SQLITE_ERROR"
+    primary = "_".join(name.split("_")[:2])
+    if primary == "SQLITE_AUTH" and _TRANSACTION_SQL.match(sql):
+        return TRANSACTIONS_REFUSED
+    message = f"{exc}{_offset(str(exc), sql)}: {primary}"
+    return message if name == primary else f"{message} (extended: {name})"
+
+
+def _offset(message: str, sql: str) -> str:
+    """workerd's `` at offset N`` for a syntax error, where the token can only be one place in the statement.
+
+    SQLite reports the offset (``sqlite3_error_offset``) but Python's ``sqlite3`` does not pass it
+    on; when the token named by ``near "..."`` occurs more than once, the suffix is left out.
+    """
+    match = _NEAR.match(message)
+    if match is None or sql.count(match.group(1)) != 1:
+        return ""
+    return f" at offset {len(sql[: sql.index(match.group(1))].encode())}"
+
+
+class D1Store:
+    """D1 database ``database_id`` (its local id) in the storage's state directory, where wrangler keeps it."""
+
+    def __init__(self, storage: Storage, database_id: str) -> None:
+        self.path = storage.state.d1(database_id)
+        self.db: Database = storage.database(self.path, f'D1 database "{database_id}"', configure=_configure)
+        self._page_size = 0
+        self._size = 0
+        self._writes = 0
+        self._statements: dict[str, list[str]] = {}
+
+    async def query(self, queries: Sequence[Query]) -> list[Result]:
+        """Run ``queries`` as one transaction; any error undoes all of them and raises :class:`QueryError`."""
+        split = [(self._split(query.sql), query.params) for query in queries if query.sql.strip()]
+        if not split:
+            raise QueryError("No SQL statements detected.")
+        failed: list[str] = [""]
+        job: Callable[[sqlite3.Connection], list[Result]]
+        if len(split) == 1 and len(split[0][0]) == 1:  # one statement: SQLite's own autocommit makes it atomic
+            job = functools.partial(self._single, split[0][0], split[0][1], failed)
+        else:
+            job = functools.partial(self._transaction, split, failed)
+        try:
+            return await self.db.run(job)
+        except (sqlite3.Error, OverflowError) as exc:
+            raise QueryError(error_message(exc, failed[0])) from None
+
+    def _split(self, sql: str) -> list[str]:
+        """``sql``'s statements; remembered, as D1 code runs the same few SQL strings over and over."""
+        statements = self._statements.get(sql)
+        if statements is None:
+            statements = split_statements(sql)
+            if not statements:
+                raise QueryError("SQL code did not contain a statement.")
+            if len(self._statements) >= 512:
+                self._statements.clear()
+            self._statements[sql] = statements
+        return statements
+
+    def _single(
+        self, statements: list[str], params: Sequence[Any], failed: list[str], conn: sqlite3.Connection
+    ) -> list[Result]:
+        return [self._run(conn, statements, params, failed)]
+
+    def _transaction(
+        self, split: list[tuple[list[str], Sequence[Any]]], failed: list[str], conn: sqlite3.Connection
+    ) -> list[Result]:
+        conn.execute(f"SAVEPOINT {_SAVEPOINT}")
+        try:
+            results = [self._run(conn, statements, params, failed) for statements, params in split]
+        except BaseException:
+            _undo(conn)
+            raise
+        conn.execute(f"RELEASE {_SAVEPOINT}")
+        return results
+
+    def _run(self, conn: sqlite3.Connection, statements: list[str], params: Sequence[Any], failed: list[str]) -> Result:
+        started = time.perf_counter()
+        before = conn.total_changes
+        for statement in statements[:-1]:
+            failed[0] = statement
+            try:
+                conn.execute(statement).fetchall()
+            except sqlite3.ProgrammingError as exc:
+                raise QueryError(
+                    "When executing multiple SQL statements in a single call, only the last statement can have "
+                    "parameters."
+                ) from exc
+        failed[0] = statements[-1]
+        cursor = conn.execute(statements[-1], params)
+        rows = cursor.fetchall()
+        columns = [column[0] for column in cursor.description] if cursor.description else []
+        changes = conn.total_changes - before
+        size_before = self._size
+        # A PRAGMA costs half a small insert: the size is read after schema changes and every 32nd write.
+        if changes:
+            self._writes += 1
+            if self._writes % 32 == 1:
+                self._size = self._db_size(conn)
+        elif not columns or not self._page_size:
+            self._size = self._db_size(conn)
+        return Result(columns, rows, self._meta(time.perf_counter() - started, changes, cursor, rows, size_before))
+
+    def _meta(self, took: float, changes: int, cursor: sqlite3.Cursor, rows: list[Any], size: int) -> dict[str, Any]:
+        duration = took * 1000
+        return {
+            "served_by": SERVED_BY,
+            "served_by_primary": True,
+            "timings": {"sql_duration_ms": duration},
+            "duration": duration,
+            "changes": changes,
+            "last_row_id": cursor.lastrowid or 0,
+            "changed_db": bool(changes) or self._size != size,
+            "size_after": self._size,
+            "rows_read": len(rows),
+            "rows_written": changes,
+        }
+
+    def _db_size(self, conn: sqlite3.Connection) -> int:
+        if not self._page_size:
+            self._page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        return int(conn.execute("PRAGMA page_count").fetchone()[0]) * self._page_size

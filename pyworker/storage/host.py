@@ -1,0 +1,31 @@
+"""The state directory of one dev server (or command) and the databases open in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyworker.storage.sqlite import Database, Setup
+from pyworker.storage.state import StateDir
+
+
+class Storage:
+    """Hands out one :class:`Database` per file, so every worker binding a namespace shares it.
+
+    Created by the dev server (or a command) and passed down; databases stay open across
+    reloads and config edits, and close with :meth:`close`.
+    """
+
+    def __init__(self, state: StateDir) -> None:
+        self.state = state
+        self._open: dict[Path, Database] = {}
+
+    def database(self, path: Path, label: str, schema: Setup | None = None, configure: Setup | None = None) -> Database:
+        database = self._open.get(path)
+        if database is None:
+            database = self._open[path] = Database(path, label, schema, configure)
+        return database
+
+    def close(self) -> None:
+        for database in self._open.values():
+            database.close()
+        self._open.clear()
