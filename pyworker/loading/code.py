@@ -13,6 +13,7 @@ from typing import Any
 from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
+from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.modules import WorkerModules
 from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
@@ -154,6 +155,10 @@ class WorkerCode:
 
     def unload(self) -> None:
         self.modules.uninstall()
+        threads = self.scope.threads
+        if threads is not None:
+            self.scope.threads = None
+            threads.shutdown(wait=False)
 
 
 def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None = None) -> WorkerCode:
@@ -172,7 +177,10 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
         modules.uninstall()
         if not isinstance(exc, Exception | SystemExit):  # sys.exit() at import is a load error too
             raise
-        raise WorkerLoadError(describe_load_error(config.name, config.import_root, exc)) from exc
+        message = describe_load_error(config.name, config.import_root, exc)
+        if isinstance(exc, ImportError):
+            message += load_advice(unmet_dependencies(config))
+        raise WorkerLoadError(message) from exc
     finally:
         current_worker.reset(token)
     code = WorkerCode(config.name, modules, module, scope)
