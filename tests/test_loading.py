@@ -62,14 +62,15 @@ async def test_loading_never_changes_sys_path_or_plain_module_names(write_worker
     assert sys.path == before
     # Bare names hold stand-ins that resolve per worker, never a worker's module itself.
     worker_modules = {id(module) for name, module in sys.modules.items() if name.startswith("_pyworker_")}
-    assert [name for name, module in sys.modules.items() if id(module) in worker_modules and "_pyworker_" not in name] == []
+    bare = [name for name, module in sys.modules.items() if id(module) in worker_modules and "_pyworker_" not in name]
+    assert bare == []
     assert type(sys.modules["utils"]) is BareModule
     assert type(sys.modules["entry"]) is BareModule
     with pytest.raises(ModuleNotFoundError) as info:
         importlib.import_module("utils")
     assert str(info.value) == (
-        "No module named 'utils' for code outside every worker: the name belongs to the code of worker "
-        '"a", "b", and only that worker\'s code can import it.'
+        "No module named 'utils' for code outside every worker: the name belongs to the code of workers "
+        '"a" and "b", and only their code can import it.'
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import sys
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any, Protocol
 
 from pyworker.runtime.scope import current_worker
@@ -22,6 +22,8 @@ from pyworker.runtime.scope import current_worker
 PREFIX = "_pyworker_"
 # What importlib writes on a module it is setting up: kept on the stand-in, never passed on.
 _BOOKKEEPING = frozenset({"__spec__", "__loader__", "__package__", "__path__", "__file__", "__cached__", "__name__"})
+# What importlib reads to import a name or its submodules: raise ModuleNotFoundError, not AttributeError.
+_IMPORTED = frozenset({"__spec__", "__path__"})
 # Read from the stand-in itself when no module answers, so generic tools keep working.
 _OWN = frozenset({"__name__", "__class__", "__dict__"})
 
@@ -59,7 +61,7 @@ class BareModule(ModuleType):
             if name in _OWN:
                 return ModuleType.__getattribute__(self, name)
             reason = unavailable(self)
-            if name == "__spec__":  # what importlib checks: importing the name fails with the reason
+            if name in _IMPORTED:  # what importlib reads: importing the name fails with the reason
                 raise ModuleNotFoundError(reason, name=ModuleType.__getattribute__(self, "__name__"))
             raise AttributeError(reason)
         return getattr(module, name)
@@ -88,7 +90,8 @@ def resolve(stand_in: BareModule) -> ModuleType | None:
     own = ModuleType.__getattribute__(stand_in, "__dict__")
     name: str = own["__name__"]
     scope = current_worker.get()
-    namespace = scope.namespace if scope is not None else own["_pyworker_generations"].namespace(_caller_module())
+    generations: Generations = own["_pyworker_generations"]
+    namespace = scope.namespace if scope is not None else generations.namespace(_caller_module())
     if namespace is not None:
         module = namespace.modules.get(name)
         if module is None:
@@ -110,11 +113,12 @@ def unavailable(stand_in: BareModule) -> str:
     where = f'worker "{scope.name}"' if scope is not None else "code outside every worker"
     if not owners:
         return f"No module named {name!r}: it is provided to worker code only, and {where} is running."
-    listed = ", ".join(f'"{owner}"' for owner in owners)
-    return (
-        f"No module named {name!r} for {where}: the name belongs to the code of worker {listed}, "
-        "and only that worker's code can import it."
-    )
+    quoted = [f'"{owner}"' for owner in owners]
+    if len(quoted) == 1:
+        whose = f"worker {quoted[0]}, and only its code"
+    else:
+        whose = f"workers {', '.join(quoted[:-1])} and {quoted[-1]}, and only their code"
+    return f"No module named {name!r} for {where}: the name belongs to the code of {whose} can import it."
 
 
 def _resolved(stand_in: BareModule) -> ModuleType:
@@ -126,13 +130,13 @@ def _resolved(stand_in: BareModule) -> ModuleType:
 
 def _caller_module() -> str:
     """The module name of the nearest worker frame on the stack: how code in a plain thread is placed."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         spec = frame.f_globals.get("__spec__")
         name = getattr(spec, "name", None)
         if isinstance(name, str) and name.startswith(PREFIX):
             return name
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return ""
 
 
@@ -154,7 +158,7 @@ def find_outside(name: str, path: Any = None) -> importlib.machinery.ModuleSpec 
 
 
 def _load_outside(name: str, own: dict[str, Any]) -> ModuleType | None:
-    """Load what ``name`` means outside every worker, keeping it on the stand-in (``sys.modules`` holds the stand-in)."""
+    """Load what ``name`` means outside every worker, kept on the stand-in (which holds the ``sys.modules`` entry)."""
     parent, _, _ = name.rpartition(".")
     path = None
     if parent:

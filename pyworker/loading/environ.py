@@ -76,7 +76,7 @@ class WorkerEnviron(os._Environ[str]):
     def copy(self) -> dict[str, str]:
         return dict(self)
 
-    def setdefault(self, key: str, value: str) -> str:  # type: ignore[override]
+    def setdefault(self, key: str, value: str) -> str:
         if key not in self:
             self[key] = value
         return self[key]
@@ -92,4 +92,4 @@ def install() -> None:
 
 def uninstall() -> None:
     if type(os.environ) is WorkerEnviron:
-        os.environ.__class__ = os._Environ
+        os.environ.__class__ = os._Environ  # type: ignore[assignment]

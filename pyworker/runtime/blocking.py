@@ -66,8 +66,10 @@ def _pool() -> ThreadPoolExecutor | None:
 
 def run_sync(awaitable: Awaitable[T]) -> T:
     """Wait for ``awaitable`` from synchronous code and return its result (or raise its error)."""
-    if not inspect.isawaitable(awaitable):
-        raise TypeError(f"run_sync() expects an awaitable (a coroutine, task or future), got {type(awaitable).__name__}.")
+    checked: object = awaitable
+    if not inspect.isawaitable(checked):
+        kind = type(checked).__name__
+        raise TypeError(f"run_sync() expects an awaitable (a coroutine, task or future), got {kind}.")
     running = asyncio._get_running_loop()
     if running is not None:
         return _run_nested(awaitable, running)
