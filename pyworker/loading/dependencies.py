@@ -76,7 +76,8 @@ def _check(text: str) -> tuple[str | None, str | None] | None:
     try:
         requirement = Requirement(text)
     except InvalidRequirement as exc:
-        return None, f"is not a valid requirement ({exc}). Fix it in pyproject.toml."
+        reason = str(exc).splitlines()[0].rstrip(".")
+        return None, f"is not a valid requirement ({reason}). Fix it in pyproject.toml."
     if requirement.marker is not None and not requirement.marker.evaluate():
         return None
     if requirement.name.lower().replace("_", "-") in PROVIDED:
@@ -106,6 +107,6 @@ def load_advice(unmet: list[Unmet]) -> str:
         return ""
     names = ", ".join(f'"{item.requirement}"' for item in missing)
     return (
-        f" {display_path(missing[0].pyproject)} requires {names}, not satisfied in the Python environment "
+        f". {display_path(missing[0].pyproject)} requires {names}, not satisfied in the Python environment "
         f"pyworker runs in: run {install_command([item.requirement for item in missing])}"
     )
