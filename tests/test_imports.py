@@ -273,3 +273,47 @@ async def test_the_router_is_removed_with_the_last_worker(write_worker, make_ser
     assert not any(isinstance(finder, ImportRouter) for finder in sys.meta_path)
     assert not [name for name, module in sys.modules.items() if type(module) is BareModule]
     assert not [name for name in sys.modules if name.startswith("_pyworker_a_")]
+
+
+@pytest.fixture
+def venv_workers(tmp_path, monkeypatch):
+    """A site dir like the .venv-workers pywrangler sync makes: workers-runtime-sdk's and pyodide-py's modules."""
+    site = tmp_path / "venv-workers-site"
+    for relative, text in {
+        "workers/__init__.py": "FROM = 'workers-runtime-sdk'\n",
+        "js.py": "FROM = 'a js module'\n",
+        "pyodide/__init__.py": "FROM = 'pyodide-py'\n",
+        "pyodide/ffi.py": "FROM = 'pyodide-py ffi'\n",
+        "probe.py": "def names():\n    import js, workers, pyodide.ffi\n"
+        "    return [js.__name__, workers.__name__, pyodide.ffi.__name__]\n",
+    }.items():
+        (site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (site / relative).write_text(text)
+    monkeypatch.syspath_prepend(str(site))
+    names = ("workers", "js", "pyodide", "pyodide.ffi", "probe")
+    yield site
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+async def test_packages_named_like_the_sdk_never_shadow_pyworkers_modules(venv_workers, write_worker, make_server):
+    installed = importlib.import_module("workers")  # imported before any worker loads
+    assert installed.FROM == "workers-runtime-sdk"
+    code = """
+import probe
+from workers import WorkerEntrypoint
+
+class Default(WorkerEntrypoint):
+    def names(self):
+        return probe.names()
+"""
+    server = make_server(write_worker("a", {"src/entry.py": code}))
+    assert await call(server, "a", "names") == ["pyworker.sdk.js", "pyworker.sdk.workers", "pyworker.sdk.pyodide.ffi"]
+    # Outside worker code, the names mean the installed packages again.
+    assert (importlib.import_module("workers").FROM, importlib.import_module("js").FROM) == (
+        "workers-runtime-sdk",
+        "a js module",
+    )
+    assert importlib.import_module("pyodide.ffi").FROM == "pyodide-py ffi"
+    await server.worker("a").stop()
+    assert sys.modules["workers"] is installed

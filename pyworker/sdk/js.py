@@ -95,7 +95,7 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(item) for item in value]
     if isinstance(value, JsDate | JsURL):
         return value.toJSON()
-    raise JsException("TypeError", f"JSON.stringify cannot serialize a {type(value).__name__}.")
+    raise JsException("TypeError", f"JSON.stringify cannot serialize a value of type {type(value).__name__}.")
 
 
 class _DateConstructor(_Global):
