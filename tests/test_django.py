@@ -93,3 +93,23 @@ async def test_a_django_view_waits_on_a_binding_call_with_run_sync(write_worker,
     server = make_server(shop, prices)
     reply = await get(server, "shop", "/total")
     assert (reply.status_code, reply.text) == (200, "42")
+
+
+async def test_a_reloaded_django_worker_serves_its_new_views_and_settings(write_worker, make_server, output):
+    from pyworker.printer import Printer
+    from pyworker.reload.reloader import Reloader
+
+    view = DJANGO_VIEW.replace("str(run_sync(env.PRICES.add(40, 2)))", "settings.GREETING + ' v1'")
+    files = {
+        "src/entry.py": view.replace("from pyodide.ffi import run_sync", "from django.conf import settings"),
+        "src/shop/__init__.py": "",
+        "src/shop/settings.py": "SECRET_KEY = 'x'\nALLOWED_HOSTS = ['*']\nROOT_URLCONF = 'entry'\nGREETING = 'hello'\n",
+    }
+    shop = write_worker("shop", files)
+    server = make_server(shop)
+    assert (await get(server, "shop", "/total")).text == "hello v1"
+    (shop / "src/entry.py").write_text(files["src/entry.py"].replace(" v1'", " v2'"))
+    (shop / "src/shop/settings.py").write_text(files["src/shop/settings.py"].replace("'hello'", "'bonjour'"))
+    reloader = Reloader(server.registry, Printer(output, colour=False))
+    await reloader.reload(server.worker("shop"), {shop / "src/entry.py"})
+    assert (await get(server, "shop", "/total")).text == "bonjour v2"

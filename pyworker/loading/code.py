@@ -15,6 +15,7 @@ from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.modules import WorkerModules
+from pyworker.loading.shared import forget_shared_state
 from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
 from pyworker.types import RPC
@@ -166,6 +167,7 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
 
     The import runs with ``scope`` (this generation's) as the current worker.
     """
+    forget_shared_state(config.name)
     modules = WorkerModules(config.name, config.import_root, generation)
     scope = scope or WorkerScope(config.name, None, _no_schedule)
     scope.namespace = modules
