@@ -2,8 +2,8 @@
 
 Set while a worker's modules are imported and by the invocation frame around every
 handler, so code with no ``self`` at hand (``workers.env``, ``workers.wait_until``,
-imports by name, ``os.environ``, ``console.log``) knows whose it is. One scope per loaded
-generation of a worker's code: a request still running on an old generation keeps seeing its own.
+imports by name, ``console.log``) knows whose it is. One scope per loaded generation of
+a worker's code: a request still running on an old generation keeps seeing its own.
 A ``ContextVar``, so tasks a handler starts inherit it and concurrent requests never share it.
 """
 
@@ -19,18 +19,14 @@ from pyworker.printer import Printer
 
 @dataclass(eq=False)
 class WorkerScope:
-    """One generation of one worker: its name, env, ``wait_until`` outside a request, and import namespace.
-
-    ``printer`` is where ``console.log`` goes; ``threads`` is the generation's pool for synchronous
-    code that may block on the event loop (:mod:`pyworker.runtime.blocking`), made on first use.
-    """
+    """One generation of one worker: its name, env, ``wait_until`` outside a request, and import namespace."""
 
     name: str
     env: Any
     schedule: Callable[[Awaitable[Any]], None]
     namespace: Any = None  # the generation's import namespace (pyworker.loading.modules.WorkerModules)
-    printer: Printer | None = None
-    threads: Any = None  # concurrent.futures.ThreadPoolExecutor, made by pyworker.runtime.blocking
+    printer: Printer | None = None  # where ``console.log`` goes
+    threads: Any = None  # the generation's ThreadPoolExecutor for blocking code (pyworker.runtime.blocking)
 
 
 current_worker: ContextVar[WorkerScope | None] = ContextVar("pyworker_worker", default=None)
