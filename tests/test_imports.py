@@ -317,3 +317,23 @@ class Default(WorkerEntrypoint):
     assert importlib.import_module("pyodide.ffi").FROM == "pyodide-py ffi"
     await server.worker("a").stop()
     assert sys.modules["workers"] is installed
+
+
+async def test_a_library_probing_for_pyodide_outside_worker_code_does_not_find_it(
+    write_worker, make_server, tmp_path, monkeypatch
+):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "uses_js.py").write_text("import js\n\nNAME = js.__name__\n")
+    (site / "probes_js.py").write_text(
+        "try:\n    import js\nexcept ImportError:\n    FOUND = False\nelse:\n    FOUND = True\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    code = "import uses_js\nfrom workers import WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n    pass\n"
+    server = make_server(write_worker("a", {"src/entry.py": code}))
+    try:
+        assert server.worker("a").code.module.uses_js.NAME == "pyworker.sdk.js"  # a library inside worker code
+        assert importlib.import_module("probes_js").FOUND is False  # the same probe outside it
+    finally:
+        for name in ("uses_js", "probes_js"):
+            sys.modules.pop(name, None)

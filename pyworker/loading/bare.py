@@ -28,6 +28,10 @@ _IMPORTED = frozenset({"__spec__", "__path__"})
 _OWN = frozenset({"__name__", "__class__", "__dict__"})
 
 
+_current = current_worker.get
+_own = ModuleType.__getattribute__
+
+
 class Namespace(Protocol):
     """What a stand-in asks of a worker generation (:class:`~pyworker.loading.modules.WorkerModules`)."""
 
@@ -56,7 +60,17 @@ class BareModule(ModuleType):
         own["_pyworker_fallback"] = fallback
 
     def __getattribute__(self, name: str) -> Any:
-        module = resolve(self)
+        scope = _current()  # the fast path, inlined: a worker's own module it has imported already
+        if scope is not None and scope.namespace is not None:
+            module = scope.namespace.modules.get(_own(self, "__dict__")["__name__"])
+            if module is not None:
+                return getattr(module, name)
+        try:
+            module = resolve(self)
+        except ModuleNotFoundError as exc:  # the worker owns the package but not this submodule
+            if name in _IMPORTED:
+                raise
+            raise AttributeError(str(exc)) from None
         if module is None:
             if name in _OWN:
                 return ModuleType.__getattribute__(self, name)

@@ -185,6 +185,8 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
         raise WorkerLoadError(message) from exc
     finally:
         current_worker.reset(token)
+    if modules.router is not None:
+        modules.router.tidy()
     code = WorkerCode(config.name, modules, module, scope)
     # As on Cloudflare: the module's __all__, else its public names, exported under their names.
     exported = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]

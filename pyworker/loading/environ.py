@@ -6,7 +6,9 @@ another's. Here every worker shares one process, so while workers are loaded
 ``os.environ`` (the very object, so ``from os import environ`` holders and ``os.getenv``
 agree) has the class :class:`WorkerEnviron`: code of a worker generation reads the
 process environment overlaid with that generation's own changes, and writes only to
-them. Code outside every worker reads and writes the process environment as usual.
+them. Code outside every worker reads and writes the process environment as usual, and so
+does a plain ``threading.Thread`` a worker starts (it inherits no context; ``asyncio.to_thread``
+and the WSGI bridge's threads do).
 
 Process state: the class of ``os.environ``, swapped by :func:`install` and back by
 :func:`uninstall` (the import router does both, with the first and the last worker).
@@ -24,23 +26,28 @@ from pyworker.runtime.scope import current_worker
 Changes = dict[str, str | None]  # name -> value, or None where the worker deleted it
 
 
+_current = current_worker.get
+_process_getitem = os._Environ.__getitem__
+
+
 def _changes() -> Changes | None:
-    scope = current_worker.get()
-    namespace = scope.namespace if scope is not None else None
-    return getattr(namespace, "environ", None)
+    scope = _current()
+    return getattr(scope.namespace, "environ", None) if scope is not None else None
 
 
 class WorkerEnviron(os._Environ[str]):
     """``os.environ`` while workers are loaded: each worker generation's changes over the process's."""
 
     def __getitem__(self, key: str) -> str:
-        changes = _changes()
-        if changes is not None and key in changes:
-            value = changes[key]
-            if value is None:
-                raise KeyError(key)
-            return value
-        return super().__getitem__(key)
+        scope = _current()  # inlined _changes(): reads are the common case
+        if scope is not None:
+            changes = getattr(scope.namespace, "environ", None)
+            if changes and key in changes:
+                value = changes[key]
+                if value is None:
+                    raise KeyError(key)
+                return value
+        return _process_getitem(self, key)
 
     def __setitem__(self, key: str, value: str) -> None:
         changes = _changes()

@@ -19,7 +19,11 @@ and a bare ``__import__`` all go through ``sys.modules`` and ``sys.meta_path``. 
 - The ``js``, ``pyodide``, ``workers`` and ``asgi`` modules are claimed the same way, so a
   library imported by worker code finds pyworker's, and no package of those names (a
   ``.venv-workers`` made by ``pywrangler sync`` holds ``workers-runtime-sdk`` and
-  ``pyodide-py``) can shadow them; code outside every worker gets that package, if any.
+  ``pyodide-py``) can shadow them; code outside every worker gets that package, if any, and
+  otherwise ``ModuleNotFoundError``. Their stand-ins leave ``sys.modules`` once a worker's code
+  is imported (:meth:`ImportRouter.tidy`); one a library makes at request time stays until the
+  next load, and while it is there a plain ``import js`` statement outside worker code succeeds
+  (``importlib.import_module("js")`` still fails, and so does any use of the module).
 
 Why not the simpler plan of a plain alias (``sys.modules["utils"] = a's utils``) where only
 one worker has the name: whatever asks for the name next gets worker a's module, including a
@@ -129,6 +133,18 @@ class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if head != bare and not isinstance(sys.modules.get(head), BareModule):
             return  # the package's own name is the process's: so are its submodules' names
         self._place(bare)
+
+    def tidy(self) -> None:
+        """Take the ``js``/``pyodide``/``workers``/``asgi`` stand-ins libraries made out of ``sys.modules``.
+
+        Called once a worker's code has been imported, where libraries probe for Pyodide: code outside
+        workers then fails ``import js`` again, even as a plain statement (which, unlike
+        ``importlib.import_module``, cannot be refused while a stand-in is in ``sys.modules``). Libraries
+        keep the stand-ins they hold; stand-ins for an installed package of those names stay, so it
+        never shadows pyworker's.
+        """
+        for name in [n for n in self.stand_ins if n.partition(".")[0] in self.sdk and n not in self._replaced]:
+            self._drop(name)
 
     def _place(self, name: str, fallback: ModuleType | None = None) -> BareModule:
         stand_in = BareModule(name, self, fallback)
