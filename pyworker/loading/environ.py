@@ -41,7 +41,7 @@ class WorkerEnviron(os._Environ[str]):
     def __getitem__(self, key: str) -> str:
         scope = _current()  # inlined _changes(): reads are the common case
         if scope is not None:
-            changes = getattr(scope.namespace, "environ", None)
+            changes: Changes | None = getattr(scope.namespace, "environ", None)
             if changes and key in changes:
                 value = changes[key]
                 if value is None:
