@@ -68,7 +68,8 @@ class Worker:
         self._set_state(WorkerState.LOADING)
         self._generation += 1
         try:
-            code = load_code(self.config, self._generation, WorkerScope(self.name, self.env, self.schedule))
+            scope = WorkerScope(self.name, self.env, self.schedule, printer=self.printer)
+            code = load_code(self.config, self._generation, scope)
         except WorkerLoadError as exc:
             self.error = str(exc)
             self._set_state(WorkerState.FAILED)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import sys
 
 import httpx
@@ -7,6 +8,7 @@ import pytest
 
 from pyworker.config import load_config
 from pyworker.errors import WorkerLoadError
+from pyworker.loading.bare import BareModule
 from pyworker.loading.code import load_code
 
 pytestmark = pytest.mark.anyio
@@ -58,8 +60,18 @@ async def test_loading_never_changes_sys_path_or_plain_module_names(write_worker
     a, b = two_workers(write_worker)
     make_server(a, b)
     assert sys.path == before
-    assert "utils" not in sys.modules
-    assert "entry" not in sys.modules
+    # Bare names hold stand-ins that resolve per worker, never a worker's module itself.
+    worker_modules = {id(module) for name, module in sys.modules.items() if name.startswith("_pyworker_")}
+    bare = [name for name, module in sys.modules.items() if id(module) in worker_modules and "_pyworker_" not in name]
+    assert bare == []
+    assert type(sys.modules["utils"]) is BareModule
+    assert type(sys.modules["entry"]) is BareModule
+    with pytest.raises(ModuleNotFoundError) as info:
+        importlib.import_module("utils")
+    assert str(info.value) == (
+        "No module named 'utils' for code outside every worker: the name belongs to the code of workers "
+        '"a" and "b", and only their code can import it.'
+    )
 
 
 def test_packages_and_relative_imports(write_worker):
@@ -85,7 +97,8 @@ def test_packages_and_relative_imports(write_worker):
     try:
         instance = code.default.cls(None, None)
         assert instance.values() == [4, 8]
-        assert code.module.__name__ == "_pyworker_pk_1.entry"
+        assert code.module.__name__ == "entry"  # as on Cloudflare; stored under the generation's prefix
+        assert sys.modules["_pyworker_pk_1.entry"] is code.module
         assert code.modules.prefix + ".pkg.sub" in sys.modules
     finally:
         code.unload()

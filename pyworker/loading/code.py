@@ -13,7 +13,9 @@ from typing import Any
 from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
+from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.modules import WorkerModules
+from pyworker.loading.shared import forget_shared_state
 from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
 from pyworker.types import RPC, Route
@@ -160,6 +162,10 @@ class WorkerCode:
 
     def unload(self) -> None:
         self.modules.uninstall()
+        threads = self.scope.threads
+        if threads is not None:
+            self.scope.threads = None
+            threads.shutdown(wait=False)
 
 
 def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None = None) -> WorkerCode:
@@ -167,6 +173,7 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
 
     The import runs with ``scope`` (this generation's) as the current worker.
     """
+    forget_shared_state(config.name)
     modules = WorkerModules(config.name, config.import_root, generation)
     scope = scope or WorkerScope(config.name, None, _no_schedule)
     scope.namespace = modules
@@ -178,9 +185,14 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
         modules.uninstall()
         if not isinstance(exc, Exception | SystemExit):  # sys.exit() at import is a load error too
             raise
-        raise WorkerLoadError(describe_load_error(config.name, config.import_root, exc)) from exc
+        message = describe_load_error(config.name, config.import_root, exc)
+        if isinstance(exc, ImportError):
+            message += load_advice(unmet_dependencies(config))
+        raise WorkerLoadError(message) from exc
     finally:
         current_worker.reset(token)
+    if modules.router is not None:
+        modules.router.tidy()
     code = WorkerCode(config.name, modules, module, scope)
     # As on Cloudflare: the module's __all__, else its public names, exported under their names.
     exported = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]

@@ -1,11 +1,14 @@
-"""Per-worker module isolation.
+"""One worker generation's import namespace.
 
-Each loaded worker gets a unique package prefix (``_pyworker_worker_a_1``) whose
-``__path__`` is the worker's import root, so its ``utils.py`` becomes
-``_pyworker_worker_a_1.utils`` and never collides with another worker's. The
-worker's modules run with their own ``__builtins__`` whose ``__import__`` sends
-top-level names that exist in the import root to the prefixed package; imports
-done lazily inside functions resolve the same way. ``sys.path`` is never touched.
+Each loaded generation gets a unique package prefix (``_pyworker_worker_a_1``) whose
+``__path__`` is the worker's import root, so its ``utils.py`` is stored as
+``_pyworker_worker_a_1.utils`` and never collides with another worker's or generation's.
+The module's ``__name__`` is its bare name (``utils``), as on Cloudflare. The worker's
+modules run with their own ``__builtins__`` whose ``__import__`` sends top-level names
+that exist in the import root (and ``workers``, ``asgi``, ``js``, ``pyodide``) straight to
+the real modules; imports done lazily inside functions resolve the same way. Every other
+import path (``importlib``, ``pickle``, libraries) goes through :mod:`pyworker.loading.router`.
+``sys.path`` is never touched.
 """
 
 from __future__ import annotations
@@ -22,32 +25,41 @@ from pathlib import Path
 from types import CodeType, ModuleType
 from typing import Any
 
-# What `import workers` / `import asgi` mean inside worker code.
+from pyworker.loading.bare import BareModule, find_outside
+from pyworker.loading.environ import Changes
+from pyworker.loading.router import ImportRouter, bare_error
+
+# What `import workers` / `import js` ... mean inside worker code.
 SDK_ALIASES: Mapping[str, str] = {
     "workers": "pyworker.sdk.workers",
     "asgi": "pyworker.sdk.asgi",
+    "js": "pyworker.sdk.js",
+    "pyodide": "pyworker.sdk.pyodide",
 }
 
 _real_import = builtins.__import__
 
 
-def _find_elsewhere(name: str) -> importlib.machinery.ModuleSpec | None:
-    try:
-        return importlib.util.find_spec(name)
-    except (ImportError, ValueError):
-        return None
-
-
 class _WorkerSourceLoader(importlib.machinery.SourceFileLoader):
-    """Loads a worker module with the worker's own ``__builtins__``."""
+    """Loads a worker module with the worker's own ``__builtins__`` and its bare ``__name__``."""
 
-    def __init__(self, fullname: str, path: str, worker_builtins: dict[str, Any]) -> None:
+    def __init__(self, fullname: str, path: str, namespace: WorkerModules) -> None:
         super().__init__(fullname, path)
-        self._builtins = worker_builtins
+        self._namespace = namespace
 
     def exec_module(self, module: ModuleType) -> None:
-        module.__dict__["__builtins__"] = self._builtins
-        super().exec_module(module)
+        namespace = self._namespace
+        bare = self.name[len(namespace.prefix) + 1 :]
+        module.__dict__["__builtins__"] = namespace.builtins
+        module.__name__ = bare
+        namespace.modules[bare] = module
+        if namespace.router is not None:
+            namespace.router.expose(bare)
+        try:
+            super().exec_module(module)
+        except BaseException:
+            namespace.modules.pop(bare, None)
+            raise
 
     def get_code(self, fullname: str) -> CodeType:
         # Always compile from source: .pyc files are validated by mtime in whole
@@ -56,25 +68,35 @@ class _WorkerSourceLoader(importlib.machinery.SourceFileLoader):
         return compile(source, self.path, "exec", dont_inherit=True)
 
 
-class WorkerModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """The import namespace of one worker generation. Install, import main, and uninstall."""
+class WorkerModules(importlib.abc.Loader):
+    """The import namespace of one worker generation. Install, import main, and uninstall.
+
+    ``modules`` maps bare names to this generation's modules (and the SDK modules it
+    imported); ``environ`` holds its changes to ``os.environ``.
+    """
 
     def __init__(self, worker_name: str, import_root: Path, generation: int) -> None:
         slug = re.sub(r"\W", "_", worker_name)
+        self.worker = worker_name
         self.prefix = f"_pyworker_{slug}_{generation}"
         self.root = import_root
         self.builtins: dict[str, Any] = dict(builtins.__dict__)
         self.builtins["__import__"] = self._import
+        self.modules: dict[str, ModuleType] = {}
+        self.environ: Changes = {}
+        self.router: ImportRouter | None = None
         self._targets: dict[str, str | None] = dict(SDK_ALIASES)
 
     # -- lifecycle -----------------------------------------------------------------
     def install(self) -> None:
-        sys.meta_path.insert(0, self)
+        self.router = ImportRouter.installed(SDK_ALIASES)
+        self.router.register(self)
 
     def uninstall(self) -> None:
         """Forget this generation's modules; objects already holding them keep working."""
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
+        if self.router is not None:
+            self.router.unregister(self)
+            self.router = None
         for name in [n for n in sys.modules if n == self.prefix or n.startswith(self.prefix + ".")]:
             del sys.modules[name]
 
@@ -83,22 +105,27 @@ class WorkerModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         relative = main.relative_to(self.root).with_suffix("")
         return importlib.import_module(".".join((self.prefix, *relative.parts)))
 
-    # -- import hook -----------------------------------------------------------------
-    def _import(
-        self,
-        name: str,
-        globals: Mapping[str, Any] | None = None,
-        locals: Mapping[str, Any] | None = None,
-        fromlist: Sequence[str] | None = (),
-        level: int = 0,
-    ) -> ModuleType:
-        if level == 0:
-            head, dot, rest = name.partition(".")
-            target = self._target(head)
-            if target is not None:
-                module = _real_import(target + dot + rest, globals, locals, fromlist, 0)
-                return module if fromlist else sys.modules[target]
-        return _real_import(name, globals, locals, fromlist, level)
+    # -- names -----------------------------------------------------------------------
+    def owns(self, head: str) -> bool:
+        """Whether top-level name ``head`` is one of this worker's own modules."""
+        target = self._target(head)
+        return target is not None and target.startswith(self.prefix)
+
+    def resolve(self, bare: str) -> ModuleType | None:
+        """This generation's module for a bare name, imported now if need be; ``None`` if not its name."""
+        module = self.modules.get(bare)
+        if module is not None:
+            return module
+        head, dot, rest = bare.partition(".")
+        target = self._target(head)
+        if target is None:
+            return None
+        try:
+            module = importlib.import_module(target + dot + rest)
+        except ModuleNotFoundError as exc:
+            raise bare_error(exc, self.prefix) from None
+        self.modules[bare] = module
+        return module
 
     def _target(self, head: str) -> str | None:
         try:
@@ -109,12 +136,38 @@ class WorkerModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if not local and (self.root / head).is_dir():
             # A bare directory is a namespace package, which (as on sys.path) loses to a
             # regular module of the same name anywhere else: `src/http/` must not hide `http`.
-            local = _find_elsewhere(head) is None
+            local = head not in sys.modules and find_outside(head) is None
         target = f"{self.prefix}.{head}" if local else None
         self._targets[head] = target
         return target
 
-    # -- MetaPathFinder / Loader for the prefix package ------------------------------
+    # -- import hook -----------------------------------------------------------------
+    def _import(
+        self,
+        name: str,
+        globals: Mapping[str, Any] | None = None,
+        locals: Mapping[str, Any] | None = None,
+        fromlist: Sequence[str] | None = (),
+        level: int = 0,
+    ) -> ModuleType:
+        if level:
+            return _real_import(name, globals, locals, fromlist, level)
+        head, dot, rest = name.partition(".")
+        target = self._target(head)
+        if target is None:
+            module = _real_import(name, globals, locals, fromlist, 0)
+            if type(module) is BareModule:
+                module.__spec__  # noqa: B018  (another worker's name: ModuleNotFoundError here, as on Cloudflare)
+            return module
+        try:
+            module = _real_import(target + dot + rest, globals, locals, fromlist, 0)
+        except ModuleNotFoundError as exc:
+            raise bare_error(exc, self.prefix) from None
+        if fromlist and head in SDK_ALIASES:
+            _check_names(module, fromlist)
+        return module if fromlist else sys.modules[target]
+
+    # -- MetaPathFinder (through the router) / Loader for the prefix package ---------
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
@@ -128,7 +181,7 @@ class WorkerModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         if found is None or not isinstance(found.loader, importlib.machinery.SourceFileLoader):
             return found  # namespace packages, extension modules: nothing to rewrite
         assert found.origin is not None
-        loader = _WorkerSourceLoader(fullname, found.origin, self.builtins)
+        loader = _WorkerSourceLoader(fullname, found.origin, self)
         return importlib.util.spec_from_file_location(
             fullname, found.origin, loader=loader, submodule_search_locations=found.submodule_search_locations
         )
@@ -138,3 +191,14 @@ class WorkerModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         module.__dict__["__builtins__"] = self.builtins
+
+
+def _check_names(module: ModuleType, names: Sequence[str]) -> None:
+    """``from js import X``: the module's own sentence for a missing ``X``, not Python's generic one."""
+    for name in names:
+        if name == "*":
+            continue
+        try:
+            getattr(module, name)
+        except AttributeError as exc:
+            raise ImportError(str(exc), name=module.__name__) from None

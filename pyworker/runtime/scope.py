@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from pyworker.printer import Printer
+
 
 @dataclass(eq=False)
 class WorkerScope:
@@ -23,6 +25,8 @@ class WorkerScope:
     env: Any
     schedule: Callable[[Awaitable[Any]], Any]
     namespace: Any = None  # the generation's import namespace (pyworker.loading.modules.WorkerModules)
+    printer: Printer | None = None  # where ``console.log`` goes
+    threads: Any = None  # the generation's ThreadPoolExecutor for blocking code (pyworker.runtime.blocking)
 
 
 current_worker: ContextVar[WorkerScope | None] = ContextVar("pyworker_worker", default=None)

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pyworker.runtime.blocking import run_in_thread
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 
@@ -14,21 +15,32 @@ from pyworker.runtime.http import Request, Response
 async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Response:
     """Call ``app`` with a PEP 3333 environ; ``env`` is at ``environ["workers.env"]`` (and ``"env"``).
 
-    The app runs on the event loop's thread, as it would in the single-threaded
-    Workers runtime.
+    The app runs in a thread of the worker's pool (:func:`~pyworker.runtime.blocking.run_in_thread`),
+    so synchronous code in it may wait for the event loop with ``pyodide.ffi.run_sync``, as
+    Django's ORM does through django-cf's D1 backend.
     """
     body = await request.bytes() if request.body is not None else b""
     environ = build_environ(request, env, body)
+    status_line, header_list, payload = await run_in_thread(_call, app, environ)
+    code, _, reason = status_line.partition(" ")
+    headers = Headers(header_list)
+    headers.delete("content-length")
+    status = int(code)
+    no_body = status in (204, 205, 304) or request.method == "HEAD"
+    return Response(None if no_body else payload, status, reason, headers)
+
+
+def _call(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
     started: list[Any] = []
+    chunks: list[bytes] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         # PEP 3333: an error page may replace the status until body bytes exist ("headers sent").
         if exc_info is not None and any(chunks):
             raise exc_info[1].with_traceback(exc_info[2])
         started[:] = [status, headers]
-        return lambda data: chunks.append(data)
+        return chunks.append
 
-    chunks: list[bytes] = []
     result = app(environ, start_response)
     try:
         chunks.extend(result)
@@ -38,14 +50,7 @@ async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Respon
             close()
     if not started:
         raise RuntimeError("The WSGI app returned without calling start_response().")
-    status_line, header_list = started
-    code, _, reason = status_line.partition(" ")
-    headers = Headers(header_list)
-    headers.delete("content-length")
-    status = int(code)
-    payload = b"".join(chunks)
-    no_body = status in (204, 205, 304) or request.method == "HEAD"
-    return Response(None if no_body else payload, status, reason, headers)
+    return started[0], started[1], b"".join(chunks)
 
 
 def build_environ(request: Request, env: Any, body: bytes) -> dict[str, Any]:
@@ -63,7 +68,7 @@ def build_environ(request: Request, env: Any, body: bytes) -> dict[str, Any]:
         "wsgi.url_scheme": url.scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
+        "wsgi.multithread": True,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
         "workers.env": env,

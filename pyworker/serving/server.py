@@ -13,6 +13,8 @@ from pyworker.bindings.env import build_env
 from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
 from pyworker.errors import ServeError, WorkerLoadError
+from pyworker.loading.dependencies import unmet_dependencies
+from pyworker.loading.shared import shared_state_conflicts
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.registry import WorkerRegistry
@@ -67,14 +69,21 @@ class DevServer:
 
     # -- start-up -------------------------------------------------------------------
     def load(self) -> None:
-        """Print config warnings and import every worker; a broken one is reported, not fatal."""
+        """Print config and dependency warnings and import every worker; a broken one is reported, not fatal.
+
+        Then one warning per process-wide singleton two workers configure differently (Django's settings).
+        """
         for worker in self.workers:
             for warning in worker.config.warnings:
                 self.printer.warning(warning)
+            for unmet in unmet_dependencies(worker.config):
+                self.printer.warning(unmet.line())
             try:
                 worker.load()
             except WorkerLoadError as exc:
                 self.printer.worker(worker.name, str(exc), "error")
+        for line in shared_state_conflicts([worker.code.modules for worker in self.workers if worker.code is not None]):
+            self.printer.warning(line)
 
     def bind(self) -> None:
         """Bind a socket for each exposed worker; internal workers get none."""
