@@ -545,3 +545,10 @@ async def test_a_binding_stub_can_be_sent_across_a_binding(b, server):
     passed = await b.echo(b)
     assert passed is b
     assert await passed.echo(7) == 7
+
+
+async def test_js_buffers_and_objects_from_pyodide_ffi_cross_like_bytes_and_dicts(b):
+    from pyworker.runtime.jsvalues import JsBuffer
+
+    back = await b.describe(JsBuffer(b"png"))
+    assert back == {"type": "memoryview", "value": b"png"}

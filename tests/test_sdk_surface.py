@@ -96,14 +96,14 @@ async def test_the_module_layout_and_module_level_env_of_the_sdk(write_worker, m
 def test_import_from_javascript_names_what_it_provides():
     from pyworker.sdk.workers.utils import import_from_javascript
 
-    with pytest.raises(ImportError, match="^Failed to import 'cloudflare:sockets': pyworker runs no JavaScript"):
+    with pytest.raises(ImportError, match=r"^Failed to import 'cloudflare:sockets': pyworker runs no JavaScript"):
         import_from_javascript("cloudflare:sockets")
 
 
 def test_workers_env_outside_worker_code_says_where_it_works():
     from pyworker.sdk.workers.utils import current_env
 
-    with pytest.raises(RuntimeError, match="^workers.env is only available in worker code"):
+    with pytest.raises(RuntimeError, match=r"^workers.env is only available in worker code"):
         current_env()
 
 
@@ -161,9 +161,9 @@ def test_response_methods_of_the_sdk():
         assert (replaced.status, await replaced.text()) == (201, "other")
         assert (made.ok, made.type, made.redirected) == (True, "default", False)
         assert (await made.blob()).content_type == "application/json"
-        with pytest.raises(OSError, match="^404 Client Error: Not Found for url: $"):
+        with pytest.raises(OSError, match=r"^404 Client Error: Not Found for url: $"):
             Response("x", 404).raise_for_status()
-        with pytest.raises(OSError, match="^503 Server Error: Service Unavailable"):
+        with pytest.raises(OSError, match=r"^503 Server Error: Service Unavailable"):
             Response("x", 503).raise_for_status()
         Response("x", 200).raise_for_status()
 
@@ -187,7 +187,7 @@ def test_form_data_is_a_mutable_mapping_as_in_the_sdk():
     form.delete("upload")
     del form["a"]
     assert len(form) == 0 and "a" not in form
-    with pytest.raises(TypeError, match="^Expected single item"):
+    with pytest.raises(TypeError, match=r"^Expected single item"):
         form["x"] = ["1", "2"]
 
 
@@ -202,7 +202,7 @@ def test_blob_and_file_as_in_the_sdk():
     assert asyncio.run(Blob("single").text()) == "single"
     file = File(blob, "f.txt", last_modified=5)
     assert (file.name, file.content_type, file.last_modified, file.size) == ("f.txt", "text/plain", 5, 6)
-    with pytest.raises(TypeError, match="^Don't know how to handle <class 'int'> for Blob"):
+    with pytest.raises(TypeError, match=r"^Don't know how to handle <class 'int'> for Blob"):
         Blob([1])
 
 
@@ -256,5 +256,5 @@ def test_asgi_options_check_their_values():
 
     assert Options().response_init() == {}
     assert Options(encode_body="manual").response_init() == {"encodeBody": "manual"}
-    with pytest.raises(ValueError, match="^encode_body must be one of"):
+    with pytest.raises(ValueError, match=r"^encode_body must be one of"):
         Options(encode_body="sometimes")  # type: ignore[arg-type]

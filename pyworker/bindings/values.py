@@ -172,6 +172,8 @@ def _copy_other(value: Any, wrap: Wrap) -> Any:
         return _copy_dict(value, wrap)
     if isinstance(value, list):
         return _copy_list(value, wrap)
+    if isinstance(value, bytes):  # a JsBuffer (to_js(b"..."), request.buffer()): a typed array
+        return memoryview(bytes(value)).toreadonly()
     if isinstance(value, Request | Response):
         return transfer(value)
     if isinstance(value, Blob | FormData):

@@ -53,8 +53,31 @@ class JsDict(dict[Any, Any]):
             raise AttributeError(name) from None
 
 
-class ArrayBuffer(bytes):
-    """A JavaScript ``ArrayBuffer`` as Pyodide hands it over (a ``JsBuffer``): bytes, with its methods."""
+class JsProxy:
+    """Base class of the JavaScript-like values pyworker returns (``pyodide.ffi.JsProxy``), for ``isinstance``."""
+
+    __slots__ = ()
+
+    @property
+    def typeof(self) -> str:
+        return "object"
+
+
+class JsBuffer(bytes, JsProxy):
+    """A ``Uint8Array`` / ``ArrayBuffer`` (``pyodide.ffi.JsBuffer``): the bytes themselves, with ``.buffer``
+    and Pyodide's ``to_*`` methods. What ``await request.buffer()`` and ``to_js(b"...")`` return."""
+
+    @property
+    def buffer(self) -> JsBuffer:
+        return self
+
+    @property
+    def byteLength(self) -> int:
+        return len(self)
+
+    @property
+    def length(self) -> int:
+        return len(self)
 
     def to_bytes(self) -> bytes:
         return bytes(self)
@@ -65,6 +88,8 @@ class ArrayBuffer(bytes):
     def to_py(self) -> memoryview:
         return memoryview(self)
 
-    @property
-    def byteLength(self) -> int:
-        return len(self)
+    def to_string(self, encoding: str | None = None) -> str:
+        return bytes(self).decode(encoding or "utf-8")
+
+
+ArrayBuffer = JsBuffer

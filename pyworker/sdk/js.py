@@ -18,9 +18,9 @@ from typing import Any
 from pyworker.printer import Printer
 from pyworker.runtime.headers import Headers as _Headers
 from pyworker.runtime.http import Response as _Response
-from pyworker.runtime.jsvalues import JsException
+from pyworker.runtime.jsvalues import JsBuffer, JsException
 from pyworker.runtime.scope import current_worker
-from pyworker.sdk.jsobjects import JsArray, JsBuffer, JsDate, JsNull, JsObject, JsURL, not_emulated
+from pyworker.sdk.jsobjects import JsArray, JsDate, JsNull, JsObject, JsURL, not_emulated
 
 __all__ = ["JSON", "URL", "Date", "Error", "Headers", "Object", "Response", "console", "undefined"]
 

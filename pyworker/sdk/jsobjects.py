@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
 
-from pyworker.runtime.jsvalues import JsDict, JsException
+from pyworker.runtime.jsvalues import JsDict, JsException, JsProxy
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
@@ -27,16 +27,6 @@ def not_emulated(owner: str, name: str, offered: Iterable[str]) -> AttributeErro
         f"{owner}.{name} is not emulated by pyworker, which provides only: {names}. "
         f"Code that uses {owner}.{name} runs in the Workers runtime only (wrangler dev, or deployed)."
     )
-
-
-class JsProxy:
-    """Base class of the JavaScript-like values pyworker returns, for ``isinstance(x, JsProxy)`` checks."""
-
-    __slots__ = ()
-
-    @property
-    def typeof(self) -> str:
-        return "object"
 
 
 class JsObject(JsDict, JsProxy):
@@ -80,34 +70,6 @@ def to_py(value: Any, depth: int = -1) -> Any:
     if isinstance(value, JsDate):
         return value.to_py()
     return value
-
-
-class JsBuffer(bytes, JsProxy):
-    """A ``Uint8Array`` / ``ArrayBuffer``: the bytes themselves, with ``.buffer`` and Pyodide's ``to_*`` methods."""
-
-    @property
-    def buffer(self) -> JsBuffer:
-        return self
-
-    @property
-    def byteLength(self) -> int:
-        return len(self)
-
-    @property
-    def length(self) -> int:
-        return len(self)
-
-    def to_bytes(self) -> bytes:
-        return bytes(self)
-
-    def to_memoryview(self) -> memoryview:
-        return memoryview(self)
-
-    def to_py(self) -> memoryview:
-        return memoryview(self)
-
-    def to_string(self, encoding: str | None = None) -> str:
-        return bytes(self).decode(encoding or "utf-8")
 
 
 class JsNull:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pyworker.runtime.blocking import run_sync
-from pyworker.runtime.jsvalues import JsException
-from pyworker.sdk.jsobjects import JsArray, JsBuffer, JsNull, JsProxy, jsnull, not_emulated
+from pyworker.runtime.jsvalues import JsBuffer, JsException, JsProxy
+from pyworker.sdk.jsobjects import JsArray, JsNull, jsnull, not_emulated
 
 __all__ = [
     "ConversionError",

@@ -7,8 +7,9 @@ from typing import Any
 
 from pyworker.runtime.body import BodyUsedError
 from pyworker.runtime.http import Response
+from pyworker.runtime.jsvalues import JsBuffer
 from pyworker.runtime.outbound import fetch
-from pyworker.sdk.jsobjects import JsBuffer, not_emulated
+from pyworker.sdk.jsobjects import not_emulated
 
 __all__ = ["AbortError", "BodyUsedError", "FetchResponse", "HttpStatusError", "pyfetch"]
 
