@@ -283,3 +283,34 @@ def test_a_bad_storage_entry_is_one_config_error(write_worker, make_server, tmp_
     with pytest.raises(ConfigError) as caught:
         make_server(directory)
     assert str(caught.value) == f"wrangler.toml in w: {message}"
+
+
+async def test_a_put_that_is_never_awaited_still_writes_as_the_promise_does(write_worker, make_server, output):
+    import asyncio
+
+    directory = write_worker(
+        "forgetful",
+        {
+            "src/entry.py": """
+                from workers import WorkerEntrypoint
+
+                class Default(WorkerEntrypoint):
+                    async def forget(self):
+                        self.env.KV.put("k", "written anyway")
+
+                    async def read(self):
+                        return await self.env.KV.get("k")
+            """
+        },
+        config='name = "forgetful"\nmain = "src/entry.py"\nkv_namespaces = [{ binding = "KV", id = "ns" }]\n',
+    )
+    server = make_server(directory)
+    worker = server.worker("forgetful")
+    await worker.call(None, "forget", (), {})
+    for _ in range(5):
+        await asyncio.sleep(0)  # event-loop turns, not time
+    assert await worker.call(None, "read", (), {}) == "written anyway"
+    import gc
+
+    gc.collect()
+    assert any("[forgetful] self.env.KV.put(...) was never awaited" in line for line in output.lines())

@@ -51,12 +51,14 @@ class CallSite:
 
     __slots__ = ("name", "prefix", "side")
 
-    def __init__(self, side: Side, prefix: str, name: str) -> None:
+    def __init__(self, side: Side | None, prefix: str, name: str) -> None:
         self.side = side
         self.prefix = prefix
         self.name = name
 
     def never_awaited(self) -> None:
+        if self.side is None:
+            return
         call = f"{self.prefix}{self.name}(...)"
         self.side.printer.worker(
             self.side.name,
@@ -78,10 +80,12 @@ class Call(Coroutine[Any, Any, Any]):
         "_call_state", "_call_task",
     )  # fmt: skip
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], site: CallSite) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, Any], site: CallSite, cut_short: bool = True) -> None:
         self._call_coro = coro
         self._call_site = site
-        self._call_ctx = current_context.get()
+        # The invocation that cuts it short when it ends (a call to another worker); None for an
+        # operation that, once sent, completes anyway (a storage write).
+        self._call_ctx = current_context.get() if cut_short else None
         self._call_context = contextvars.copy_context()  # where it was made: it starts there if nobody awaits it
         self._call_gen: Generator[Any, None, Any] | None = None
         self._call_state = _NEW

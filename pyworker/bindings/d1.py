@@ -18,6 +18,7 @@ from typing import Any
 
 from pyworker.bindings import declared
 from pyworker.bindings.jsapi import MAX_SAFE_INTEGER, arg, as_bytes, call_args, js_number, js_string, options
+from pyworker.bindings.promises import promise
 from pyworker.bindings.provider import BindingHost
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import QueryError
@@ -132,6 +133,7 @@ class D1DatabaseSession(_BindingWrapper):
     def prepare(self, query: Any) -> D1PreparedStatement:
         return D1PreparedStatement(self, js_string(query), [])
 
+    @promise
     def batch(self, *args: Any, **kwargs: Any) -> Any:
         """All statements in one transaction: every result, or an error and no change."""
         return self._batch(arg(call_args(args, kwargs), 0))
@@ -168,6 +170,7 @@ class D1Database(D1DatabaseSession):
         value = "" if constraint_or_bookmark is None else js_string(constraint_or_bookmark).strip()
         return D1DatabaseSession(self._store, value or FIRST_UNCONSTRAINED)
 
+    @promise
     def exec(self, query: Any) -> Any:
         """Each line a query, all in one transaction: ``{count, duration}``."""
         return self._exec(js_string(query))
@@ -201,12 +204,15 @@ class D1PreparedStatement(_BindingWrapper):
     async def _result(self) -> Result:
         return (await self._session.query([Query(self.statement, self.params)]))[0]
 
+    @promise
     async def all(self) -> JsDict:
         return _d1_result(await self._result())
 
+    @promise
     async def run(self) -> JsDict:
         return _d1_result(await self._result())
 
+    @promise
     async def first(self, column: Any = None) -> Any:
         result = await self._result()
         if not result.rows:
@@ -219,6 +225,7 @@ class D1PreparedStatement(_BindingWrapper):
             raise JsException("Error", f"D1_COLUMN_NOTFOUND: Column not found ({name})")
         return row[name]
 
+    @promise
     async def raw(self, *args: Any, **kwargs: Any) -> list[list[Any]]:
         given = options(arg(call_args(args, kwargs), 0), "raw")
         result = await self._result()

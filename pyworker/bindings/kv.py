@@ -24,6 +24,7 @@ from pyworker.bindings.jsapi import (
     kind_of,
     options,
 )
+from pyworker.bindings.promises import promise
 from pyworker.bindings.provider import BindingHost
 from pyworker.config.model import WorkerConfig
 from pyworker.runtime.jsvalues import JsDict, JsException
@@ -132,10 +133,12 @@ class KvNamespace(_BindingWrapper):
         return f"<KV namespace binding {self._binding}>"
 
     # -- reads -----------------------------------------------------------------------
+    @promise
     def get(self, *args: Any, **kwargs: Any) -> Any:
         """``get(key, "text" | "json" | "arrayBuffer" | "stream" | {type, cacheTtl})``; a list of keys gives a dict."""
         return self._get(call_args(args, kwargs), with_metadata=False)
 
+    @promise
     def getWithMetadata(self, *args: Any, **kwargs: Any) -> Any:
         """``{value, metadata, cacheStatus}``; for a list of keys, a dict of those (or ``None``)."""
         return self._get(call_args(args, kwargs), with_metadata=True)
@@ -188,6 +191,7 @@ class KvNamespace(_BindingWrapper):
             result[key] = value
         return result
 
+    @promise
     def list(self, *args: Any, **kwargs: Any) -> Any:
         """``{keys: [{name, expiration?, metadata?}], list_complete, cursor?, cacheStatus}`` in key order."""
         return self._list(call_args(args, kwargs))
@@ -224,6 +228,7 @@ class KvNamespace(_BindingWrapper):
         return result
 
     # -- writes ----------------------------------------------------------------------
+    @promise
     def put(self, *args: Any, **kwargs: Any) -> Any:
         """``put(key, value, {expiration, expirationTtl, metadata})``; ``value`` a str, bytes or stream."""
         return self._put(call_args(args, kwargs))
@@ -258,6 +263,7 @@ class KvNamespace(_BindingWrapper):
             "pass a str or bytes (json.dumps() a dict or list first).",
         )
 
+    @promise
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         return self._delete(call_args(args, kwargs))
 

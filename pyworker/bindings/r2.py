@@ -11,6 +11,7 @@ from typing import Any
 
 from pyworker.bindings import declared
 from pyworker.bindings.jsapi import ReadableStream, arg, as_bytes, call_args, js_string, kind_of, options
+from pyworker.bindings.promises import promise
 from pyworker.bindings.provider import BindingHost
 from pyworker.bindings.r2_conditions import byte_range, condition_holds
 from pyworker.bindings.r2_objects import ALGORITHMS, HTTP_FIELDS, R2Object, R2ObjectBody, digest, r2_error
@@ -146,6 +147,7 @@ class R2Bucket(_BindingWrapper):
             "pass a str or bytes.",
         )
 
+    @promise
     def put(self, *args: Any, **kwargs: Any) -> Any:
         """``put(key, value, {httpMetadata, customMetadata, md5, sha1..., onlyIf})`` → ``R2Object`` or ``None``."""
         return self._put(call_args(args, kwargs))
@@ -162,6 +164,7 @@ class R2Bucket(_BindingWrapper):
         stored = await self._store.put(obj, data, condition)
         return None if stored is None else R2Object(stored)
 
+    @promise
     def head(self, *args: Any, **kwargs: Any) -> Any:
         return self._head(js_string(arg(call_args(args, kwargs), 0)))
 
@@ -170,6 +173,7 @@ class R2Bucket(_BindingWrapper):
         stored = await self._store.head(key)
         return None if stored is None else R2Object(stored)
 
+    @promise
     def get(self, *args: Any, **kwargs: Any) -> Any:
         """``get(key, {range, onlyIf})`` → ``R2ObjectBody``, an ``R2Object`` when ``onlyIf`` fails, or ``None``."""
         return self._get(call_args(args, kwargs))
@@ -190,6 +194,7 @@ class R2Bucket(_BindingWrapper):
         shown = None if requested is None else JsDict(offset=start, length=length)
         return R2ObjectBody(stored, data, shown)
 
+    @promise
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         keys = arg(call_args(args, kwargs), 0)
         return self._delete([js_string(k) for k in keys] if isinstance(keys, list) else [js_string(keys)])
@@ -199,6 +204,7 @@ class R2Bucket(_BindingWrapper):
             check_key("delete", key)
         await self._store.delete(keys)
 
+    @promise
     def list(self, *args: Any, **kwargs: Any) -> Any:
         """``{objects, truncated, cursor?, delimitedPrefixes}`` for ``{prefix, limit, cursor, delimiter, include}``."""
         return self._list(options(arg(call_args(args, kwargs), 0), "list"))
@@ -223,6 +229,7 @@ class R2Bucket(_BindingWrapper):
         result["delimitedPrefixes"] = prefixes
         return result
 
+    @promise
     def createMultipartUpload(self, *args: Any, **kwargs: Any) -> Any:
         return self._create_upload(call_args(args, kwargs))
 

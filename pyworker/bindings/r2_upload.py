@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyworker.bindings.jsapi import ReadableStream, as_bytes, call_args, js_string
+from pyworker.bindings.promises import promise
 from pyworker.bindings.r2_objects import R2Object, r2_error
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.runtime.wrappers import _BindingWrapper
@@ -34,6 +35,7 @@ class R2MultipartUpload(_BindingWrapper):
         self.key = key
         self.uploadId = upload_id
 
+    @promise
     def uploadPart(self, *args: Any, **kwargs: Any) -> Any:
         """``uploadPart(partNumber, value)`` → ``{partNumber, etag}``."""
         values = call_args(args, kwargs)
@@ -56,6 +58,7 @@ class R2MultipartUpload(_BindingWrapper):
             raise _failed("uploadPart", exc) from None
         return JsDict(partNumber=number, etag=etag)
 
+    @promise
     def complete(self, *args: Any, **kwargs: Any) -> Any:
         """``complete([{partNumber, etag}, ...])`` → the ``R2Object``."""
         values = call_args(args, kwargs)
@@ -71,5 +74,6 @@ class R2MultipartUpload(_BindingWrapper):
             raise _failed("completeMultipartUpload", exc) from None
         return R2Object(stored)
 
+    @promise
     async def abort(self) -> None:
         await r2_multipart.abort(self._store, self.uploadId, self.key)

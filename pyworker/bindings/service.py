@@ -210,8 +210,10 @@ def _arriving(exc: BaseException, site: CallSite, callee: str) -> BaseException:
 def _keywords_hint(site: CallSite, kwargs: dict[str, Any]) -> None:
     names = ", ".join(f"{key}=..." for key in kwargs)
     trailing = ", ".join(f"{key!r}: ..." for key in kwargs)
-    site.side.printer.hint(
-        site.side.name,
+    side = site.side
+    assert side is not None  # a binding's call site always knows its caller
+    side.printer.hint(
+        side.name,
         ("keywords", site.prefix, site.name),
         f"hint: {site.prefix}{site.name}({names}) passes keyword arguments; over RPC they reach the callee as one "
         f"trailing dict, {site.name}(..., {{{trailing}}}), as on Cloudflare. Pass them positionally, or let the "
@@ -221,8 +223,10 @@ def _keywords_hint(site: CallSite, kwargs: dict[str, Any]) -> None:
 
 def _crossing_hint(site: CallSite, exc: BaseException, callee: str) -> None:
     kind = raised_in(exc)
-    site.side.printer.hint(
-        site.side.name,
+    side = site.side
+    assert side is not None
+    side.printer.hint(
+        side.name,
         ("crossing",),
         f"hint: {site.prefix}{site.name}() raised {kind} in {callee}; as on Cloudflare, a Python caller receives "
         f'it as pyodide.ffi.JsException (name "Error", message "PythonError: ..."), so except {kind} does not '
