@@ -16,6 +16,11 @@ LEVELS = {"debug": 10, "info": 20, "log": 20, "warn": 30, "error": 40, "none": 1
 _COLOURS = (36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96)  # honcho-style rotation
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
+# What could move the cursor, recolour, retitle or reorder the terminal: C0 and C1 controls (but tab),
+# DEL, and Unicode's invisible direction marks and line separators.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+MAX_LOGGED_TARGET = 200  # characters of a request target shown in its log line
 
 
 class Printer:
@@ -73,10 +78,14 @@ class Printer:
 
     # -- what pyworker says ----------------------------------------------------------
     def worker(self, worker: str, text: str, level: str = "info") -> None:
+        """Each line of ``text`` under the worker's prefix; control characters print escaped."""
         if LEVELS[level] < self.level:
             return
         prefix = self.prefix(worker)
-        self.write("\n".join(f"{prefix} {line}" for line in text.splitlines() or [""]), level)
+        lines = text.split("\n")
+        if len(lines) > 1 and not lines[-1]:
+            lines.pop()
+        self.write("\n".join(f"{prefix} {escape(line)}" for line in lines), level)
 
     @property
     def logs_requests(self) -> bool:
@@ -91,19 +100,35 @@ class Printer:
             status_text = self._paint(status_text, 31)
         elif status >= 400:
             status_text = self._paint(status_text, 33)
-        self.write(f"{self.prefix(worker)} {method} {path} {status_text} ({millis:.0f}ms)")
+        if len(path) > MAX_LOGGED_TARGET:
+            path = f"{path[:MAX_LOGGED_TARGET]}... ({len(path)} characters)"
+        self.write(f"{self.prefix(worker)} {escape(method)} {escape(path)} {status_text} ({millis:.0f}ms)")
 
     def exception(self, worker: str, exc: BaseException) -> None:
         """The traceback of an error in worker code, without pyworker's own frames."""
         self.worker(worker, "".join(format_user_traceback(exc)).rstrip(), "error")
 
     def warning(self, text: str) -> None:
-        self.write(self._paint("Warning: ", 33) + text, "warn")
+        self.write(self._paint("Warning: ", 33) + escape(text), "warn")
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        header, rows = [escape(str(cell)) for cell in header], [[escape(str(cell)) for cell in row] for row in rows]
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
             self.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def escape(text: str) -> str:
+    """``text`` with every character that could forge terminal output shown as an escape (``\\x1b``)."""
+    return _UNSAFE.sub(_escaped, text) if _UNSAFE.search(text) else text
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    short = _SHORT_ESCAPES.get(char)
+    if short is not None:
+        return short
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def format_user_traceback(exc: BaseException) -> list[str]:

@@ -35,16 +35,22 @@ class WorkerApp:
         await send_response(response, send, head=request.method == "HEAD")
         if not self.printer.logs_requests:
             return
-        query = scope.get("query_string", b"")
-        target = scope["path"] + (f"?{query.decode('latin-1')}" if query else "")
         self.printer.request(
             self.worker.name,
             request.method,
-            target,
+            logged_target(scope),
             response.status,
             response.status_text,
             (time.perf_counter() - started) * 1000,
         )
+
+
+def logged_target(scope: Scope) -> str:
+    """The target as the client sent it (still percent-encoded: ``%0a`` stays three characters)."""
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else scope["path"]
+    query = scope.get("query_string", b"")
+    return path + (f"?{query.decode('latin-1')}" if query else "")
 
 
 def to_request(scope: Scope, receive: Receive) -> Request:
