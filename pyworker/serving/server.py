@@ -182,11 +182,12 @@ def run(options: DevOptions, printer: Printer) -> None:
     server = DevServer(options, printer)
     server.bind()
     try:
-        asyncio.run(_main(server))
+        asyncio.run(serve_until_stopped(server))
     finally:
         server.close_sockets()
 
 
-async def _main(server: DevServer) -> None:
+async def serve_until_stopped(server: DevServer) -> None:
+    """Load the workers and serve until :meth:`DevServer.stop` (the CLI's run, and in-process tests)."""
     server.load()
     await server.serve()
