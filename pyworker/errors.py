@@ -37,6 +37,14 @@ class NoEntrypoint(BindingError):
     """The target worker does not export the entrypoint class a binding names."""
 
 
+class ClientDisconnected(PyworkerError, OSError):
+    """The client left before its request body arrived in full; raised where the body is read."""
+
+
+class ResponseAborted(PyworkerError):
+    """A response could not be sent in full; already reported, so the connection is just closed."""
+
+
 class NoHandler(PyworkerError):
     """The entrypoint has no handler for this kind of event (no ``fetch``, no ``scheduled``...)."""
 

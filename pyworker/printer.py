@@ -92,17 +92,24 @@ class Printer:
         """Whether :meth:`request` prints anything (callers skip building its arguments if not)."""
         return LEVELS["info"] >= self.level
 
-    def request(self, worker: str, method: str, path: str, status: int, reason: str, millis: float) -> None:
+    def request(
+        self, worker: str, method: str, path: str, status: int, reason: str, millis: float, note: str = ""
+    ) -> None:
+        """``[w] GET /x 200 OK (3ms)``; ``status`` 0 means no response was sent, and ``note`` says why."""
         if not self.logs_requests:
+            return
+        if len(path) > MAX_LOGGED_TARGET:
+            path = f"{path[:MAX_LOGGED_TARGET]}... ({len(path)} characters)"
+        line = f"{self.prefix(worker)} {escape(method)} {escape(path)}"
+        if not status:
+            self.write(f"{line} canceled: {note} ({millis:.0f}ms)")
             return
         status_text = f"{status} {reason}".rstrip()
         if status >= 500:
             status_text = self._paint(status_text, 31)
         elif status >= 400:
             status_text = self._paint(status_text, 33)
-        if len(path) > MAX_LOGGED_TARGET:
-            path = f"{path[:MAX_LOGGED_TARGET]}... ({len(path)} characters)"
-        self.write(f"{self.prefix(worker)} {escape(method)} {escape(path)} {status_text} ({millis:.0f}ms)")
+        self.write(f"{line} {status_text} ({millis:.0f}ms)" + (f", {note}" if note else ""))
 
     def exception(self, worker: str, exc: BaseException) -> None:
         """The traceback of an error in worker code, without pyworker's own frames."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 
@@ -81,10 +82,8 @@ def test_the_header_size_limit_holds_however_tcp_splits_the_head(echo, piece):
 def test_a_huge_head_far_past_the_limit_is_refused_in_pieces_too(echo):
     with connect(echo.port) as sock:
         sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nx-big: ")
-        try:
+        with contextlib.suppress(OSError):  # the server may close while we still send
             send_in_pieces(sock, b"a" * 300_000, 8192)
-        except OSError:
-            pass  # the server may close while we still send
         reply = read_all(sock)
     assert reply.startswith(b"HTTP/1.1 431 Request Header Fields Too Large")
 
@@ -92,7 +91,7 @@ def test_a_huge_head_far_past_the_limit_is_refused_in_pieces_too(echo):
 def test_a_long_target_is_a_414(echo):
     with connect(echo.port) as sock:
         sock.sendall(head([], path=b"/" + b"a" * 20_000))
-        assert read_all(sock).startswith(b"HTTP/1.1 414 URI Too Long")
+        assert read_all(sock).startswith(b"HTTP/1.1 414 ")
 
 
 def test_a_body_over_the_limit_by_content_length_is_a_413_before_the_worker_runs(echo):
@@ -107,7 +106,9 @@ def test_a_body_over_the_limit_by_content_length_is_a_413_before_the_worker_runs
 def test_a_chunked_body_over_the_limit_is_a_413(echo, output):
     chunk = b"%x\r\n%s\r\n" % (400, b"a" * 400)
     with connect(echo.port) as sock:
-        sock.sendall(b"POST /up HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk * 4 + b"0\r\n\r\n")
+        sock.sendall(
+            b"POST /up HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk * 4 + b"0\r\n\r\n"
+        )
         reply = read_all(sock)
     assert reply.startswith(b"HTTP/1.1 413 ")
     output.wait_for(r"^\[w\] POST /up 413 ")
@@ -115,7 +116,9 @@ def test_a_chunked_body_over_the_limit_is_a_413(echo, output):
 
 def test_a_body_within_the_limit_is_served(echo):
     with connect(echo.port) as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n" + b"a" * 1000)
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n" + b"a" * 1000
+        )
         assert read_all(sock).endswith(b"1000 bytes")
 
 

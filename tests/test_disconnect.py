@@ -116,7 +116,9 @@ class Default(WorkerEntrypoint):
 async def test_a_disconnect_cancels_a_hung_callee_reached_through_a_binding(write_worker, make_server, output, path):
     callee = write_worker("b", {"src/entry.py": HUNG_CALLEE}, config='name = "b"\nmain = "src/entry.py"\n')
     caller = write_worker(
-        "a", {"src/entry.py": CALLER}, config='name = "a"\nmain = "src/entry.py"\nservices = [{binding = "B", service = "b"}]\n'
+        "a",
+        {"src/entry.py": CALLER},
+        config='name = "a"\nmain = "src/entry.py"\nservices = [{binding = "B", service = "b"}]\n',
     )
     server = make_server(caller, callee)
     client = Client()
@@ -144,7 +146,7 @@ async def test_a_request_past_its_time_limit_is_a_504_naming_the_worker_and_its_
         b'Worker "slow" did not answer within 0.2 s (the --request-timeout), so its work was cancelled.'
     )
     assert server.worker("slow").code.module.events == ["callee cancelled"]
-    assert '[slow] GET /: no response within 0.2 s (--request-timeout); the invocation was cancelled.' in output.lines()
+    assert "[slow] GET /: no response within 0.2 s (--request-timeout); the invocation was cancelled." in output.lines()
     assert output.lines()[-1].startswith("[slow] GET / 504 Gateway Timeout (")
 
 
@@ -153,5 +155,7 @@ def test_a_client_that_leaves_a_real_socket_stops_the_stream(write_worker, live,
     with socket.create_connection(("127.0.0.1", server.port), timeout=DEADLINE) as sock:
         sock.sendall(b"GET /forever HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert sock.recv(100).startswith(b"HTTP/1.1 200 OK")
-    output.wait_for(r"^\[w\] GET /forever 200 OK \(\d+ms\), then the client disconnected: the response stream was closed$")
+    output.wait_for(
+        r"^\[w\] GET /forever 200 OK \(\d+ms\), then the client disconnected: the response stream was closed$"
+    )
     assert server.server.worker("w").code.module.events[-1] == "closed"

@@ -21,6 +21,14 @@ class BodyUsedError(OSError):
     """Reading a body a second time; Cloudflare raises an ``OSError`` here too."""
 
 
+class StreamTypeError(TypeError):
+    """A body stream yielded something other than bytes."""
+
+    def __init__(self, type_name: str) -> None:
+        super().__init__(f"A body stream must yield bytes, not {type_name}.")
+        self.type_name = type_name
+
+
 class BodySource:
     """The bytes behind a body. A stream is read at most once, then cached, so clones can share it."""
 
@@ -59,8 +67,25 @@ class BodySource:
                 yield data
             return
         stream, self._stream = self._stream, None
-        async for chunk in stream:
-            yield bytes(chunk)
+        try:
+            async for chunk in stream:
+                if not isinstance(chunk, bytes | bytearray | memoryview):
+                    raise StreamTypeError(type(chunk).__name__)
+                yield bytes(chunk)
+        finally:
+            await _aclose(stream)  # stopped early (the client left, an error): the stream's finally runs now
+
+    async def aclose(self) -> None:
+        """Close a stream nobody will read, so its ``finally`` blocks run now rather than at garbage collection."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await _aclose(stream)
+
+
+async def _aclose(stream: AsyncIterable[bytes]) -> None:
+    close = getattr(stream, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def make_source(body: BodyInit, headers: Headers) -> BodySource | None:

@@ -55,7 +55,7 @@ class DevServer:
 
     def app(self, name: str) -> WorkerApp:
         """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
-        return WorkerApp(self.worker(name), self.printer)
+        return WorkerApp(self.worker(name), self.printer, self.options)
 
     # -- start-up -------------------------------------------------------------------
     def load(self) -> None:
@@ -86,7 +86,7 @@ class DevServer:
         """Serve until :meth:`stop`; then finish in-flight requests and ``wait_until`` work."""
         for listener in self.listeners:
             self.dispatch.add(listener.port, self.app(listener.worker))
-        self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch))
+        self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
         with uvicorn_logs_to(self.printer), self._signals():
             async with self._watching():  # registered before "Ready on", so edits right after it are seen
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))

@@ -1,0 +1,140 @@
+"""From an ASGI request to the worker's ``Request``: what is refused before any worker runs, and the URL.
+
+The URL is built from parts that were checked, never pasted: the Host header must be a
+host with an optional port, an absolute-form target is the URL itself (RFC 9112 section
+3.2.2), and the forms meant for the server alone (``OPTIONS *``, ``CONNECT``, the
+HTTP/2 preface ``PRI``) are answered here without calling the worker. Limits on the
+head (header count and size, target length) and on a declared body size are checked
+here too; a body that grows past its limit while it arrives is the client link's job.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import AsyncIterator
+
+from pyworker.options import ClientLimits
+from pyworker.runtime.body import BodySource
+from pyworker.runtime.headers import Headers
+from pyworker.runtime.http import Request, Response, incoming_request
+from pyworker.types import Scope
+
+ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS"
+# A host name or IPv4 address (letters, digits, "-", "_", "."), or an IPv6 literal in brackets; then a port.
+_HOST = re.compile(r"(?P<name>[A-Za-z0-9_](?:[A-Za-z0-9_.-]*)|\[(?P<ipv6>[0-9A-Fa-f:.]+)\])(?::(?P<port>\d{1,5}))?")
+_ABSOLUTE = re.compile(r"(?P<scheme>https?)://(?P<authority>[^/?#]*)(?P<rest>.*)", re.IGNORECASE | re.DOTALL)
+
+
+def refusal(scope: Scope, limits: ClientLimits) -> Response | None:
+    """The answer to a request no worker should see, or ``None`` when the worker may have it."""
+    version = scope.get("http_version", "1.1")
+    if version not in ("1.0", "1.1"):
+        return _close(505, f"HTTP/{version} is not supported here: pyworker dev speaks HTTP/1.1.")
+    method, target = scope["method"], raw_target(scope)
+    if method in ("CONNECT", "PRI"):
+        return _close(501, f"{method} is not supported: pyworker dev serves workers, it is not a proxy.")
+    if target == "*":
+        if method != "OPTIONS":
+            return _close(400, f'Bad Request: the target "*" is only for OPTIONS, not {method}.')
+        return Response(None, 200, headers={"allow": ALLOWED_METHODS, "content-length": "0"})
+    if len(target) > limits.max_target_bytes:
+        return _close(414, f"URI Too Long: the target has more than {limits.max_target_bytes} bytes.")
+    headers = scope["headers"]
+    if len(headers) > limits.max_headers:
+        return _close(431, f"Request Header Fields Too Large: more than {limits.max_headers} headers.")
+    if sum(len(name) + len(value) + 4 for name, value in headers) > limits.max_header_bytes:
+        return _close(431, f"Request Header Fields Too Large: more than {limits.max_header_bytes} bytes of headers.")
+    problem = _url_problem(scope, target)
+    if problem is not None:
+        return _close(400, f"Bad Request: {problem}")
+    return _body_refusal(Headers.from_raw(headers), limits)
+
+
+def _url_problem(scope: Scope, target: str) -> str | None:
+    if not target.startswith("/"):
+        match = _ABSOLUTE.fullmatch(target)
+        if match is None:
+            return f'the target "{_shown(target)}" is neither a path ("/...") nor an absolute http(s) URL.'
+        if not valid_host(match["authority"]):
+            return f'the target\'s host "{_shown(match["authority"])}" is not a host name with an optional port.'
+        return None
+    hosts = [value for name, value in scope["headers"] if name == b"host"]
+    if len(hosts) > 1:
+        return "the request has more than one Host header."
+    if not hosts and scope.get("http_version") == "1.0":
+        return None  # HTTP/1.0 may leave Host out: the URL names the server's own address
+    host = hosts[0].decode("latin-1") if hosts else ""
+    if not valid_host(host):
+        return f'the Host header "{_shown(host)}" is not a host name with an optional port.'
+    return None
+
+
+def _body_refusal(headers: Headers, limits: ClientLimits) -> Response | None:
+    lengths = headers.get_all("content-length")
+    if not lengths:
+        return None
+    if len(set(lengths)) > 1 or not lengths[0].isdigit():
+        return _close(400, "Bad Request: the Content-Length header is not one number.")
+    if int(lengths[0]) > limits.max_body_bytes:
+        return too_large(limits)
+    return None
+
+
+def too_large(limits: ClientLimits) -> Response:
+    return _close(413, f"Content Too Large: the request body has more than {limits.max_body_bytes} bytes.")
+
+
+def valid_host(host: str) -> bool:
+    """Whether ``host`` is a host name, IPv4 address or bracketed IPv6 address, with an optional port."""
+    match = _HOST.fullmatch(host)
+    if match is None or (match["port"] is not None and int(match["port"]) > 65535):
+        return False
+    if match["ipv6"] is not None:
+        try:
+            ipaddress.IPv6Address(match["ipv6"])
+        except ValueError:
+            return False
+    return True
+
+
+def raw_target(scope: Scope) -> str:
+    """The request target as the client sent it (still percent-encoded), query included."""
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else str(scope["path"])
+    query = scope.get("query_string", b"")
+    return path + ("?" + query.decode("latin-1") if query else "")
+
+
+def request_url(scope: Scope, headers: Headers) -> str:
+    """The URL the worker sees; the parts were checked by :func:`refusal` first."""
+    target = raw_target(scope)
+    match = None if target.startswith("/") else _ABSOLUTE.fullmatch(target)
+    if match is not None:
+        return f"{match['scheme'].lower()}://{match['authority']}{match['rest'] or '/'}"
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
+    return f"{scope.get('scheme', 'http')}://{host}{target}"
+
+
+def to_request(scope: Scope, body: AsyncIterator[bytes] | None) -> Request:
+    """The worker's ``Request``; ``body`` is the request body as it arrives, if it has one."""
+    headers = Headers.from_raw(scope["headers"])
+    source = BodySource(stream=body) if body is not None and has_body(headers) else None
+    return incoming_request(request_url(scope, headers), scope["method"], headers, source)
+
+
+def has_body(headers: Headers) -> bool:
+    length = headers.get("content-length")
+    return headers.has("transfer-encoding") or (length is not None and length.strip() != "0")
+
+
+def _close(status: int, text: str) -> Response:
+    """An answer from the server itself; the connection closes after it (its head may be unread)."""
+    return Response(text, status, headers={"connection": "close"})
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,141 @@
+"""Sending a worker's ``Response`` over ASGI, and what happens when it cannot be sent as it is.
+
+uvicorn (h11) refuses some responses a worker can build: a Content-Length that
+disagrees with the body, two Content-Lengths, status 101 without a WebSocket, a
+control character in a header, a stream that yields ``str`` or raises. Left to
+uvicorn, each is a silent drop with ``Exception in ASGI application``. Here each is
+one line under the worker's prefix naming the request and the cause (with the
+traceback when worker code raised), and the client gets a 500 when nothing was sent
+yet, else a closed connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+
+from pyworker.errors import ResponseAborted, mark_reported
+from pyworker.printer import Printer
+from pyworker.runtime.body import StreamTypeError
+from pyworker.runtime.http import Response
+from pyworker.types import Send
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+_NO_BODY = (204, 304)
+
+
+async def send_response(response: Response, send: Send, head: bool = False) -> None:
+    """Send a response pyworker itself made (its body is bytes or nothing)."""
+    body = b"" if response.body is None else await response.body.read()
+    headers = response.headers.raw()
+    if not response.headers.has("content-length") and response.status not in _NO_BODY:
+        headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+class Sender:
+    """Sends one worker's response for one request; reports under ``worker`` what goes wrong.
+
+    ``started`` says whether the response head went out (after that, only closing the
+    connection can signal an error).
+    """
+
+    def __init__(self, worker: str, printer: Printer, request_line: str, head: bool) -> None:
+        self.worker = worker
+        self.printer = printer
+        self.request_line = request_line
+        self.head = head
+        self.started = False
+        self.status = 0
+        self.status_text = ""
+
+    async def send(self, response: Response, send: Send) -> None:
+        source = response.body
+        body = b"" if source is None or not source.buffered else await source.read()
+        problem = head_problem(response, None if source is not None and not source.buffered else body, self.head)
+        if problem is not None:
+            self.printer.worker(self.worker, f"{self.request_line}: {problem}; answered 500 instead.", "error")
+            response = Response(f"The worker's response could not be sent: {problem}.", 500)
+            source, body = None, (await response.bytes())
+        headers = response.headers.raw()
+        self.status_text = response.status_text
+        if source is None or source.buffered:
+            if not response.headers.has("content-length") and response.status not in _NO_BODY:
+                headers.append((b"content-length", str(len(body)).encode()))
+            await self._start(response.status, headers, send)
+            await send({"type": "http.response.body", "body": b"" if self.head else body})
+            return
+        await self._start(response.status, headers, send)
+        if self.head:
+            await source.aclose()
+        else:
+            await self._stream(source.chunks(), declared_length(response), send)
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _start(self, status: int, headers: list[tuple[bytes, bytes]], send: Send) -> None:
+        self.started, self.status = True, status
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+        except Exception as exc:  # a check above missed what uvicorn refuses: still one story, then close
+            self.abort(f"the response head could not be sent ({type(exc).__name__}: {exc})")
+
+    async def _stream(self, chunks: AsyncIterator[bytes], length: int | None, send: Send) -> None:
+        sent = 0
+        try:
+            async for chunk in chunks:
+                sent += len(chunk)
+                if length is not None and sent > length:
+                    self.abort(f"the response stream went past the {length} bytes its Content-Length promised")
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except StreamTypeError as exc:
+            self.abort(f"the response stream yielded {exc.type_name}, not bytes (encode it, e.g. chunk.encode())")
+        except ResponseAborted:
+            raise
+        except BaseException as exc:  # the worker's generator raised (anything, KeyboardInterrupt too): tell, close
+            if _is_ours(exc):
+                raise
+            self.printer.worker(
+                self.worker, f"{self.request_line}: the response stream raised; the connection was closed:", "error"
+            )
+            self.printer.exception(self.worker, exc)
+            raise mark_reported(ResponseAborted(str(exc))) from None
+        finally:
+            await chunks.aclose()  # type: ignore[attr-defined]  # an async generator: its finally blocks run now
+        if length is not None and sent < length:
+            self.abort(f"the response stream ended after {sent} of the {length} bytes its Content-Length promised")
+
+    def abort(self, cause: str) -> None:
+        """Report ``cause`` and close the connection (uvicorn closes it on an exception it was told of)."""
+        self.printer.worker(self.worker, f"{self.request_line}: {cause}; the connection was closed.", "error")
+        raise mark_reported(ResponseAborted(cause))
+
+
+def head_problem(response: Response, body: bytes | None, head: bool) -> str | None:
+    """Why uvicorn would refuse ``response`` (``body``: its bytes, ``None`` when streamed), or ``None``."""
+    if response.status == 101:
+        return "status 101 (Switching Protocols) needs a WebSocket, which pyworker does not emulate yet"
+    for name, value in response.headers.raw():
+        if _CONTROL.search(value.decode("latin-1")):
+            return f'the response header "{name.decode("latin-1")}" holds a control character'
+    lengths = response.headers.get_all("content-length")
+    if len(lengths) > 1:
+        shown = ", ".join(f'"{value}"' for value in lengths)
+        return f"the response has {len(lengths)} Content-Length headers ({shown}); set it once"
+    if lengths and not lengths[0].isdigit():
+        return f'the response\'s Content-Length "{lengths[0]}" is not a number'
+    if lengths and body is not None and not head and response.status not in _NO_BODY and int(lengths[0]) != len(body):
+        return f"the response's Content-Length is {lengths[0]} but its body has {len(body)} bytes"
+    return None
+
+
+def declared_length(response: Response) -> int | None:
+    length = response.headers.get("content-length")
+    return int(length) if length is not None and length.isdigit() else None
+
+
+def _is_ours(exc: BaseException) -> bool:
+    """A cancellation of the serving task (the client left, the server stops), not one raised by worker code."""
+    task = asyncio.current_task()
+    return isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling() > 0
