@@ -57,6 +57,14 @@ def main() -> None:
     help="How much to print.",
 )
 @click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a request's fetch may take to answer before it is cancelled with a 504.",
+)
+@click.option(
     "--reload/--no-reload",
     default=True,
     show_default=True,
@@ -70,6 +78,7 @@ def dev(
     env_name: str | None,
     variables: dict[str, str],
     log_level: str,
+    request_timeout: float,
     reload: bool,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
@@ -84,6 +93,7 @@ def dev(
         vars=variables,
         log_level=log_level,
         reload=reload,
+        request_timeout=request_timeout,
     )
     printer = Printer(level=options.log_level, batch=True)
     try:

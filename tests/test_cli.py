@@ -313,3 +313,11 @@ def test_port_in_use_from_dev_port(root: Path, busy_port: int) -> None:
         f"Port {busy_port} on 127.0.0.1 is already in use (wanted by worker w). "
         "Stop whatever is using it, or pick another with --port or [dev] port.",
     )
+
+
+def test_request_timeout_option(captured: list[DevOptions]) -> None:
+    assert invoke("dev", "--request-timeout", "2.5").exit_code == 0
+    assert captured[-1].request_timeout == 2.5
+    result = invoke("dev", "--request-timeout", "0")
+    assert result.exit_code == 2
+    assert "--request-timeout" in result.output
