@@ -91,6 +91,7 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["-e,", "--env", "TEXT"],
         ["--var", "KEY:VALUE", "Set"],
         ["--log-level", "[debug|info|log|warn|error|none]"],
+        ["--request-timeout", "SECONDS", "How"],
         ["--reload", "/", "--no-reload"],
         ["-h,", "--help", "Show"],
     ]
