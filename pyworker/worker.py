@@ -16,7 +16,7 @@ from types import CoroutineType
 from typing import Any
 
 from pyworker.config.model import WorkerConfig
-from pyworker.errors import WorkerLoadError, mark_reported, was_reported
+from pyworker.errors import UncaughtBaseException, WorkerLoadError, mark_reported, was_reported
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.runtime import limits
@@ -24,6 +24,7 @@ from pyworker.runtime.entrypoint import ExecutionContext, current_context
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
 from pyworker.runtime.scope import WorkerScope, current_worker
+from pyworker.runtime.tasks import cancelled_by_caller
 from pyworker.types import FETCH, RPC, Route
 
 
@@ -129,9 +130,13 @@ class Worker:
                     result = await result
                 if route.kind == FETCH and not isinstance(result, Response):
                     raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
-            except (Exception, SystemExit) as exc:  # sys.exit() in a worker must not stop the server
+            except BaseException as exc:  # anything worker code raises is its error, never the server's
+                if cancelled_by_caller(exc):
+                    raise  # the request was cancelled (client gone, time limit, shutdown): not the worker's error
                 self._report(route, exc)
-                raise
+                if isinstance(exc, Exception | SystemExit):
+                    raise
+                raise mark_reported(UncaughtBaseException.wrapping(exc)) from exc
             return result if route.returns is None else self._returned(route, result)
         finally:
             code.leave()

@@ -168,10 +168,8 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
     token = current_worker.set(scope)
     try:
         module = modules.import_main(config.main)
-    except BaseException as exc:
+    except BaseException as exc:  # KeyboardInterrupt, sys.exit(), CancelledError at import: a load error too
         modules.uninstall()
-        if not isinstance(exc, Exception | SystemExit):  # sys.exit() at import is a load error too
-            raise
         raise WorkerLoadError(describe_load_error(config.name, config.import_root, exc)) from exc
     finally:
         current_worker.reset(token)

@@ -11,7 +11,6 @@ yet, else a closed connection.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 
@@ -19,6 +18,7 @@ from pyworker.errors import ResponseAborted, mark_reported
 from pyworker.printer import Printer
 from pyworker.runtime.body import StreamTypeError
 from pyworker.runtime.http import Response
+from pyworker.runtime.tasks import cancelled_by_caller
 from pyworker.types import Send
 
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
@@ -94,7 +94,7 @@ class Sender:
         except ResponseAborted:
             raise
         except BaseException as exc:  # the worker's generator raised (anything, KeyboardInterrupt too): tell, close
-            if _is_ours(exc):
+            if cancelled_by_caller(exc):
                 raise
             self.printer.worker(
                 self.worker, f"{self.request_line}: the response stream raised; the connection was closed:", "error"
@@ -133,9 +133,3 @@ def head_problem(response: Response, body: bytes | None, head: bool) -> str | No
 def declared_length(response: Response) -> int | None:
     length = response.headers.get("content-length")
     return int(length) if length is not None and length.isdigit() else None
-
-
-def _is_ours(exc: BaseException) -> bool:
-    """A cancellation of the serving task (the client left, the server stops), not one raised by worker code."""
-    task = asyncio.current_task()
-    return isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling() > 0

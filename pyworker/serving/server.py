@@ -15,6 +15,7 @@ from pyworker.errors import ServeError, WorkerLoadError
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.registry import WorkerRegistry
+from pyworker.runtime.tasks import task_factory
 from pyworker.reload.reloader import Reloaded, Reloader
 from pyworker.reload.watch import FileWatcher
 from pyworker.serving.adapter import WorkerApp
@@ -87,7 +88,7 @@ class DevServer:
         for listener in self.listeners:
             self.dispatch.add(listener.port, self.app(listener.worker))
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
-        with uvicorn_logs_to(self.printer), self._signals():
+        with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks():
             async with self._watching():  # registered before "Ready on", so edits right after it are seen
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
                 listening = asyncio.ensure_future(server.listening.wait())
@@ -175,6 +176,18 @@ class DevServer:
         finally:
             for sig in handled:
                 loop.remove_signal_handler(sig)
+
+
+@contextlib.contextmanager
+def _containing_tasks() -> Generator[None, None, None]:
+    """While serving, tasks started by worker code cannot stop the loop (see :mod:`pyworker.runtime.tasks`)."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    loop.set_task_factory(task_factory)
+    try:
+        yield
+    finally:
+        loop.set_task_factory(previous)
 
 
 def run(options: DevOptions, printer: Printer) -> None:
