@@ -15,9 +15,9 @@ from pyworker.errors import ServeError, WorkerLoadError
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.registry import WorkerRegistry
-from pyworker.runtime.tasks import task_factory
 from pyworker.reload.reloader import Reloaded, Reloader
 from pyworker.reload.watch import FileWatcher
+from pyworker.runtime.tasks import task_factory
 from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
