@@ -95,14 +95,14 @@ def dev(
         reload=reload,
         request_timeout=request_timeout,
     )
-    printer = Printer(level=options.log_level, batch=True)
+    printer = Printer(level=options.log_level, batch=True, background=True)
     try:
         run(options, printer)
     except PyworkerError as exc:
-        printer.drain()
+        printer.flush()
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         pass  # Ctrl-C before the server was up: still a clean exit
     finally:
-        printer.drain()
+        printer.flush()

@@ -7,6 +7,7 @@ import contextlib
 import os
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,11 +29,20 @@ class Printer:
 
     With ``batch=True`` (the CLI's terminal), lines written during one event-loop turn go
     out together at the end of it: under load, one write to the terminal carries many
-    request lines instead of one each. Call :meth:`drain` before exiting.
+    request lines instead of one each. With ``background=True`` they are written by a
+    thread of their own, so a terminal or pipe that stops reading (``pyworker dev | less``)
+    never blocks the event loop: at most ``buffer_limit`` characters wait, and lines
+    beyond that are dropped and counted. Call :meth:`flush` before exiting.
     """
 
     def __init__(
-        self, stream: TextIO | None = None, level: str = "info", colour: bool | None = None, batch: bool = False
+        self,
+        stream: TextIO | None = None,
+        level: str = "info",
+        colour: bool | None = None,
+        batch: bool = False,
+        background: bool = False,
+        buffer_limit: int = 1 << 20,
     ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.level = LEVELS[level]
@@ -42,6 +52,7 @@ class Printer:
         self.batch = batch
         self._colours: dict[str, int] = {}
         self._pending: list[str] = []
+        self._writer = _Writer(self.stream, buffer_limit) if background else None
 
     # -- building blocks ------------------------------------------------------------
     def _paint(self, text: str, code: int) -> str:
@@ -66,15 +77,22 @@ class Printer:
         self._emit(text)
 
     def drain(self) -> None:
-        """Write out the lines batched so far."""
+        """Write out the lines batched so far (to the writer thread, with ``background``)."""
         if self._pending:
             text, self._pending = "\n".join(self._pending), []
             self._emit(text)
 
+    def flush(self, timeout: float = 2.0) -> None:
+        """Before exiting: write out everything, waiting at most ``timeout`` for a slow terminal."""
+        self.drain()
+        if self._writer is not None:
+            self._writer.flush(timeout)
+
     def _emit(self, text: str) -> None:
-        with contextlib.suppress(ValueError, OSError):  # the stream may be closed at exit
-            self.stream.write(text + "\n")
-            self.stream.flush()
+        if self._writer is not None:
+            self._writer.put(text)
+        else:
+            _write(self.stream, text)
 
     # -- what pyworker says ----------------------------------------------------------
     def worker(self, worker: str, text: str, level: str = "info") -> None:
@@ -157,6 +175,62 @@ def _chain(info: traceback.TracebackException) -> list[traceback.TracebackExcept
             return links
         links.append(nxt)
         info = nxt
+
+
+class _Writer:
+    """Writes text to a stream from a daemon thread; holds at most ``limit`` characters, then drops and counts.
+
+    Once it starts dropping it drops everything until the thread took what was waiting,
+    then says how many lines it dropped, where they would have been.
+    """
+
+    def __init__(self, stream: TextIO, limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self._changed = threading.Condition()
+        self._waiting: list[str] = []
+        self._size = 0
+        self._dropped = 0
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def put(self, text: str) -> None:
+        with self._changed:
+            if self._dropped or self._size + len(text) > self.limit:
+                self._dropped += text.count("\n") + 1
+                return
+            self._waiting.append(text)
+            self._size += len(text)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pyworker-output", daemon=True)
+                self._thread.start()
+            self._changed.notify_all()
+
+    def flush(self, timeout: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: not (self._waiting or self._dropped or self._busy), timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._waiting or self._dropped))
+                lines, self._waiting, self._size = self._waiting, [], 0
+                dropped, self._dropped = self._dropped, 0
+                self._busy = True
+            if dropped:
+                lines.append(
+                    f"pyworker: {dropped} lines of output were dropped: the terminal (or pipe) was not reading them."
+                )
+            _write(self.stream, "\n".join(lines))
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
+
+
+def _write(stream: TextIO, text: str) -> None:
+    with contextlib.suppress(ValueError, OSError):  # the stream may be closed at exit
+        stream.write(text + "\n")
+        stream.flush()
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -9,12 +9,16 @@ code starts (``asyncio.gather``, ``create_task``, ``ctx.wait_until``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
-from collections.abc import Coroutine, Generator
-from typing import Any
+import threading
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any, TypeVar
 
 from pyworker.errors import UncaughtBaseException
 from pyworker.runtime.scope import current_worker
+
+T = TypeVar("T")
 
 
 def cancelled_by_caller(exc: BaseException) -> bool:
@@ -43,3 +47,32 @@ async def _contained(coro: Coroutine[Any, Any, Any]) -> Any:
         return await coro
     except (KeyboardInterrupt, SystemExit) as exc:  # the two that asyncio would re-raise out of the loop
         raise UncaughtBaseException.wrapping(exc) from exc
+
+
+async def in_thread(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in a thread of its own, with this task's context (as ``asyncio.to_thread``).
+
+    A daemon thread rather than the loop's executor: a worker's import stuck in a loop
+    must not keep the process from exiting when the user presses Ctrl-C.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():
+            outcome()
+
+    def run() -> None:
+        try:
+            result = context.run(function, *args)
+        except BaseException as exc:  # handed to the awaiting task; never one asyncio would re-raise out of the loop
+            error = exc if isinstance(exc, Exception) else UncaughtBaseException.wrapping(exc)
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(settle, lambda: future.set_exception(error))
+        else:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle, lambda: future.set_result(result))
+
+    threading.Thread(target=run, name=f"pyworker-{getattr(function, '__name__', 'call')}", daemon=True).start()
+    return await future

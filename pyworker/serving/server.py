@@ -22,8 +22,13 @@ from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.listeners import Listener, bind_other, bind_workers, moves
+from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
-from pyworker.worker import Worker
+from pyworker.serving.watchdog import LoopWatchdog
+from pyworker.worker import Worker, WorkerState
+
+# Seconds the Ready line waits for a worker's first import; one still importing after that is listed as loading.
+STILL_LOADING_AFTER = 1.0
 
 
 class DevServer:
@@ -43,6 +48,7 @@ class DevServer:
         self.ready = threading.Event()  # set once every worker listens (tests wait on it)
         self.dispatch = PortDispatch()
         self._uvicorn: UvicornServer | None = None
+        self._loads: StartupLoads | None = None
 
     @property
     def workers(self) -> list[Worker]:
@@ -69,6 +75,10 @@ class DevServer:
             except WorkerLoadError as exc:
                 self.printer.worker(worker.name, str(exc), "error")
 
+    def start_loading(self) -> None:
+        """Import every worker not loaded yet, each in a thread; :meth:`serve` says Ready once they settle."""
+        self._loads = StartupLoads([w for w in self.workers if w.state is WorkerState.LOADING], self.printer)
+
     def bind(self) -> None:
         """Bind a socket for each exposed worker; internal workers get none."""
         self.listeners = bind_workers([worker.config for worker in self.workers], self.options)
@@ -77,9 +87,9 @@ class DevServer:
         for listener in self.listeners:
             listener.sock.close()
 
-    def announce(self) -> None:
-        """The start-up table, then ``Ready on ...`` once every worker listens."""
-        announce(self.printer, self.workers, self.listeners, self.host)
+    def announce(self, loading: Sequence[str] = ()) -> None:
+        """The start-up table, then ``Ready on ...`` once every worker listens, naming those still ``loading``."""
+        announce(self.printer, self.workers, self.listeners, self.host, loading)
         self.ready.set()
 
     # -- serving --------------------------------------------------------------------
@@ -88,15 +98,18 @@ class DevServer:
         for listener in self.listeners:
             self.dispatch.add(listener.port, self.app(listener.worker))
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
-        with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks():
+        watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning)
+        with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks(), watchdog:
             async with self._watching():  # registered before "Ready on", so edits right after it are seen
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
                 listening = asyncio.ensure_future(server.listening.wait())
                 await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
                 listening.cancel()
                 if server.listening.is_set():
-                    self.announce()
+                    self.announce(await self._loads.settle(STILL_LOADING_AFTER) if self._loads else ())
                 await serving
+        if self._loads is not None:
+            self._loads.cancel()
         for worker in self.workers:
             await worker.stop()
 
@@ -202,5 +215,5 @@ def run(options: DevOptions, printer: Printer) -> None:
 
 async def serve_until_stopped(server: DevServer) -> None:
     """Load the workers and serve until :meth:`DevServer.stop` (the CLI's run, and in-process tests)."""
-    server.load()
+    server.start_loading()
     await server.serve()
