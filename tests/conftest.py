@@ -155,18 +155,34 @@ class LiveServer:
         assert self.error is None, self.error
 
 
+def start_live(paths: tuple[Path, ...], output: Output, **options: object) -> LiveServer:
+    """A started :class:`LiveServer` for worker directories, printing into ``output``."""
+    configs = [load_config(path) for path in paths]
+    dev_options = DevOptions(port=0, reload=False, **options)  # type: ignore[arg-type]
+    server = DevServer(dev_options, Printer(output, level="debug", colour=False), configs)
+    return LiveServer(server).start()
+
+
 @pytest.fixture
 def live(output: Output) -> Iterator[Callable[..., LiveServer]]:
     """``live(path, ..., request_timeout=1, limits=ClientLimits(...))``: a started :class:`LiveServer`."""
     started: list[LiveServer] = []
 
     def start(*paths: Path, **options: object) -> LiveServer:
-        configs = [load_config(path) for path in paths]
-        dev_options = DevOptions(port=0, reload=False, **options)  # type: ignore[arg-type]
-        server = DevServer(dev_options, Printer(output, level="debug", colour=False), configs)
-        started.append(LiveServer(server))
-        return started[-1].start()
+        started.append(start_live(paths, output, **options))
+        return started[-1]
 
     yield start
     for server in started:
         server.stop()
+
+
+def write_worker_to(directory: Path, files: dict[str, str], config: str | None = None) -> Path:
+    """What ``write_worker`` does, into ``directory`` (for fixtures wider than one test)."""
+    for relative, text in files.items():
+        path = directory / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    name = directory.name
+    (directory / "wrangler.toml").write_text(config or f'name = "{name}"\nmain = "src/entry.py"\n')
+    return directory

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from pyworker.options import ClientLimits
-from tests.conftest import DEADLINE
+from tests.conftest import DEADLINE, LiveServer, Output, start_live, write_worker_to
 
 ECHO = """
 from workers import Response, WorkerEntrypoint
@@ -28,9 +29,20 @@ SMALL = ClientLimits(
 )
 
 
+@pytest.fixture(scope="module")
+def echo_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """One server for the module's tests (starting one per test costs more than the tests)."""
+    directory = write_worker_to(tmp_path_factory.mktemp("echo") / "w", {"src/entry.py": ECHO})
+    server = start_live((directory,), Output(), limits=SMALL)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def echo(write_worker, live):
-    return live(write_worker("w", {"src/entry.py": ECHO}), limits=SMALL)
+def echo(echo_server: LiveServer, output: Output) -> LiveServer:
+    echo_server.server.printer.stream = output  # this test's output
+    calls(echo_server).clear()
+    return echo_server
 
 
 def connect(port: int) -> socket.socket:

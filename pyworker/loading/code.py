@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import inspect
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -154,6 +156,20 @@ class WorkerCode:
 
     def unload(self) -> None:
         self.modules.uninstall()
+        if self.retired:
+            _free_soon()
+
+
+def _free_soon() -> None:
+    """Free a retired generation now rather than whenever the cycle collector next runs.
+
+    A module's functions and its globals reference each other, so only the collector frees
+    them; it runs on the next loop turn, once the frame that ended the last invocation is gone.
+    """
+    try:
+        asyncio.get_running_loop().call_soon(gc.collect)
+    except RuntimeError:  # no event loop (a script, a test): at once
+        gc.collect()
 
 
 def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None = None) -> WorkerCode:

@@ -1,0 +1,111 @@
+"""Old code generations are freed when their last invocation ends, without waiting for the cycle collector."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pyworker.printer import Printer
+from pyworker.reload.reloader import Reloader
+from tests.conftest import DEADLINE
+
+pytestmark = pytest.mark.anyio
+
+CODE = """
+import asyncio
+from workers import Response, WorkerEntrypoint
+
+DATA = b"x" * {size}
+hold = asyncio.Event()
+entered = asyncio.Event()
+
+
+class Marker:
+    pass
+
+
+MARKER = Marker()
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        if request.url.endswith("/hold"):
+            entered.set()
+            await hold.wait()
+        return Response(str(len(DATA)))
+"""
+
+
+@pytest.fixture
+def no_automatic_gc() -> Iterator[None]:
+    """Only what pyworker frees itself is freed: the automatic collector is off for the test."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+
+
+async def reload(reloader: Reloader, directory: Path, times: int = 1) -> None:
+    async def batches():
+        for _ in range(times):
+            yield {directory.name: {directory / "src/entry.py"}}
+
+    await reloader.run(batches())
+    await asyncio.sleep(0)  # one loop turn: what was scheduled at the swap has run
+
+
+@pytest.fixture
+def worker(write_worker, make_server, output):
+    directory = write_worker("w", {"src/entry.py": CODE.format(size=1000)})
+    server = make_server(directory)
+    return server, Reloader(server.registry, Printer(output, colour=False)), directory
+
+
+async def test_a_replaced_generation_is_freed_at_once(worker, no_automatic_gc):
+    server, reloader, directory = worker
+    old = weakref.ref(server.worker("w").code.module.MARKER)
+    await reload(reloader, directory)
+    assert old() is None
+
+
+async def test_a_generation_still_running_is_freed_when_its_last_invocation_ends(worker, no_automatic_gc):
+    server, reloader, directory = worker
+    module = server.worker("w").code.module
+    old = weakref.ref(module.MARKER)
+    hold, entered = module.hold, module.entered
+    del module
+    transport = httpx.ASGITransport(app=server.app("w"))
+    async with httpx.AsyncClient(transport=transport, base_url="http://w") as client:
+        running = asyncio.ensure_future(client.get("/hold"))
+        async with asyncio.timeout(DEADLINE):
+            await entered.wait()
+        await reload(reloader, directory)
+        assert old() is not None  # a request still runs on it
+        hold.set()
+        async with asyncio.timeout(DEADLINE):
+            assert (await running).text == "1000"
+        await asyncio.sleep(0)
+    assert old() is None
+
+
+def rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="RSS is read from /proc")
+async def test_many_reloads_of_a_module_holding_5_mb_do_not_grow_rss(write_worker, make_server, output):
+    directory = write_worker("big", {"src/entry.py": CODE.format(size=5_000_000)})
+    server = make_server(directory)
+    reloader = Reloader(server.registry, Printer(output, colour=False))
+    await reload(reloader, directory, times=3)  # warm up: allocator pools, caches
+    before = rss_mib()
+    await reload(reloader, directory, times=20)
+    grown = rss_mib() - before
+    assert grown < 10, f"RSS grew {grown:.0f} MiB over 20 reloads of a 5 MB module"
