@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.runtime.http import Response
 from pyworker.runtime.responses import respond
-from pyworker.serving.link import ClientLink, Ending
+from pyworker.serving.link import ClientLink, Ending, Watchman
 from pyworker.serving.requests import raw_target, refusal, to_request, too_large
 from pyworker.serving.sending import Sender, send_response
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
@@ -32,6 +33,7 @@ class WorkerApp:
         self.worker = worker
         self.printer = printer
         self.options = options or DevOptions()
+        self.watchman = Watchman()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -41,71 +43,63 @@ class WorkerApp:
             await send({"type": "websocket.close", "code": 1003})
             return
         started = time.perf_counter()
-        head = scope["method"] == "HEAD"
-        refused = refusal(scope, self.options.limits)
+        method, target = scope["method"], raw_target(scope)
+        head = method == "HEAD"
+        refused = refusal(scope, target, self.options.limits)
         if refused is not None:
             await send_response(refused, send, head)
-            self._log(scope, refused.status, refused.status_text, started)
+            self._log(method, target, refused.status, refused.status_text, started)
             return
-        sender = Sender(self.worker.name, self.printer, f"{scope['method']} {raw_target(scope)}", head)
-        link = ClientLink(receive, self.options.limits, asyncio.current_task())
+        sender = Sender(self.worker.name, self.printer, method, target, head)
+        task: asyncio.Task[Any] = asyncio.current_task()  # type: ignore[assignment]
+        link = ClientLink(receive, self.options.limits, task, self.options.request_timeout, self.watchman)
         try:
-            await self._exchange(scope, link, sender, send)
+            response = await respond(self.worker, _INCOMING, to_request(scope, target, link.body))
+            link.responding()
+            await sender.send(response, send)
         except asyncio.CancelledError:
             if link.reason is None:
                 raise  # not the client's doing: the server is stopping
-            asyncio.current_task().uncancel()  # type: ignore[union-attr]
-            await self._ended(scope, link.reason, sender, send, started)
+            task.uncancel()
+            await self._ended(link.reason, sender, send, started)
             return
         finally:
             link.close()
-        self._log(scope, sender.status, sender.status_text, started)
+        self._log(method, target, sender.status, sender.status_text, started)
 
-    async def _exchange(self, scope: Scope, link: ClientLink, sender: Sender, send: Send) -> None:
-        request = to_request(scope, link.body())
-        limit = self.options.request_timeout
-        try:
-            async with asyncio.timeout(limit) as deadline:
-                response = await respond(self.worker, _INCOMING, request)
-        except TimeoutError:
-            if not deadline.expired():
-                raise
-            self.printer.worker(
-                self.worker.name,
-                f"{sender.request_line}: no response within {limit:g} s (--request-timeout); "
-                "the invocation was cancelled.",
-                "error",
-            )
-            message = (
-                f'Worker "{self.worker.name}" did not answer within {limit:g} s (the --request-timeout), '
-                "so its work was cancelled."
-            )
-            response = Response(message, 504)
-        await sender.send(response, send)
-
-    async def _ended(self, scope: Scope, reason: Ending, sender: Sender, send: Send, started: float) -> None:
+    async def _ended(self, reason: Ending, sender: Sender, send: Send, started: float) -> None:
         """The link ended the exchange: answer if the client can still hear it, log either way."""
+        method, target = sender.method, sender.target
         if reason is Ending.DISCONNECTED:
             if sender.started:
                 note = "then the client disconnected: the response stream was closed"
-                self._log(scope, sender.status, sender.status_text, started, note)
+                self._log(method, target, sender.status, sender.status_text, started, note)
             else:
-                self._log(scope, 0, "", started, "the client disconnected")
+                self._log(method, target, 0, "", started, "the client disconnected")
             return
         if sender.started:  # the answer is under way: only closing the connection can say it
             sender.abort(reason.value)
-        answer = too_large(self.options.limits) if reason is Ending.TOO_LARGE else _timed_out(self.options)
+        answer = self._answer(reason, sender)
         await send_response(answer, send, sender.head)
-        self._log(scope, answer.status, answer.status_text, started)
+        self._log(method, target, answer.status, answer.status_text, started)
 
-    def _log(self, scope: Scope, status: int, reason: str, started: float, note: str = "") -> None:
+    def _answer(self, reason: Ending, sender: Sender) -> Response:
+        limits = self.options.limits
+        if reason is Ending.TOO_LARGE:
+            return too_large(limits)
+        if reason is Ending.BODY_TIMEOUT:
+            text = f"Request Timeout: the request body stopped arriving for {limits.body_timeout:g} s."
+            return Response(text, 408, headers={"connection": "close"})
+        limit = self.options.request_timeout
+        self.printer.worker(
+            self.worker.name,
+            f"{sender.request_line}: no response within {limit:g} s (--request-timeout); the invocation was cancelled.",
+            "error",
+        )
+        text = f'Worker "{self.worker.name}" did not answer within {limit:g} s (the --request-timeout), so its work was cancelled.'
+        return Response(text, 504)
+
+    def _log(self, method: str, target: str, status: int, reason: str, started: float, note: str = "") -> None:
         if self.printer.logs_requests:
             millis = (time.perf_counter() - started) * 1000
-            self.printer.request(self.worker.name, scope["method"], raw_target(scope), status, reason, millis, note)
-
-
-def _timed_out(options: DevOptions) -> Response:
-    seconds = f"{options.limits.body_timeout:g}"
-    return Response(
-        f"Request Timeout: the request body stopped arriving for {seconds} s.", 408, headers={"connection": "close"}
-    )
+            self.printer.request(self.worker.name, method, target, status, reason, millis, note)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from pyworker.options import ClientLimits
 from pyworker.runtime.body import BodySource
@@ -26,13 +26,16 @@ _HOST = re.compile(r"(?P<name>[A-Za-z0-9_](?:[A-Za-z0-9_.-]*)|\[(?P<ipv6>[0-9A-F
 _ABSOLUTE = re.compile(r"(?P<scheme>https?)://(?P<authority>[^/?#]*)(?P<rest>.*)", re.IGNORECASE | re.DOTALL)
 
 
-def refusal(scope: Scope, limits: ClientLimits) -> Response | None:
-    """The answer to a request no worker should see, or ``None`` when the worker may have it."""
+def refusal(scope: Scope, target: str, limits: ClientLimits) -> Response | None:
+    """The answer to a request no worker should see, or ``None`` when the worker may have it.
+
+    ``target`` is :func:`raw_target`'s. One pass over the headers: this runs on every request.
+    """
     version = scope.get("http_version", "1.1")
-    if version not in ("1.0", "1.1"):
+    if version != "1.1" and version != "1.0":
         return _close(505, f"HTTP/{version} is not supported here: pyworker dev speaks HTTP/1.1.")
-    method, target = scope["method"], raw_target(scope)
-    if method in ("CONNECT", "PRI"):
+    method = scope["method"]
+    if method == "CONNECT" or method == "PRI":
         return _close(501, f"{method} is not supported: pyworker dev serves workers, it is not a proxy.")
     if target == "*":
         if method != "OPTIONS":
@@ -43,15 +46,29 @@ def refusal(scope: Scope, limits: ClientLimits) -> Response | None:
     headers = scope["headers"]
     if len(headers) > limits.max_headers:
         return _close(431, f"Request Header Fields Too Large: more than {limits.max_headers} headers.")
-    if sum(len(name) + len(value) + 4 for name, value in headers) > limits.max_header_bytes:
+    size = 0
+    hosts: list[bytes] = []
+    lengths: list[bytes] = []
+    for name, value in headers:
+        size += len(name) + len(value) + 4
+        if name == b"host":
+            hosts.append(value)
+        elif name == b"content-length":
+            lengths.append(value)
+    if size > limits.max_header_bytes:
         return _close(431, f"Request Header Fields Too Large: more than {limits.max_header_bytes} bytes of headers.")
-    problem = _url_problem(scope, target)
+    problem = _url_problem(target, hosts, version)
     if problem is not None:
         return _close(400, f"Bad Request: {problem}")
-    return _body_refusal(Headers.from_raw(headers), limits)
+    if lengths:
+        if len(set(lengths)) > 1 or not lengths[0].isdigit():
+            return _close(400, "Bad Request: the Content-Length header is not one number.")
+        if int(lengths[0]) > limits.max_body_bytes:
+            return too_large(limits)
+    return None
 
 
-def _url_problem(scope: Scope, target: str) -> str | None:
+def _url_problem(target: str, hosts: list[bytes], version: str) -> str | None:
     if not target.startswith("/"):
         match = _ABSOLUTE.fullmatch(target)
         if match is None:
@@ -59,25 +76,13 @@ def _url_problem(scope: Scope, target: str) -> str | None:
         if not valid_host(match["authority"]):
             return f'the target\'s host "{_shown(match["authority"])}" is not a host name with an optional port.'
         return None
-    hosts = [value for name, value in scope["headers"] if name == b"host"]
     if len(hosts) > 1:
         return "the request has more than one Host header."
-    if not hosts and scope.get("http_version") == "1.0":
+    if not hosts and version == "1.0":
         return None  # HTTP/1.0 may leave Host out: the URL names the server's own address
     host = hosts[0].decode("latin-1") if hosts else ""
     if not valid_host(host):
         return f'the Host header "{_shown(host)}" is not a host name with an optional port.'
-    return None
-
-
-def _body_refusal(headers: Headers, limits: ClientLimits) -> Response | None:
-    lengths = headers.get_all("content-length")
-    if not lengths:
-        return None
-    if len(set(lengths)) > 1 or not lengths[0].isdigit():
-        return _close(400, "Bad Request: the Content-Length header is not one number.")
-    if int(lengths[0]) > limits.max_body_bytes:
-        return too_large(limits)
     return None
 
 
@@ -106,9 +111,8 @@ def raw_target(scope: Scope) -> str:
     return path + ("?" + query.decode("latin-1") if query else "")
 
 
-def request_url(scope: Scope, headers: Headers) -> str:
+def request_url(scope: Scope, target: str, headers: Headers) -> str:
     """The URL the worker sees; the parts were checked by :func:`refusal` first."""
-    target = raw_target(scope)
     match = None if target.startswith("/") else _ABSOLUTE.fullmatch(target)
     if match is not None:
         return f"{match['scheme'].lower()}://{match['authority']}{match['rest'] or '/'}"
@@ -119,11 +123,11 @@ def request_url(scope: Scope, headers: Headers) -> str:
     return f"{scope.get('scheme', 'http')}://{host}{target}"
 
 
-def to_request(scope: Scope, body: AsyncIterator[bytes] | None) -> Request:
-    """The worker's ``Request``; ``body`` is the request body as it arrives, if it has one."""
+def to_request(scope: Scope, target: str, body: Callable[[], AsyncIterator[bytes]]) -> Request:
+    """The worker's ``Request``; ``body()`` gives the request body as it arrives, when it has one."""
     headers = Headers.from_raw(scope["headers"])
-    source = BodySource(stream=body) if body is not None and has_body(headers) else None
-    return incoming_request(request_url(scope, headers), scope["method"], headers, source)
+    source = BodySource(stream=body()) if has_body(headers) else None
+    return incoming_request(request_url(scope, target, headers), scope["method"], headers, source)
 
 
 def has_body(headers: Headers) -> bool:

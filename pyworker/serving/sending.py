@@ -21,7 +21,7 @@ from pyworker.runtime.http import Response
 from pyworker.runtime.tasks import cancelled_by_caller
 from pyworker.types import Send
 
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
 _NO_BODY = (204, 304)
 
 
@@ -42,31 +42,40 @@ class Sender:
     connection can signal an error).
     """
 
-    def __init__(self, worker: str, printer: Printer, request_line: str, head: bool) -> None:
+    def __init__(self, worker: str, printer: Printer, method: str, target: str, head: bool) -> None:
         self.worker = worker
         self.printer = printer
-        self.request_line = request_line
+        self.method = method
+        self.target = target
         self.head = head
         self.started = False
         self.status = 0
         self.status_text = ""
 
+    @property
+    def request_line(self) -> str:
+        return f"{self.method} {self.target}"
+
     async def send(self, response: Response, send: Send) -> None:
         source = response.body
-        body = b"" if source is None or not source.buffered else await source.read()
-        problem = head_problem(response, None if source is not None and not source.buffered else body, self.head)
+        streamed = source is not None and not source.buffered
+        body = b"" if source is None or streamed else await source.read()
+        headers = response.headers.raw()
+        problem = head_problem(response.status, headers, None if streamed else body, self.head)
         if problem is not None:
             self.printer.worker(self.worker, f"{self.request_line}: {problem}; answered 500 instead.", "error")
+            if streamed:
+                await source.aclose()  # type: ignore[union-attr]
             response = Response(f"The worker's response could not be sent: {problem}.", 500)
-            source, body = None, (await response.bytes())
-        headers = response.headers.raw()
+            source, streamed, body, headers = None, False, await response.bytes(), response.headers.raw()
         self.status_text = response.status_text
-        if source is None or source.buffered:
+        if not streamed:
             if not response.headers.has("content-length") and response.status not in _NO_BODY:
                 headers.append((b"content-length", str(len(body)).encode()))
             await self._start(response.status, headers, send)
             await send({"type": "http.response.body", "body": b"" if self.head else body})
             return
+        assert source is not None
         await self._start(response.status, headers, send)
         if self.head:
             await source.aclose()
@@ -112,20 +121,22 @@ class Sender:
         raise mark_reported(ResponseAborted(cause))
 
 
-def head_problem(response: Response, body: bytes | None, head: bool) -> str | None:
-    """Why uvicorn would refuse ``response`` (``body``: its bytes, ``None`` when streamed), or ``None``."""
-    if response.status == 101:
+def head_problem(status: int, headers: list[tuple[bytes, bytes]], body: bytes | None, head: bool) -> str | None:
+    """Why uvicorn would refuse a response (``body``: its bytes, ``None`` when streamed), or ``None``."""
+    if status == 101:
         return "status 101 (Switching Protocols) needs a WebSocket, which pyworker does not emulate yet"
-    for name, value in response.headers.raw():
-        if _CONTROL.search(value.decode("latin-1")):
+    lengths = []
+    for name, value in headers:
+        if _CONTROL.search(value):
             return f'the response header "{name.decode("latin-1")}" holds a control character'
-    lengths = response.headers.get_all("content-length")
+        if name == b"content-length":
+            lengths.append(value.decode("latin-1"))
     if len(lengths) > 1:
         shown = ", ".join(f'"{value}"' for value in lengths)
         return f"the response has {len(lengths)} Content-Length headers ({shown}); set it once"
     if lengths and not lengths[0].isdigit():
         return f'the response\'s Content-Length "{lengths[0]}" is not a number'
-    if lengths and body is not None and not head and response.status not in _NO_BODY and int(lengths[0]) != len(body):
+    if lengths and body is not None and not head and status not in _NO_BODY and int(lengths[0]) != len(body):
         return f"the response's Content-Length is {lengths[0]} but its body has {len(body)} bytes"
     return None
 
