@@ -92,7 +92,8 @@ def load_held(duration: float) -> dict[str, float]:
         cmd = [sys.executable, str(BENCH / "loadgen.py"), url + "/", "--duration", str(duration), "--warmup", "1"]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True, preexec_fn=pinned(CLIENT_CPUS))
         result = json.loads(out.stdout)
-        return {"requests": result["requests"], "errors": result["errors"], "rss_before": before, "rss_after": rss_mib(pid)}
+        after = rss_mib(pid)
+        return {"requests": result["requests"], "errors": result["errors"], "rss_before": before, "rss_after": after}
 
 
 # -- reloads ----------------------------------------------------------------------------------
@@ -111,7 +112,7 @@ def _wait_for_version(client: httpx.Client, url: str, version: str, deadline: fl
 def reloads_under_load(reloads: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="pyworker-soak-") as tmp:
         root = write_worker(Path(tmp), "hot", SOURCE.format(extra="", version="v0"))
-        with served(str(root)) as (proc, url, _), httpx.Client(timeout=10) as client:
+        with served(str(root)) as (_, url, _pid), httpx.Client(timeout=10) as client:
             counts = {"posts": 0, "failures": 0}
             stop = threading.Event()
 

@@ -96,7 +96,8 @@ class WorkerApp:
             f"{sender.request_line}: no response within {limit:g} s (--request-timeout); the invocation was cancelled.",
             "error",
         )
-        text = f'Worker "{self.worker.name}" did not answer within {limit:g} s (the --request-timeout), so its work was cancelled.'
+        name = self.worker.name
+        text = f'Worker "{name}" did not answer within {limit:g} s (the --request-timeout), so its work was cancelled.'
         return Response(text, 504)
 
     def _log(self, method: str, target: str, status: int, reason: str, started: float, note: str = "") -> None:
