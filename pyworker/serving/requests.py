@@ -10,6 +10,7 @@ here too; a body that grows past its limit while it arrives is the client link's
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import AsyncIterator, Callable
@@ -90,6 +91,7 @@ def too_large(limits: ClientLimits) -> Response:
     return _close(413, f"Content Too Large: the request body has more than {limits.max_body_bytes} bytes.")
 
 
+@functools.lru_cache(maxsize=256)  # a client sends the same Host on every request
 def valid_host(host: str) -> bool:
     """Whether ``host`` is a host name, IPv4 address or bracketed IPv6 address, with an optional port."""
     match = _HOST.fullmatch(host)

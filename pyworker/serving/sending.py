@@ -42,6 +42,8 @@ class Sender:
     connection can signal an error).
     """
 
+    __slots__ = ("head", "method", "printer", "started", "status", "status_text", "target", "worker")
+
     def __init__(self, worker: str, printer: Printer, method: str, target: str, head: bool) -> None:
         self.worker = worker
         self.printer = printer

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections.abc import Generator
 
 import h11
@@ -60,7 +61,39 @@ def head_limit(limits: ClientLimits) -> int:
 
 def limited_protocol(limits: ClientLimits) -> type[asyncio.Protocol]:
     """uvicorn's h11 protocol with ``limits`` (a class per server: uvicorn builds protocols from a class)."""
-    return type("LimitedH11Protocol", (LimitedH11Protocol,), {"limits": limits})
+    namespace = {"limits": limits, "heads": _HeadDeadlines(limits.header_timeout)}
+    return type("LimitedH11Protocol", (LimitedH11Protocol,), namespace)
+
+
+class _HeadDeadlines:
+    """The connections waiting for a request head, and since when: one timer looks at all of them.
+
+    A timer per connection and per request would cost every request a timer to arm and cancel.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.every = min(0.5, timeout / 4)  # how late a slow client may be cut off
+        self._waiting: dict[LimitedH11Protocol, float] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    def wait(self, protocol: LimitedH11Protocol) -> None:
+        self._waiting[protocol] = time.monotonic()
+        if self._timer is None:
+            self._timer = protocol.loop.call_later(self.every, self._look, protocol.loop)
+
+    def arrived(self, protocol: LimitedH11Protocol) -> None:
+        self._waiting.pop(protocol, None)
+
+    def _look(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        now = time.monotonic()
+        for protocol, since in list(self._waiting.items()):
+            if now - since >= self.timeout:
+                del self._waiting[protocol]
+                protocol.head_timed_out()
+        if self._waiting:
+            self._timer = loop.call_later(self.every, self._look, loop)
 
 
 class LimitedH11Protocol(H11Protocol):
@@ -77,32 +110,25 @@ class LimitedH11Protocol(H11Protocol):
     """
 
     limits = ClientLimits()
+    heads = _HeadDeadlines(ClientLimits().header_timeout)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
         self._head_bytes = 0
-        self._head_timer: asyncio.TimerHandle | None = None
         self._lingering = False
-        self._await_head()
-
-    def _await_head(self) -> None:
-        self._head_bytes = 0
-        self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out)
-
-    def _head_arrived(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        self.heads.wait(self)
 
     def data_received(self, data: bytes) -> None:
         if self._lingering:
             return
-        waiting = self.conn.their_state is h11.IDLE
-        if waiting:
-            self._head_bytes += len(data)
+        if self.conn.their_state is not h11.IDLE:
+            super().data_received(data)
+            return
+        self._head_bytes += len(data)
         super().data_received(data)
-        if waiting and self.conn.their_state is not h11.IDLE:
-            self._head_arrived()
+        if self.conn.their_state is not h11.IDLE:  # the head is in
+            self.heads.arrived(self)
+            self._head_bytes = 0
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -110,11 +136,11 @@ class LimitedH11Protocol(H11Protocol):
             return
         if self.conn.their_state is h11.SEND_BODY:  # answered before the body was in: don't wait for the rest
             self.transport.close()
-        elif self.conn.their_state is h11.IDLE and self._head_timer is None:
-            self._await_head()
+        elif self.conn.their_state is h11.IDLE:
+            self.heads.wait(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._head_arrived()
+        self.heads.arrived(self)
         super().connection_lost(exc)
 
     def send_400_response(self, msg: str) -> None:
@@ -123,8 +149,7 @@ class LimitedH11Protocol(H11Protocol):
         else:
             super().send_400_response(msg)
 
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
+    def head_timed_out(self) -> None:
         if self.transport.is_closing():
             return
         if self._head_bytes:
@@ -144,7 +169,7 @@ class LimitedH11Protocol(H11Protocol):
             b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
             b"content-length: %d\r\n\r\n%s" % (status, reason, len(body), body)
         )
-        self._head_arrived()
+        self.heads.arrived(self)
         self._lingering = True
         if self.transport.can_write_eof():
             self.transport.write_eof()
