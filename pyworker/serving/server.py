@@ -13,7 +13,7 @@ from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
 from pyworker.errors import ServeError, WorkerLoadError
 from pyworker.options import DevOptions
-from pyworker.printer import Printer
+from pyworker.printer import Printer, escape
 from pyworker.registry import WorkerRegistry
 from pyworker.reload.reloader import Reloaded, Reloader
 from pyworker.reload.watch import FileWatcher
@@ -139,7 +139,7 @@ class DevServer:
     def _watcher_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and (exc := task.exception()) is not None:
             message = f"Hot reload stopped: {type(exc).__name__}: {exc}. Restart pyworker dev to resume."
-            self.printer.write(message, "error")
+            self.printer.write(escape(message), "error")
 
     async def _rewire(self, change: Reloaded) -> None:
         """After a config reload: move the worker to a new port, or take its port away, if its config says so."""

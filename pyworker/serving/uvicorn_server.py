@@ -24,7 +24,7 @@ from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 
 from pyworker.errors import was_reported
 from pyworker.options import ClientLimits
-from pyworker.printer import Printer
+from pyworker.printer import Printer, escape
 from pyworker.types import ASGIApp
 
 # Room in h11's buffer for a head at the limits: the headers, the target, the request line and CRLFs.
@@ -225,7 +225,7 @@ class _PrinterHandler(logging.Handler):
         if record.exc_info and record.exc_info[1] is not None and was_reported(record.exc_info[1]):
             return  # told under the worker's prefix already; uvicorn only closes the connection
         level = "error" if record.levelno >= logging.ERROR else "warn"
-        self.printer.write(f"[uvicorn] {record.getMessage()}", level)
+        self.printer.write(f"[uvicorn] {escape(record.getMessage())}", level)
 
 
 @contextlib.contextmanager
