@@ -252,6 +252,12 @@ async def _trickle(port: int, deadline: float) -> float | None:
         writer.close()
 
 
+def _timed_get(url: str, deadline: float) -> float:
+    started = time.monotonic()
+    httpx.get(url, timeout=deadline)
+    return time.monotonic() - started
+
+
 def slowloris(cmd: list[str], port: int, path: str, connections: int, deadline: float) -> dict[str, float]:
     with launched(cmd) as proc:
         url = f"http://127.0.0.1:{port}{path}"
@@ -259,11 +265,9 @@ def slowloris(cmd: list[str], port: int, path: str, connections: int, deadline: 
 
         async def attack() -> tuple[list[float | None], float]:
             trickles = [asyncio.ensure_future(_trickle(port, deadline)) for _ in range(connections)]
-            await asyncio.sleep(1.5)  # the attack is under way: now a normal request
-            started = time.monotonic()
-            async with httpx.AsyncClient(timeout=deadline) as client:
-                await client.get(url)
-            return await asyncio.gather(*trickles), time.monotonic() - started
+            await asyncio.sleep(1.5)  # the attack is under way: now a normal request, from a thread of its own
+            normal = await asyncio.to_thread(_timed_get, url, deadline)
+            return await asyncio.gather(*trickles), normal
 
         closed, normal = asyncio.run(attack())
     times = [t for t in closed if t is not None]
@@ -295,6 +299,41 @@ def measure(settings: Settings) -> dict[str, Any]:
         "hostile": hostile(),
         "slowloris": slowloris_both(settings.slowloris),
     }
+
+
+def rows(result: dict[str, Any], settings: Settings) -> list[list[str]]:
+    """The soak's table: [what, pyworker, baseline, target, met?] per row."""
+    load, reloads, big, bad = result["load"], result["reloads"], result["generations"], result["hostile"]
+    ours, base = result["slowloris"]["pyworker"], result["slowloris"]["uvicorn"]
+    grown = big["rss_after_all"] - big["rss_after_10"]
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    def closed(figures: dict[str, float]) -> str:
+        slowest = f", the last after {figures['slowest_close_s']:.1f} s" if figures["closed"] else ""
+        return f"{figures['closed']:.0f} of {figures['connections']:.0f} closed{slowest}"
+
+    return [
+        [f"load held: 50 connections on `/` (one RPC call) for {settings.duration:g} s",
+         f"{load['requests']:,.0f} requests, {load['errors']:.0f} errors", "—", "0 errors", met(load["errors"] == 0)],
+        ["RSS before → after that load", f"{load['rss_before']:.1f} → {load['rss_after']:.1f} MiB", "—", "—", "—"],
+        [f"reloads under a POST stream: {reloads['reloads']} reloads",
+         f"{reloads['posts']:,.0f} POSTs, {reloads['failures']:.0f} failures", "—", "0 failures",
+         met(reloads["failures"] == 0)],
+        [f"{big['reloads']} reloads of a module holding 5 MB: RSS after 10 → after {big['reloads']}",
+         f"{big['rss_after_10']:.1f} → {big['rss_after_all']:.1f} MiB ({grown:+.1f})", "—",
+         "≤ +5 MiB (one generation)", met(grown <= 5)],
+        [f"bad inputs: {bad['inputs']} hostile or malformed requests, all at once",
+         f"{bad['answered']} answered, {bad['closed']} closed, {bad['hung']} hung; "
+         f"{'still serving' if bad['still_serving'] else '**not serving**'}", "—", "0 hung, still serving",
+         met(bad["hung"] == 0 and bad["still_serving"])],
+        [f"slowloris: {ours['connections']:.0f} connections trickling a header byte a second", closed(ours),
+         f"{closed(base)} (bare uvicorn)", f"all closed ≤ {HEADER_TIMEOUT + 1:g} s",
+         met(ours["closed"] == ours["connections"] and ours["slowest_close_s"] <= HEADER_TIMEOUT + 1)],
+        ["a normal request during the slowloris attack", f"{ours['normal_request_ms']:.0f} ms",
+         f"{base['normal_request_ms']:.0f} ms (bare uvicorn)", "—", "—"],
+    ]  # fmt: skip
 
 
 def main() -> None:
