@@ -3,7 +3,7 @@
 uvicorn's ``send`` after a disconnect silently does nothing, so a worker streaming to a
 client that left would never find out. :class:`ClientLink` owns the request's
 ``receive`` for the whole exchange. The body is received when the worker reads it; and
-a request still running when :class:`Watchman` next looks (every :data:`WATCH_EVERY`)
+a request still running after :data:`WATCH_EVERY` (the :class:`Watchman` looks that often)
 gets a watcher that keeps receiving (reading ahead at most :data:`READ_AHEAD` body
 bytes), so a disconnect is seen at any moment. Requests that finish sooner (nearly all)
 never pay for a watcher task, nor for a timer of their own.
@@ -67,7 +67,7 @@ class ClientLink:
     """Watches one request's client while ``serving`` (a task) serves it; see the module's docstring."""
 
     __slots__ = ("_arrived", "_buffered", "_chunks", "_complete", "_deadline", "_last_arrival", "_limits",
-                 "_receive", "_received", "_receiving", "_serving", "_watcher", "_watchman", "reason")  # fmt: skip
+                 "_receive", "_received", "_receiving", "_serving", "_since", "_watcher", "_watchman", "reason")  # fmt: skip
 
     def __init__(
         self, receive: Receive, limits: ClientLimits, serving: asyncio.Task[Any], timeout: float, watchman: Watchman
@@ -77,8 +77,8 @@ class ClientLink:
         self._limits = limits
         self._serving: asyncio.Task[Any] | None = serving
         self._watchman = watchman
-        self._last_arrival = time.monotonic()
-        self._deadline: float | None = self._last_arrival + timeout
+        self._since = self._last_arrival = time.monotonic()
+        self._deadline: float | None = self._since + timeout
         self._chunks: collections.deque[bytes] = collections.deque()
         self._buffered = 0
         self._received = 0
@@ -177,7 +177,7 @@ class ClientLink:
             return self._end(Ending.TIMED_OUT)
         if not self._complete and self._receiving and now - self._last_arrival >= self._limits.body_timeout:
             return self._end(Ending.BODY_TIMEOUT)
-        if self._watcher is None:
+        if self._watcher is None and now - self._since >= WATCH_EVERY:  # most requests are over before this
             self._watcher = asyncio.ensure_future(self._watch())
 
     def _end(self, reason: Ending) -> None:
