@@ -19,7 +19,7 @@ from pyworker.printer import Printer
 from pyworker.runtime.http import Response
 from pyworker.runtime.responses import respond
 from pyworker.serving.link import ClientLink, Ending, Watchman
-from pyworker.serving.requests import raw_target, refusal, to_request, too_large
+from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
 
@@ -45,16 +45,17 @@ class WorkerApp:
         started = time.perf_counter()
         method, target = scope["method"], raw_target(scope)
         head = method == "HEAD"
-        refused = refusal(scope, target, self.options.limits)
-        if refused is not None:
-            await send_response(refused, send, head)
-            self._log(method, target, refused.status, refused.status_text, started)
-            return
-        sender = Sender(self.worker.name, self.printer, method, target, head)
         task: asyncio.Task[Any] = asyncio.current_task()  # type: ignore[assignment]
         link = ClientLink(receive, self.options.limits, task, self.options.request_timeout, self.watchman)
+        request = read_request(scope, target, self.options.limits, link.body)
+        if isinstance(request, Response):  # refused before any worker runs
+            link.close()
+            await send_response(request, send, head)
+            self._log(method, target, request.status, request.status_text, started)
+            return
+        sender = Sender(self.worker.name, self.printer, method, target, head)
         try:
-            response = await respond(self.worker, _INCOMING, to_request(scope, target, link.body))
+            response = await respond(self.worker, _INCOMING, request)
             link.responding()
             await sender.send(response, send)
         except asyncio.CancelledError:

@@ -67,7 +67,8 @@ class ClientLink:
     """Watches one request's client while ``serving`` (a task) serves it; see the module's docstring."""
 
     __slots__ = ("_arrived", "_buffered", "_chunks", "_complete", "_deadline", "_last_arrival", "_limits",
-                 "_receive", "_received", "_receiving", "_serving", "_since", "_watcher", "_watchman", "reason")  # fmt: skip
+                 "_receive", "_received", "_receiving", "_serving", "_since", "_watcher", "_watchman",
+                 "reason")  # fmt: skip
 
     def __init__(
         self, receive: Receive, limits: ClientLimits, serving: asyncio.Task[Any], timeout: float, watchman: Watchman

@@ -27,64 +27,77 @@ _HOST = re.compile(r"(?P<name>[A-Za-z0-9_](?:[A-Za-z0-9_.-]*)|\[(?P<ipv6>[0-9A-F
 _ABSOLUTE = re.compile(r"(?P<scheme>https?)://(?P<authority>[^/?#]*)(?P<rest>.*)", re.IGNORECASE | re.DOTALL)
 
 
-def refusal(scope: Scope, target: str, limits: ClientLimits) -> Response | None:
-    """The answer to a request no worker should see, or ``None`` when the worker may have it.
+def read_request(
+    scope: Scope, target: str, limits: ClientLimits, body: Callable[[], AsyncIterator[bytes]]
+) -> Request | Response:
+    """The worker's ``Request`` (``body()`` gives its body as it arrives), or the server's own answer
+    to a request no worker should see. ``target`` is :func:`raw_target`'s.
 
-    ``target`` is :func:`raw_target`'s. One pass over the headers: this runs on every request.
+    One pass over the headers, and one function call on the usual path: this runs on every request.
     """
     version = scope.get("http_version", "1.1")
-    if version != "1.1" and version != "1.0":
-        return _close(505, f"HTTP/{version} is not supported here: pyworker dev speaks HTTP/1.1.")
     method = scope["method"]
-    if method == "CONNECT" or method == "PRI":
-        return _close(501, f"{method} is not supported: pyworker dev serves workers, it is not a proxy.")
-    if target == "*":
-        if method != "OPTIONS":
-            return _close(400, f'Bad Request: the target "*" is only for OPTIONS, not {method}.')
-        return Response(None, 200, headers={"allow": ALLOWED_METHODS, "content-length": "0"})
+    if (version != "1.1" and version != "1.0") or method == "CONNECT" or method == "PRI" or target == "*":
+        return _special(version, method, target)
     if len(target) > limits.max_target_bytes:
         return _close(414, f"URI Too Long: the target has more than {limits.max_target_bytes} bytes.")
-    headers = scope["headers"]
-    if len(headers) > limits.max_headers:
+    raw = scope["headers"]
+    if len(raw) > limits.max_headers:
         return _close(431, f"Request Header Fields Too Large: more than {limits.max_headers} headers.")
-    size = 0
-    hosts: list[bytes] = []
-    lengths: list[bytes] = []
-    for name, value in headers:
+    size, hosts, lengths, chunked = 0, [], [], False
+    for name, value in raw:
         size += len(name) + len(value) + 4
         if name == b"host":
             hosts.append(value)
         elif name == b"content-length":
             lengths.append(value)
+        elif name == b"transfer-encoding":
+            chunked = True
     if size > limits.max_header_bytes:
         return _close(431, f"Request Header Fields Too Large: more than {limits.max_header_bytes} bytes of headers.")
-    problem = _url_problem(target, hosts, version)
-    if problem is not None:
-        return _close(400, f"Bad Request: {problem}")
+    if target[:1] == "/" and len(hosts) == 1 and valid_host(hosts[0].decode("latin-1")):
+        url = f"{scope.get('scheme', 'http')}://{hosts[0].decode('latin-1')}{target}"
+    else:
+        problem, url = _unusual_url(scope, target, hosts, version)
+        if problem is not None:
+            return _close(400, f"Bad Request: {problem}")
     if lengths:
         if len(set(lengths)) > 1 or not lengths[0].isdigit():
             return _close(400, "Bad Request: the Content-Length header is not one number.")
         if int(lengths[0]) > limits.max_body_bytes:
             return too_large(limits)
-    return None
+    source = BodySource(stream=body()) if chunked or (lengths and int(lengths[0])) else None
+    return incoming_request(url, method, Headers.from_raw(raw), source)
 
 
-def _url_problem(target: str, hosts: list[bytes], version: str) -> str | None:
+def _special(version: str, method: str, target: str) -> Response:
+    """HTTP/2 and other versions, ``CONNECT``, ``PRI`` and the asterisk form: the server answers them."""
+    if version != "1.1" and version != "1.0":
+        return _close(505, f"HTTP/{version} is not supported here: pyworker dev speaks HTTP/1.1.")
+    if method == "CONNECT" or method == "PRI":
+        return _close(501, f"{method} is not supported: pyworker dev serves workers, it is not a proxy.")
+    if method != "OPTIONS":
+        return _close(400, f'Bad Request: the target "*" is only for OPTIONS, not {method}.')
+    return Response(None, 200, headers={"allow": ALLOWED_METHODS, "content-length": "0"})
+
+
+def _unusual_url(scope: Scope, target: str, hosts: list[bytes], version: str) -> tuple[str | None, str]:
+    """(what is wrong, or None; the URL) for an absolute-form target, or a Host that is missing, doubled or bad."""
     if not target.startswith("/"):
         match = _ABSOLUTE.fullmatch(target)
         if match is None:
-            return f'the target "{_shown(target)}" is neither a path ("/...") nor an absolute http(s) URL.'
+            return f'the target "{_shown(target)}" is neither a path ("/...") nor an absolute http(s) URL.', ""
         if not valid_host(match["authority"]):
-            return f'the target\'s host "{_shown(match["authority"])}" is not a host name with an optional port.'
-        return None
+            return f'the target\'s host "{_shown(match["authority"])}" is not a host name with an optional port.', ""
+        return None, f"{match['scheme'].lower()}://{match['authority']}{match['rest'] or '/'}"
     if len(hosts) > 1:
-        return "the request has more than one Host header."
-    if not hosts and version == "1.0":
-        return None  # HTTP/1.0 may leave Host out: the URL names the server's own address
+        return "the request has more than one Host header.", ""
+    if not hosts and version == "1.0":  # HTTP/1.0 may leave Host out: the URL names the server's own address
+        server = scope.get("server") or ("localhost", None)
+        host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
+        return None, f"{scope.get('scheme', 'http')}://{host}{target}"
     host = hosts[0].decode("latin-1") if hosts else ""
-    if not valid_host(host):
-        return f'the Host header "{_shown(host)}" is not a host name with an optional port.'
-    return None
+    return f'the Host header "{_shown(host)}" is not a host name with an optional port.', ""
 
 
 def too_large(limits: ClientLimits) -> Response:
@@ -111,30 +124,6 @@ def raw_target(scope: Scope) -> str:
     path = raw_path.decode("latin-1") if raw_path else str(scope["path"])
     query = scope.get("query_string", b"")
     return path + ("?" + query.decode("latin-1") if query else "")
-
-
-def request_url(scope: Scope, target: str, headers: Headers) -> str:
-    """The URL the worker sees; the parts were checked by :func:`refusal` first."""
-    match = None if target.startswith("/") else _ABSOLUTE.fullmatch(target)
-    if match is not None:
-        return f"{match['scheme'].lower()}://{match['authority']}{match['rest'] or '/'}"
-    host = headers.get("host")
-    if not host:
-        server = scope.get("server") or ("localhost", None)
-        host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
-    return f"{scope.get('scheme', 'http')}://{host}{target}"
-
-
-def to_request(scope: Scope, target: str, body: Callable[[], AsyncIterator[bytes]]) -> Request:
-    """The worker's ``Request``; ``body()`` gives the request body as it arrives, when it has one."""
-    headers = Headers.from_raw(scope["headers"])
-    source = BodySource(stream=body()) if has_body(headers) else None
-    return incoming_request(request_url(scope, target, headers), scope["method"], headers, source)
-
-
-def has_body(headers: Headers) -> bool:
-    length = headers.get("content-length")
-    return headers.has("transfer-encoding") or (length is not None and length.strip() != "0")
 
 
 def _close(status: int, text: str) -> Response:

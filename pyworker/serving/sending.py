@@ -71,26 +71,22 @@ class Sender:
             response = Response(f"The worker's response could not be sent: {problem}.", 500)
             source, streamed, body, headers = None, False, await response.bytes(), response.headers.raw()
         self.status_text = response.status_text
+        if not streamed and not response.headers.has("content-length") and response.status not in _NO_BODY:
+            headers.append((b"content-length", str(len(body)).encode()))
+        self.started, self.status = True, response.status
+        try:
+            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        except Exception as exc:  # a check above missed what uvicorn refuses: still one story, then close
+            self.abort(f"the response head could not be sent ({type(exc).__name__}: {exc})")
         if not streamed:
-            if not response.headers.has("content-length") and response.status not in _NO_BODY:
-                headers.append((b"content-length", str(len(body)).encode()))
-            await self._start(response.status, headers, send)
             await send({"type": "http.response.body", "body": b"" if self.head else body})
             return
         assert source is not None
-        await self._start(response.status, headers, send)
         if self.head:
             await source.aclose()
         else:
             await self._stream(source.chunks(), declared_length(response), send)
         await send({"type": "http.response.body", "body": b""})
-
-    async def _start(self, status: int, headers: list[tuple[bytes, bytes]], send: Send) -> None:
-        self.started, self.status = True, status
-        try:
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-        except Exception as exc:  # a check above missed what uvicorn refuses: still one story, then close
-            self.abort(f"the response head could not be sent ({type(exc).__name__}: {exc})")
 
     async def _stream(self, chunks: AsyncIterator[bytes], length: int | None, send: Send) -> None:
         sent = 0
