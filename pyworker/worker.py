@@ -145,7 +145,7 @@ class Worker:
         there is no such handler, the invocation limit's error, or what the handler raised
         (after printing it under this worker's name).
         """
-        if self.code is None and self.state is WorkerState.LOADING:
+        if self.code is None and self.state is WorkerState.LOADING and self._generation:
             await self._loaded.wait()  # the first import is still running (in a thread): wait for it
         code = self.code
         if code is None or self.state is WorkerState.FAILED:
