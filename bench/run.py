@@ -1,6 +1,7 @@
 """Run every benchmark, print one markdown table (pyworker, baseline, ratio, target), write bench/RESULTS.md.
 
 python bench/run.py [--quick] [--only SECTION ...] [--output PATH]
+python bench/run.py --soak [--quick] [--output PATH]   # the soak (bench/soak.py) instead; not run by CI
 
 A section that fails does not stop the others: its rows say "error: ...". ``--quick`` is a smoke
 run (fewer runs, shorter loads, smaller N); its figures are not for quoting.
@@ -12,6 +13,7 @@ import argparse
 import datetime
 import importlib
 import inspect
+import json
 import subprocess
 import sys
 import time
@@ -24,6 +26,7 @@ from typing import Any
 import coldstart
 import reload
 import scale
+import soak
 import throughput
 from _common import BENCH, ROOT, machine
 
@@ -414,8 +417,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a fast smoke run; figures not for quoting")
     parser.add_argument("--only", nargs="+", choices=list(SECTIONS), default=list(SECTIONS))
-    parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument("--output", type=Path, help="default: bench/RESULTS.md, or bench/SOAK.md with --soak")
+    parser.add_argument(
+        "--soak", action="store_true", help="run the soak (bench/soak.py) instead; writes bench/SOAK.md"
+    )
     args = parser.parse_args()
+    if args.soak:
+        run_soak(args.quick, args.output or BENCH / "SOAK.md")
+        return
+    args.output = args.output or BENCH / "RESULTS.md"
     settings = QUICK if args.quick else Settings()
     started = time.perf_counter()
     rows, shared = run_sections(settings, args.only)
@@ -437,6 +447,30 @@ def main() -> None:
         "Scripts and how to run them: `bench/README.md`.\n"
     )
     print(f"wrote {args.output} ({took:.0f} s)", file=sys.stderr)
+
+
+def run_soak(quick: bool, output: Path) -> None:
+    """``--soak``: load held, reloads under load, freed generations, bad inputs and slowloris; one table."""
+    settings = soak.QUICK if quick else soak.Settings()
+    started = time.perf_counter()
+    result = soak.measure(settings)
+    took = time.perf_counter() - started
+    header = ["soak", "pyworker", "baseline (same run)", "target", "met?"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in soak.rows(result, settings)]
+    body = "\n".join(lines)
+    command = "`python bench/run.py --soak" + (" --quick` (figures not for quoting)" if quick else "`")
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(body)
+    output.write_text(
+        "# Soak results\n\n"
+        f"{when}, {command}, {took:.0f} s in all; pyworker at {revision()}.\n\n"
+        f"Machine: {machine()}\n\n{body}\n\n"
+        "## How\n\n"
+        f"{soak.__doc__}\n"
+        f"Raw figures: `{json.dumps(result)}`\n"
+    )
+    print(f"wrote {output} ({took:.0f} s)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,24 @@ class NoEntrypoint(BindingError):
     """The target worker does not export the entrypoint class a binding names."""
 
 
+class UncaughtBaseException(PyworkerError):
+    """Worker code raised a ``BaseException`` that is no ``Exception`` (``KeyboardInterrupt``,
+    ``asyncio.CancelledError``, a class of its own): carried on as an ordinary error of that
+    worker, so it never stops the server. Its message names the original: ``KeyboardInterrupt: boom``."""
+
+    @classmethod
+    def wrapping(cls, exc: BaseException) -> UncaughtBaseException:
+        return cls(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+
+class ClientDisconnected(PyworkerError, OSError):
+    """The client left before its request body arrived in full; raised where the body is read."""
+
+
+class ResponseAborted(PyworkerError):
+    """A response could not be sent in full; already reported, so the connection is just closed."""
+
+
 class NoHandler(PyworkerError):
     """The entrypoint has no handler for this kind of event (no ``fetch``, no ``scheduled``...)."""
 

@@ -11,6 +11,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True)
+class ClientLimits:
+    """What one client may send, as Cloudflare limits it where it says (headers, body, URL).
+
+    Sizes are bytes and times seconds. A head over a limit answers 431 (414 for the
+    target), a body over ``max_body_bytes`` 413; a connection that takes longer than
+    ``header_timeout`` to send a request's head, or stops sending its body for
+    ``body_timeout``, is answered 408 and closed; an idle keep-alive connection is
+    closed after ``keep_alive_timeout``.
+    """
+
+    max_headers: int = 100
+    max_header_bytes: int = 128 * KIB  # names + values + ": " and CRLF, as on the wire
+    max_target_bytes: int = 16 * KIB  # Cloudflare's URL limit
+    max_body_bytes: int = 100 * MIB  # Cloudflare's free and pro plans
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    keep_alive_timeout: float = 5.0
+
 
 @dataclass
 class DevOptions:
@@ -24,3 +47,6 @@ class DevOptions:
     log_level: str = "info"
     reload: bool = True
     persist_to: Path | None = None  # --persist-to: state in DIR/v3 instead of <first config dir>/.wrangler/state/v3
+    request_timeout: float = 30.0  # seconds a fetch may take to produce its response (--request-timeout)
+    blocked_loop_warning: float = 1.0  # seconds a handler may hold the event loop before a warning
+    limits: ClientLimits = field(default_factory=ClientLimits)

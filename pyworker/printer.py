@@ -7,6 +7,7 @@ import contextlib
 import os
 import re
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,11 @@ LEVELS = {"debug": 10, "info": 20, "log": 20, "warn": 30, "error": 40, "none": 1
 _COLOURS = (36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96)  # honcho-style rotation
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
+# What could move the cursor, recolour, retitle or reorder the terminal: C0 and C1 controls (but tab),
+# DEL, and Unicode's invisible direction marks and line separators.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+MAX_LOGGED_TARGET = 200  # characters of a request target shown in its log line
 
 
 class Printer:
@@ -23,11 +29,20 @@ class Printer:
 
     With ``batch=True`` (the CLI's terminal), lines written during one event-loop turn go
     out together at the end of it: under load, one write to the terminal carries many
-    request lines instead of one each. Call :meth:`drain` before exiting.
+    request lines instead of one each. With ``background=True`` they are written by a
+    thread of their own, so a terminal or pipe that stops reading (``pyworker dev | less``)
+    never blocks the event loop: at most ``buffer_limit`` characters wait, and lines
+    beyond that are dropped and counted. Call :meth:`flush` before exiting.
     """
 
     def __init__(
-        self, stream: TextIO | None = None, level: str = "info", colour: bool | None = None, batch: bool = False
+        self,
+        stream: TextIO | None = None,
+        level: str = "info",
+        colour: bool | None = None,
+        batch: bool = False,
+        background: bool = False,
+        buffer_limit: int = 1 << 20,
     ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.level = LEVELS[level]
@@ -38,6 +53,7 @@ class Printer:
         self._colours: dict[str, int] = {}
         self._pending: list[str] = []
         self._hinted: set[tuple[object, ...]] = set()
+        self._writer = _Writer(self.stream, buffer_limit) if background else None
 
     # -- building blocks ------------------------------------------------------------
     def _paint(self, text: str, code: int) -> str:
@@ -62,37 +78,57 @@ class Printer:
         self._emit(text)
 
     def drain(self) -> None:
-        """Write out the lines batched so far."""
+        """Write out the lines batched so far (to the writer thread, with ``background``)."""
         if self._pending:
             text, self._pending = "\n".join(self._pending), []
             self._emit(text)
 
+    def flush(self, timeout: float = 2.0) -> None:
+        """Before exiting: write out everything, waiting at most ``timeout`` for a slow terminal."""
+        self.drain()
+        if self._writer is not None:
+            self._writer.flush(timeout)
+
     def _emit(self, text: str) -> None:
-        with contextlib.suppress(ValueError, OSError):  # the stream may be closed at exit
-            self.stream.write(text + "\n")
-            self.stream.flush()
+        if self._writer is not None:
+            self._writer.put(text)
+        else:
+            _write(self.stream, text)
 
     # -- what pyworker says ----------------------------------------------------------
     def worker(self, worker: str, text: str, level: str = "info") -> None:
+        """Each line of ``text`` under the worker's prefix; control characters print escaped."""
         if LEVELS[level] < self.level:
             return
         prefix = self.prefix(worker)
-        self.write("\n".join(f"{prefix} {line}" for line in text.splitlines() or [""]), level)
+        lines = text.split("\n")
+        if len(lines) > 1 and not lines[-1]:
+            lines.pop()
+        self.write("\n".join(f"{prefix} {escape(line)}" for line in lines), level)
 
     @property
     def logs_requests(self) -> bool:
         """Whether :meth:`request` prints anything (callers skip building its arguments if not)."""
         return LEVELS["info"] >= self.level
 
-    def request(self, worker: str, method: str, path: str, status: int, reason: str, millis: float) -> None:
+    def request(
+        self, worker: str, method: str, path: str, status: int, reason: str, millis: float, note: str = ""
+    ) -> None:
+        """``[w] GET /x 200 OK (3ms)``; ``status`` 0 means no response was sent, and ``note`` says why."""
         if not self.logs_requests:
+            return
+        if len(path) > MAX_LOGGED_TARGET:
+            path = f"{path[:MAX_LOGGED_TARGET]}... ({len(path)} characters)"
+        line = f"{self.prefix(worker)} {escape(method)} {escape(path)}"
+        if not status:
+            self.write(f"{line} canceled: {note} ({millis:.0f}ms)")
             return
         status_text = f"{status} {reason}".rstrip()
         if status >= 500:
             status_text = self._paint(status_text, 31)
         elif status >= 400:
             status_text = self._paint(status_text, 33)
-        self.write(f"{self.prefix(worker)} {method} {path} {status_text} ({millis:.0f}ms)")
+        self.write(f"{line} {status_text} ({millis:.0f}ms)" + (f", {note}" if note else ""))
 
     def exception(self, worker: str, exc: BaseException) -> None:
         """The traceback of an error in worker code, without pyworker's own frames."""
@@ -106,12 +142,26 @@ class Printer:
         self.worker(worker, text)
 
     def warning(self, text: str) -> None:
-        self.write(self._paint("Warning: ", 33) + text, "warn")
+        self.write(self._paint("Warning: ", 33) + escape(text), "warn")
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        header, rows = [escape(str(cell)) for cell in header], [[escape(str(cell)) for cell in row] for row in rows]
         widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
             self.write("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def escape(text: str) -> str:
+    """``text`` with every character that could forge terminal output shown as an escape (``\\x1b``)."""
+    return _UNSAFE.sub(_escaped, text) if _UNSAFE.search(text) else text
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    short = _SHORT_ESCAPES.get(char)
+    if short is not None:
+        return short
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def format_user_traceback(exc: BaseException) -> list[str]:
@@ -133,6 +183,62 @@ def _chain(info: traceback.TracebackException) -> list[traceback.TracebackExcept
             return links
         links.append(nxt)
         info = nxt
+
+
+class _Writer:
+    """Writes text to a stream from a daemon thread; holds at most ``limit`` characters, then drops and counts.
+
+    Once it starts dropping it drops everything until the thread took what was waiting,
+    then says how many lines it dropped, where they would have been.
+    """
+
+    def __init__(self, stream: TextIO, limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self._changed = threading.Condition()
+        self._waiting: list[str] = []
+        self._size = 0
+        self._dropped = 0
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def put(self, text: str) -> None:
+        with self._changed:
+            if self._dropped or self._size + len(text) > self.limit:
+                self._dropped += text.count("\n") + 1
+                return
+            self._waiting.append(text)
+            self._size += len(text)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pyworker-output", daemon=True)
+                self._thread.start()
+            self._changed.notify_all()
+
+    def flush(self, timeout: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: not (self._waiting or self._dropped or self._busy), timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._waiting or self._dropped))
+                lines, self._waiting, self._size = self._waiting, [], 0
+                dropped, self._dropped = self._dropped, 0
+                self._busy = True
+            if dropped:
+                lines.append(
+                    f"pyworker: {dropped} lines of output were dropped: the terminal (or pipe) was not reading them."
+                )
+            _write(self.stream, "\n".join(lines))
+            with self._changed:
+                self._busy = False
+                self._changed.notify_all()
+
+
+def _write(stream: TextIO, text: str) -> None:
+    with contextlib.suppress(ValueError, OSError):  # the stream may be closed at exit
+        stream.write(text + "\n")
+        stream.flush()
 
 
 def _isatty(stream: TextIO) -> bool:

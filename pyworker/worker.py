@@ -17,7 +17,7 @@ from typing import Any
 
 from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
-from pyworker.errors import PyworkerError, WorkerLoadError, mark_reported, was_reported
+from pyworker.errors import PyworkerError, UncaughtBaseException, WorkerLoadError, mark_reported, was_reported
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.runtime import limits
@@ -25,6 +25,7 @@ from pyworker.runtime.entrypoint import ExecutionContext, current_context, finis
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
 from pyworker.runtime.scope import WorkerScope, current_worker
+from pyworker.runtime.tasks import cancelled_by_caller, in_thread
 from pyworker.types import FETCH, RPC, Route
 
 
@@ -55,6 +56,7 @@ class Worker:
         self.error: str | None = None
         self.state = WorkerState.LOADING
         self._generation = 0
+        self._loaded = asyncio.Event()  # set once the first load is over, loaded or failed
         self._tasks: set[asyncio.Future[Any]] = set()
         self._schedule = self.schedule  # bound once: handed to every invocation's ctx
 
@@ -65,19 +67,49 @@ class Worker:
 
     def load(self) -> None:
         """Import the worker's code; on failure keep serving the error (state FAILED)."""
-        self._set_state(WorkerState.LOADING)
-        self._generation += 1
+        generation, scope = self._begin_load()
         try:
-            scope = WorkerScope(self.name, self.env, self.schedule, printer=self.printer)
-            code = load_code(self.config, self._generation, scope)
+            code = load_code(self.config, generation, scope)
         except WorkerLoadError as exc:
+            self._load_failed(generation, exc)
+            raise
+        self._swap_in(generation, code)
+
+    async def load_in_thread(self) -> None:
+        """:meth:`load`, importing in a thread so that a slow import stalls no other worker.
+
+        The new generation is swapped in on the event loop, whole, once its import is done:
+        until then requests run on the previous generation (or wait for the first one).
+        """
+        generation, scope = self._begin_load()
+        try:
+            code = await in_thread(load_code, self.config, generation, scope)
+        except WorkerLoadError as exc:
+            self._load_failed(generation, exc)
+            raise
+        self._swap_in(generation, code)
+
+    def _begin_load(self) -> tuple[int, WorkerScope]:
+        if self.code is None and self.error is None:
+            self._set_state(WorkerState.LOADING)  # a reload keeps serving its current state until the swap
+        self._generation += 1
+        return self._generation, WorkerScope(self.name, self.env, self.schedule, printer=self.printer)
+
+    def _load_failed(self, generation: int, exc: WorkerLoadError) -> None:
+        if generation == self._generation:  # else a newer load already started: it decides
             self.error = str(exc)
             self._set_state(WorkerState.FAILED)
-            raise
+            self._loaded.set()
+
+    def _swap_in(self, generation: int, code: WorkerCode) -> None:
+        if generation != self._generation:  # a newer load started while this one imported
+            code.unload()
+            return
         previous, self.code, self.error = self.code, code, None
         if previous is not None:
             previous.retire()
         self._set_state(WorkerState.READY)
+        self._loaded.set()
 
     def reconfigure(self, config: WorkerConfig, env: Any) -> None:
         """Use a re-read config: new invocations get its env; running ones keep theirs."""
@@ -119,6 +151,8 @@ class Worker:
         there is no such handler, the invocation limit's error, or what the handler raised
         (after printing it under this worker's name).
         """
+        if self.code is None and self.state is WorkerState.LOADING and self._generation:
+            await self._loaded.wait()  # the first import is still running (in a thread): wait for it
         code = self.code
         if code is None or self.state is WorkerState.FAILED:
             raise WorkerLoadError(self.error or f'Worker "{self.name}" is not loaded.')
@@ -144,11 +178,16 @@ class Worker:
                 if route.kind == FETCH and not isinstance(result, Response):
                     raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
                 return result if route.returns is None else self._returned(route, result)
-            except (Exception, SystemExit) as exc:  # sys.exit() in a worker must not stop the server
+            except BaseException as exc:  # anything worker code raises is its error, never the server's
+                if cancelled_by_caller(exc):
+                    raise  # the request was cancelled (client gone, time limit, shutdown): not the worker's error
                 self._report(route, exc)
-                if route.raises is None:
+                if route.raises is not None:  # a binding call: the caller gets what the SDK delivers
+                    error = route.raises(exc)
+                elif isinstance(exc, Exception | SystemExit):
                     raise
-                error = route.raises(exc)
+                else:
+                    raise mark_reported(UncaughtBaseException.wrapping(exc)) from exc
             finally:
                 finish(ctx)
                 code.leave()

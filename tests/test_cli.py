@@ -91,6 +91,7 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["-e,", "--env", "TEXT"],
         ["--var", "KEY:VALUE", "Set"],
         ["--log-level", "[debug|info|log|warn|error|none]"],
+        ["--request-timeout", "SECONDS", "How"],
         ["--reload", "/", "--no-reload"],
         ["--persist-to", "DIRECTORY", "Keep"],
         ["-h,", "--help", "Show"],
@@ -314,3 +315,11 @@ def test_port_in_use_from_dev_port(root: Path, busy_port: int) -> None:
         f"Port {busy_port} on 127.0.0.1 is already in use (wanted by worker w). "
         "Stop whatever is using it, or pick another with --port or [dev] port.",
     )
+
+
+def test_request_timeout_option(captured: list[DevOptions]) -> None:
+    assert invoke("dev", "--request-timeout", "2.5").exit_code == 0
+    assert captured[-1].request_timeout == 2.5
+    result = invoke("dev", "--request-timeout", "0")
+    assert result.exit_code == 2
+    assert "--request-timeout" in result.output

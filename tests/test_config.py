@@ -570,7 +570,8 @@ BROKEN = [
     pytest.param(
         "wrangler.toml",
         'name = "w"\nmain = "src"\n',
-        'wrangler.toml in w: "main" points to src, which does not exist.',
+        'wrangler.toml in w: "main" points to src, which is a directory. '
+        'Point it at the worker\'s Python module, e.g. main = "src/entry.py".',
         id="main-is-a-directory",
     ),
     pytest.param(

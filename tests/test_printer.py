@@ -53,3 +53,43 @@ async def test_lines_of_one_loop_turn_are_written_together():
     printer.write("four")
     printer.drain()  # what the CLI does before exiting
     assert stream.getvalue().endswith("four\n")
+
+
+# -- the terminal cannot be forged ------------------------------------------------------------
+def test_control_characters_in_a_request_line_print_escaped():
+    stream = io.StringIO()
+    Printer(stream, colour=False).request("a", "GET", "/x\n[b] GET /admin 200 OK\x1b]0;owned\x07\x00\x9b", 200, "OK", 1)
+    assert stream.getvalue() == "[a] GET /x\\n[b] GET /admin 200 OK\\x1b]0;owned\\x07\\x00\\x9b 200 OK (1ms)\n"
+
+
+def test_control_characters_in_worker_text_print_escaped_line_by_line():
+    stream = io.StringIO()
+    Printer(stream, colour=True).worker("a", "ValueError: \x1b[2J\x1b[31mred\nsecond\u202eline\ttab")
+    assert stream.getvalue() == (
+        "\x1b[36m[a]\x1b[0m ValueError: \\x1b[2J\\x1b[31mred\n\x1b[36m[a]\x1b[0m second\\u202eline\ttab\n"
+    )
+
+
+def test_an_exception_message_cannot_forge_lines():
+    stream = io.StringIO()
+    try:
+        raise ValueError("\x1b]0;title\x07\rfake")
+    except ValueError as exc:
+        Printer(stream, colour=False).exception("a", exc)
+    assert stream.getvalue().splitlines()[-1] == "[a] ValueError: \\x1b]0;title\\x07\\rfake"
+    assert "\x1b" not in stream.getvalue() and "\x07" not in stream.getvalue()
+
+
+def test_a_long_url_is_cut_in_the_request_line():
+    stream = io.StringIO()
+    Printer(stream, colour=False).request("a", "GET", "/" + "x" * 5000, 200, "OK", 1)
+    line = stream.getvalue().rstrip("\n")
+    assert line == "[a] GET /" + "x" * 199 + "... (5001 characters) 200 OK (1ms)"
+
+
+def test_warnings_and_tables_escape_control_characters():
+    stream = io.StringIO()
+    printer = Printer(stream, colour=False)
+    printer.warning("bad \x1b[31m")
+    printer.table(["worker"], [["w\x1b[31m"]])
+    assert stream.getvalue() == "Warning: bad \\x1b[31m\nworker\nw\\x1b[31m\n"

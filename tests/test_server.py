@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import socket
 
+import httpx
 import pytest
 
 from pyworker.config import load_config
@@ -96,3 +97,13 @@ def test_quiet_log_levels_hide_request_lines(level, output):
     printer = Printer(output, level=level, colour=False)
     printer.request("a", "GET", "/", 200, "OK", 1.2)
     assert output.getvalue() == ""
+
+
+@pytest.mark.anyio
+async def test_the_request_line_logs_the_target_as_sent_not_decoded(write_worker, make_server, output):
+    code = "from workers import Response\n\nasync def on_fetch(request):\n    return Response('ok')\n"
+    server = make_server(write_worker("w", {"src/entry.py": code}))
+    transport = httpx.ASGITransport(app=server.app("w"))
+    async with httpx.AsyncClient(transport=transport, base_url="http://w") as client:
+        assert (await client.get("/a%0a%1b%5b31m%00?q=%0d")).text == "ok"
+    assert output.lines()[-1].startswith("[w] GET /a%0a%1b%5b31m%00?q=%0d 200 OK (")

@@ -58,3 +58,24 @@ async def test_a_socket_added_while_serving_is_served_and_a_removed_one_is_not()
         server.should_exit = True
         await serving
         first.sock.close()
+
+
+def test_the_h11_protocol_internals_the_limits_rely_on_are_still_there():
+    from uvicorn.protocols.http import h11_impl
+
+    from pyworker.options import ClientLimits
+    from pyworker.serving.uvicorn_server import LimitedH11Protocol, head_limit
+
+    config = uvicorn_config(hello, ClientLimits(keep_alive_timeout=3))
+    config.load()
+    assert issubclass(config.http_protocol_class, LimitedH11Protocol), (
+        f"uvicorn {uvicorn.__version__} no longer takes a protocol class as Config(http=...)"
+    )
+    assert config.timeout_keep_alive == 3
+    assert config.h11_max_incomplete_event_size == head_limit(ClientLimits())
+    for name in ("data_received", "on_response_complete", "send_400_response", "connection_lost", "connection_made"):
+        assert name in vars(h11_impl.H11Protocol), f"uvicorn {uvicorn.__version__}'s H11Protocol has no {name}"
+    assert "self.conn = h11.Connection" in inspect.getsource(h11_impl.H11Protocol.__init__), (
+        f"uvicorn {uvicorn.__version__}'s H11Protocol no longer keeps its h11 connection as .conn"
+    )
+    assert isinstance(h11_impl.STATUS_PHRASES[431], bytes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,26 +73,58 @@ def read_config_file(config_path: Path) -> dict[str, Any]:
         text = config_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot be read ({exc}).") from exc
-    if config_path.suffix == ".toml":
-        try:
-            data: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{where}: invalid TOML: {exc}.") from exc
-    else:
-        try:
-            data = json.loads(strip_jsonc(text))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from exc
+    data = _parse(text, config_path.suffix, where)
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected an object at the top level, got {type(data).__name__}.")
+    if _depth_exceeds(data, MAX_DEPTH):
+        raise ConfigError(f"{where}: nested too deeply (more than {MAX_DEPTH} levels); a wrangler config never is.")
     return data
 
 
-def strip_jsonc(text: str) -> str:
+# Real configs nest a few levels; deeper input only exhausts the parsers' (and later code's) recursion.
+MAX_DEPTH = 64
+
+
+def _parse(text: str, suffix: str, where: str) -> Any:
+    """Parse TOML or JSON(C); every way the input can be bad is one :class:`ConfigError`."""
+    kind = "TOML" if suffix == ".toml" else "JSON"
+    try:
+        if suffix == ".toml":
+            return tomllib.loads(text)
+        return json.loads(strip_jsonc(text, where))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}.") from exc
+    except RecursionError as exc:
+        raise ConfigError(
+            f"{where}: nested too deeply (more than {MAX_DEPTH} levels); a wrangler config never is."
+        ) from exc
+    except ValueError as exc:  # an integer past Python's digit limit, and the like
+        if "integer string conversion" in str(exc):
+            limit = sys.get_int_max_str_digits()
+            raise ConfigError(f"{where}: invalid {kind}: an integer with more than {limit} digits.") from exc
+        raise ConfigError(f"{where}: invalid {kind}: {exc}.") from exc
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether lists and tables nest more than ``limit`` levels (iteratively: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def strip_jsonc(text: str, where: str = "JSONC") -> str:
     """Remove ``//`` and ``/* */`` comments and trailing commas, keeping line numbers.
 
     Comment text is replaced by spaces (newlines kept) so JSON errors still point
-    at the right line and column.
+    at the right line and column. A ``/*`` that never closes is a :class:`ConfigError`
+    (``where`` names the file).
     """
     out: list[str] = []
     i, n = 0, len(text)
@@ -112,7 +145,11 @@ def strip_jsonc(text: str) -> str:
             i = end
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
-            end = n if end == -1 else end + 2
+            if end == -1:
+                line = text.count("\n", 0, i) + 1
+                column = i - text.rfind("\n", 0, i)
+                raise ConfigError(f"{where}: a /* comment opened at line {line}, column {column} is never closed.")
+            end += 2
             out.append("".join(c if c == "\n" else " " for c in text[i:end]))
             i = end
         elif char == ",":

@@ -84,15 +84,24 @@ def _build(
     warnings: list[str],
 ) -> WorkerConfig:
     name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
+    if name is not None and not isinstance(name, str):
+        raise ConfigError(f'{where}: "name" must be a string, got {shown(name)}.')
+    if not name or not name.strip():
         raise ConfigError(f'{where}: "name" is missing. Add name = "my-worker".')
     main_value = raw.get("main")
-    if not isinstance(main_value, str) or not main_value.strip():
+    if main_value is not None and not isinstance(main_value, str):
+        raise ConfigError(f'{where}: "main" must be a string such as "src/entry.py", got {shown(main_value)}.')
+    if not main_value or not main_value.strip():
         raise ConfigError(f'{where}: "main" is missing. Set main = "src/entry.py" to the worker\'s Python module.')
     try:
         main = (config_path.parent / main_value).resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # NUL bytes, symlink loops
-        raise ConfigError(f'{where}: "main" is not a usable path: {main_value!r}.') from exc
+        raise ConfigError(f'{where}: "main" is not a usable path: {shown(main_value)}.') from exc
+    if main.is_dir():
+        raise ConfigError(
+            f'{where}: "main" points to {main_value}, which is a directory. '
+            'Point it at the worker\'s Python module, e.g. main = "src/entry.py".'
+        )
     if not main.is_file():
         raise ConfigError(f'{where}: "main" points to {main_value}, which does not exist.')
     if main.suffix != ".py":
@@ -123,17 +132,23 @@ def _build(
     )
 
 
+def shown(value: Any) -> str:
+    """``value`` as a message quotes it: its repr, cut short (a config may hold megabytes)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _optional(raw: dict[str, Any], key: str, kind: type, where: str) -> Any:
     value = raw.get(key)
     if value is not None and not isinstance(value, kind):
-        raise ConfigError(f'{where}: "{key}" must be a {kind.__name__}, got {value!r}.')
+        raise ConfigError(f'{where}: "{key}" must be a {kind.__name__}, got {shown(value)}.')
     return value
 
 
 def _string_list(raw: dict[str, Any], key: str, where: str) -> list[str]:
     value = raw.get(key) or []
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f'{where}: "{key}" must be a list of strings, got {value!r}.')
+        raise ConfigError(f'{where}: "{key}" must be a list of strings, got {shown(value)}.')
     return value
 
 
@@ -142,7 +157,7 @@ def _routes(raw: dict[str, Any], where: str) -> tuple[Any, ...]:
     if routes is None:
         routes = [raw["route"]] if raw.get("route") else []
     if not isinstance(routes, list):
-        raise ConfigError(f'{where}: "routes" must be a list, got {routes!r}.')
+        raise ConfigError(f'{where}: "routes" must be a list, got {shown(routes)}.')
     return tuple(routes)
 
 
@@ -151,14 +166,14 @@ def _services(value: Any, where: str) -> list[ServiceBinding]:
         return []
     example = '{ binding = "B", service = "worker_b" }'
     if not isinstance(value, list):
-        raise ConfigError(f'{where}: "services" must be a list of tables like {example}, got {value!r}.')
+        raise ConfigError(f'{where}: "services" must be a list of tables like {example}, got {shown(value)}.')
     services: list[ServiceBinding] = []
     for item in value:
         if not isinstance(item, dict):
-            raise ConfigError(f'{where}: each entry of "services" must be a table like {example}, got {item!r}.')
+            raise ConfigError(f'{where}: each entry of "services" must be a table like {example}, got {shown(item)}.')
         binding, service = item.get("binding"), item.get("service")
         if not isinstance(binding, str) or not binding.isidentifier():
-            raise ConfigError(f'{where}: a service binding needs "binding", a valid name, got {binding!r}.')
+            raise ConfigError(f'{where}: a service binding needs "binding", a valid name, got {shown(binding)}.')
         if not isinstance(service, str) or not service:
             raise ConfigError(f'{where}: service binding {binding} needs "service", the worker\'s name.')
         entrypoint = item.get("entrypoint")
@@ -166,7 +181,7 @@ def _services(value: Any, where: str) -> list[ServiceBinding]:
             raise ConfigError(f'{where}: service binding {binding}: "entrypoint" must be a string.')
         props = item.get("props") or {}
         if not isinstance(props, dict):
-            raise ConfigError(f'{where}: service binding {binding}: "props" must be a table, got {props!r}.')
+            raise ConfigError(f'{where}: service binding {binding}: "props" must be a table, got {shown(props)}.')
         services.append(ServiceBinding(binding, service, entrypoint, props))
     names = [s.binding for s in services]
     for binding in names:
@@ -179,7 +194,7 @@ def _vars(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigError(f'{where}: "vars" must be a table of names to values, got {value!r}.')
+        raise ConfigError(f'{where}: "vars" must be a table of names to values, got {shown(value)}.')
     return dict(value)
 
 
@@ -187,12 +202,12 @@ def _dev(value: Any, where: str) -> DevSettings:
     if value is None:
         return DevSettings()
     if not isinstance(value, dict):
-        raise ConfigError(f'{where}: "dev" must be a table, got {value!r}.')
+        raise ConfigError(f'{where}: "dev" must be a table, got {shown(value)}.')
     port, ip = value.get("port"), value.get("ip")
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
-        raise ConfigError(f"{where}: dev.port must be a port number (1-65535), got {port!r}.")
+        raise ConfigError(f"{where}: dev.port must be a port number (1-65535), got {shown(port)}.")
     if ip is not None and not isinstance(ip, str):
-        raise ConfigError(f'{where}: dev.ip must be a string such as "127.0.0.1", got {ip!r}.')
+        raise ConfigError(f'{where}: dev.ip must be a string such as "127.0.0.1", got {shown(ip)}.')
     return DevSettings(port=port, ip=ip)
 
 

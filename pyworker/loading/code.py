@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import gc
 import inspect
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -166,6 +169,21 @@ class WorkerCode:
         if threads is not None:
             self.scope.threads = None
             threads.shutdown(wait=False)
+        if self.retired:
+            _free_soon()
+
+
+def _free_soon() -> None:
+    """Free a retired generation now rather than whenever the cycle collector next runs.
+
+    A module's functions and its globals reference each other, so only the collector frees
+    them; it runs on the next loop turn, once the frame that ended the last invocation is gone.
+    """
+    try:
+        # An empty context: the handle must not keep the current one, whose current_worker is this generation.
+        asyncio.get_running_loop().call_soon(gc.collect, context=contextvars.Context())
+    except RuntimeError:  # no event loop (a script, a test): at once
+        gc.collect()
 
 
 def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None = None) -> WorkerCode:
@@ -181,10 +199,8 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
     token = current_worker.set(scope)
     try:
         module = modules.import_main(config.main)
-    except BaseException as exc:
+    except BaseException as exc:  # KeyboardInterrupt, sys.exit(), CancelledError at import: a load error too
         modules.uninstall()
-        if not isinstance(exc, Exception | SystemExit):  # sys.exit() at import is a load error too
-            raise
         message = describe_load_error(config.name, config.import_root, exc)
         if isinstance(exc, ImportError):
             message += load_advice(unmet_dependencies(config))

@@ -83,7 +83,7 @@ class Reloader:
         try:
             if any(_SETTINGS.match(path.name) for path in paths):
                 self._reconfigure(worker)
-            worker.load()
+            await worker.load_in_thread()  # other workers keep serving while it imports
         except (ConfigError, WorkerLoadError) as exc:
             self.printer.worker(worker.name, str(exc), "error")
             return Reloaded(worker.name, False, old, worker.config)

@@ -24,6 +24,14 @@ class BodyUsedError(OSError):
     """Reading a body a second time; Cloudflare raises an ``OSError`` here too."""
 
 
+class StreamTypeError(TypeError):
+    """A body stream yielded something other than bytes."""
+
+    def __init__(self, type_name: str) -> None:
+        super().__init__(f"A body stream must yield bytes, not {type_name}.")
+        self.type_name = type_name
+
+
 class BodySource:
     """The bytes behind a body. A stream is read at most once, then cached, so clones can share it."""
 
@@ -62,8 +70,19 @@ class BodySource:
                 yield data
             return
         stream, self._stream = self._stream, None
-        async for chunk in stream:
-            yield bytes(chunk)
+        try:
+            async for chunk in stream:
+                if not isinstance(chunk, bytes | bytearray | memoryview):
+                    raise StreamTypeError(type(chunk).__name__)
+                yield bytes(chunk)
+        finally:
+            await _aclose(stream)  # stopped early (the client left, an error): the stream's finally runs now
+
+    async def aclose(self) -> None:
+        """Close a stream nobody will read, so its ``finally`` blocks run now rather than at garbage collection."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await _aclose(stream)
 
     def sealed(self) -> BodySource:
         """This body as the other side of a binding gets it: the same bytes, and no way back to the sender's
@@ -73,7 +92,13 @@ class BodySource:
         return BodySource(stream=SealedStream(self.chunks()))
 
 
-_SEALED_OWN = frozenset({"__aiter__", "__anext__", "__class__", "__repr__"})
+async def _aclose(stream: AsyncIterable[bytes]) -> None:
+    close = getattr(stream, "aclose", None)
+    if close is not None:
+        await close()
+
+
+_SEALED_OWN = frozenset({"__aiter__", "__anext__", "aclose", "__class__", "__repr__"})
 
 
 class SealedStream:
@@ -95,6 +120,9 @@ class SealedStream:
     async def __anext__(self) -> bytes:
         chunk: bytes = await object.__getattribute__(self, "_sealed").__anext__()
         return chunk
+
+    async def aclose(self) -> None:
+        await _aclose(object.__getattribute__(self, "_sealed"))
 
 
 def make_source(body: BodyInit, headers: Headers) -> BodySource | None:

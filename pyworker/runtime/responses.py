@@ -9,7 +9,14 @@ by the worker's invocation frame).
 
 from __future__ import annotations
 
-from pyworker.errors import BindingError, InvocationLimit, NoHandler, WorkerLoadError, was_reported
+from pyworker.errors import (
+    BindingError,
+    InvocationLimit,
+    NoHandler,
+    UncaughtBaseException,
+    WorkerLoadError,
+    was_reported,
+)
 from pyworker.runtime.http import Request, Response
 from pyworker.types import Route, Target
 
@@ -35,4 +42,6 @@ async def respond(target: Target, route: Route, request: Request) -> Response:
 
 def error_summary(exc: BaseException) -> str:
     """``ValueError: boom``: how a 500 body names the exception."""
+    if isinstance(exc, UncaughtBaseException):
+        return str(exc)  # it names the exception worker code raised
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,15 +1,26 @@
-"""The one small adapter that turns a worker into an ASGI app."""
+"""The one small adapter that turns a worker into an ASGI app.
+
+One request: refused before the worker runs if it must be (:mod:`.requests`), else the
+worker's fetch runs under the request's time limit while :class:`~.link.ClientLink`
+watches the client, and the response goes out through :class:`~.sending.Sender`. A
+client that leaves cancels the invocation and everything it awaits (binding calls
+included) and closes a streaming body, so ``finally`` blocks run; a fetch that has
+not answered within ``--request-timeout`` is cancelled the same way and answered 504.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator
+from typing import Any
 
+from pyworker.options import DevOptions
 from pyworker.printer import Printer
-from pyworker.runtime.body import BodySource
-from pyworker.runtime.headers import Headers
-from pyworker.runtime.http import Request, Response, incoming_request
+from pyworker.runtime.http import Response
 from pyworker.runtime.responses import respond
+from pyworker.serving.link import ClientLink, Ending, Watchman
+from pyworker.serving.requests import raw_target, read_request, too_large
+from pyworker.serving.sending import Sender, send_response
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
 
 _INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default entrypoint's fetch
@@ -18,9 +29,11 @@ _INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default e
 class WorkerApp:
     """Serves one worker: ASGI request -> ``Request`` -> its fetch invocation -> ASGI response, logged."""
 
-    def __init__(self, worker: Target, printer: Printer) -> None:
+    def __init__(self, worker: Target, printer: Printer, options: DevOptions | None = None) -> None:
         self.worker = worker
         self.printer = printer
+        self.options = options or DevOptions()
+        self.watchman = Watchman()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -30,63 +43,65 @@ class WorkerApp:
             await send({"type": "websocket.close", "code": 1003})
             return
         started = time.perf_counter()
-        request = to_request(scope, receive)
-        response = await respond(self.worker, _INCOMING, request)
-        await send_response(response, send, head=request.method == "HEAD")
-        if not self.printer.logs_requests:
+        method, target = scope["method"], raw_target(scope)
+        head = method == "HEAD"
+        task: asyncio.Task[Any] = asyncio.current_task()  # type: ignore[assignment]
+        link = ClientLink(receive, self.options.limits, task, self.options.request_timeout, self.watchman)
+        request = read_request(scope, target, self.options.limits, link.body)
+        if isinstance(request, Response):  # refused before any worker runs
+            link.close()
+            await send_response(request, send, head)
+            self._log(method, target, request.status, request.status_text, started)
             return
-        query = scope.get("query_string", b"")
-        target = scope["path"] + (f"?{query.decode('latin-1')}" if query else "")
-        self.printer.request(
+        sender = Sender(self.worker.name, self.printer, method, target, head)
+        try:
+            response = await respond(self.worker, _INCOMING, request)
+            link.responding()
+            await sender.send(response, send)
+        except asyncio.CancelledError:
+            if link.reason is None:
+                raise  # not the client's doing: the server is stopping
+            task.uncancel()
+            await self._ended(link.reason, sender, send, started)
+            return
+        finally:
+            link.close()
+        self._log(method, target, sender.status, sender.status_text, started)
+
+    async def _ended(self, reason: Ending, sender: Sender, send: Send, started: float) -> None:
+        """The link ended the exchange: answer if the client can still hear it, log either way."""
+        method, target = sender.method, sender.target
+        if reason is Ending.DISCONNECTED:
+            if sender.started:
+                note = "then the client disconnected: the response stream was closed"
+                self._log(method, target, sender.status, sender.status_text, started, note)
+            else:
+                self._log(method, target, 0, "", started, "the client disconnected")
+            return
+        if sender.started:  # the answer is under way: only closing the connection can say it
+            sender.abort(reason.value)
+        answer = self._answer(reason, sender)
+        await send_response(answer, send, sender.head)
+        self._log(method, target, answer.status, answer.status_text, started)
+
+    def _answer(self, reason: Ending, sender: Sender) -> Response:
+        limits = self.options.limits
+        if reason is Ending.TOO_LARGE:
+            return too_large(limits)
+        if reason is Ending.BODY_TIMEOUT:
+            text = f"Request Timeout: the request body stopped arriving for {limits.body_timeout:g} s."
+            return Response(text, 408, headers={"connection": "close"})
+        limit = self.options.request_timeout
+        self.printer.worker(
             self.worker.name,
-            request.method,
-            target,
-            response.status,
-            response.status_text,
-            (time.perf_counter() - started) * 1000,
+            f"{sender.request_line}: no response within {limit:g} s (--request-timeout); the invocation was cancelled.",
+            "error",
         )
+        name = self.worker.name
+        text = f'Worker "{name}" did not answer within {limit:g} s (the --request-timeout), so its work was cancelled.'
+        return Response(text, 504)
 
-
-def to_request(scope: Scope, receive: Receive) -> Request:
-    headers = Headers.from_raw(scope["headers"])
-    host = headers.get("host")
-    if not host:
-        server = scope.get("server") or ("localhost", None)
-        host = f"{server[0]}:{server[1]}" if server[1] else server[0]
-    raw_path = scope.get("raw_path")
-    path = raw_path.decode("latin-1") if raw_path else scope["path"]
-    query = scope.get("query_string", b"")
-    url = f"{scope.get('scheme', 'http')}://{host}{path}" + (f"?{query.decode('latin-1')}" if query else "")
-    length = headers.get("content-length")
-    has_body = headers.has("transfer-encoding") or (length is not None and length.strip() != "0")
-    source = BodySource(stream=_receive_body(receive)) if has_body else None
-    return incoming_request(url, scope["method"], headers, source)
-
-
-async def _receive_body(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        chunk = message.get("body", b"")
-        if chunk:
-            yield chunk
-        if not message.get("more_body", False):
-            return
-
-
-async def send_response(response: Response, send: Send, head: bool = False) -> None:
-    headers = response.headers.raw()
-    source = response.body
-    if source is None or source.buffered:
-        body = b"" if source is None else await source.read()
-        if not response.headers.has("content-length") and response.status not in (204, 304):
-            headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if head else body})
-        return
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    if not head:
-        async for chunk in source.chunks():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b""})
+    def _log(self, method: str, target: str, status: int, reason: str, started: float, note: str = "") -> None:
+        if self.printer.logs_requests:
+            millis = (time.perf_counter() - started) * 1000
+            self.printer.request(self.worker.name, method, target, status, reason, millis, note)

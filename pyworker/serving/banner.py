@@ -11,18 +11,28 @@ from pyworker.serving.listeners import Listener
 from pyworker.worker import Worker, WorkerState
 
 
-def announce(printer: Printer, workers: Sequence[Worker], listeners: Sequence[Listener], host: BindingHost) -> None:
+def announce(
+    printer: Printer,
+    workers: Sequence[Worker],
+    listeners: Sequence[Listener],
+    host: BindingHost,
+    loading: Sequence[str] = (),
+) -> None:
+    """The table of workers, URLs and bindings, and the Ready line naming the workers still ``loading``."""
     urls = {listener.worker: listener.url for listener in listeners}
     rows: list[list[str]] = []
     for worker in workers:
         url = urls.get(worker.name, "internal")
         if worker.state is WorkerState.FAILED:
             url += " (failed to load)"
+        elif worker.name in loading:
+            url += " (loading)"
         bindings = describe_bindings(worker.config, host)
         rows.append([worker.name, url, bindings[0] if bindings else ""])
         rows.extend(["", "", more] for more in bindings[1:])
     printer.table(["worker", "url", "bindings"], rows)
+    still = f" (still loading: {', '.join(loading)})" if loading else ""
     if listeners:
-        printer.write(f"Ready on {listeners[0].url}")
+        printer.write(f"Ready on {listeners[0].url}{still}")
     else:
-        printer.write("Ready (every worker is internal: none has a URL)")
+        printer.write(f"Ready (every worker is internal: none has a URL){still}")

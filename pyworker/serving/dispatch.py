@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pyworker.runtime.http import Response
-from pyworker.serving.adapter import WorkerApp, send_response
+from pyworker.serving.adapter import WorkerApp
+from pyworker.serving.sending import send_response
 from pyworker.types import Receive, Scope, Send
 
 

@@ -16,18 +16,24 @@ from pyworker.errors import ServeError, WorkerLoadError
 from pyworker.loading.dependencies import unmet_dependencies
 from pyworker.loading.shared import shared_state_conflicts
 from pyworker.options import DevOptions
-from pyworker.printer import Printer
+from pyworker.printer import Printer, escape
 from pyworker.registry import WorkerRegistry
 from pyworker.reload.reloader import Reloaded, Reloader
 from pyworker.reload.watch import FileWatcher
+from pyworker.runtime.tasks import task_factory
 from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.listeners import Listener, bind_other, bind_workers, moves
+from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
+from pyworker.serving.watchdog import LoopWatchdog
 from pyworker.storage.host import Storage
 from pyworker.storage.state import StateDir
-from pyworker.worker import Worker
+from pyworker.worker import Worker, WorkerState
+
+# Seconds the Ready line waits for a worker's first import; one still importing after that is listed as loading.
+STILL_LOADING_AFTER = 1.0
 
 
 class DevServer:
@@ -52,6 +58,7 @@ class DevServer:
         self.ready = threading.Event()  # set once every worker listens (tests wait on it)
         self.dispatch = PortDispatch()
         self._uvicorn: UvicornServer | None = None
+        self._loads: StartupLoads | None = None
 
     @property
     def workers(self) -> list[Worker]:
@@ -65,7 +72,7 @@ class DevServer:
 
     def app(self, name: str) -> WorkerApp:
         """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
-        return WorkerApp(self.worker(name), self.printer)
+        return WorkerApp(self.worker(name), self.printer, self.options)
 
     # -- start-up -------------------------------------------------------------------
     def load(self) -> None:
@@ -82,6 +89,17 @@ class DevServer:
                 worker.load()
             except WorkerLoadError as exc:
                 self.printer.worker(worker.name, str(exc), "error")
+        self.shared_state_warnings()
+
+    def start_loading(self) -> None:
+        """Import every worker not loaded yet, each in a thread; :meth:`serve` says Ready once they settle."""
+        for worker in self.workers:
+            for unmet in unmet_dependencies(worker.config):
+                self.printer.warning(unmet.line())
+        self._loads = StartupLoads([w for w in self.workers if w.state is WorkerState.LOADING], self.printer)
+
+    def shared_state_warnings(self) -> None:
+        """One warning per process-wide singleton two loaded workers configure differently (Django's settings)."""
         for line in shared_state_conflicts([worker.code.modules for worker in self.workers if worker.code is not None]):
             self.printer.warning(line)
 
@@ -93,9 +111,9 @@ class DevServer:
         for listener in self.listeners:
             listener.sock.close()
 
-    def announce(self) -> None:
-        """The start-up table, then ``Ready on ...`` once every worker listens."""
-        announce(self.printer, self.workers, self.listeners, self.host)
+    def announce(self, loading: Sequence[str] = ()) -> None:
+        """The start-up table, then ``Ready on ...`` once every worker listens, naming those still ``loading``."""
+        announce(self.printer, self.workers, self.listeners, self.host, loading)
         self.ready.set()
 
     # -- serving --------------------------------------------------------------------
@@ -103,16 +121,22 @@ class DevServer:
         """Serve until :meth:`stop`; then finish in-flight requests and ``wait_until`` work."""
         for listener in self.listeners:
             self.dispatch.add(listener.port, self.app(listener.worker))
-        self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch))
-        with uvicorn_logs_to(self.printer), self._signals():
+        self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
+        watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning)
+        with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks(), watchdog:
             async with self._watching():  # registered before "Ready on", so edits right after it are seen
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
                 listening = asyncio.ensure_future(server.listening.wait())
                 await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
                 listening.cancel()
                 if server.listening.is_set():
-                    self.announce()
+                    loading = await self._loads.settle(STILL_LOADING_AFTER) if self._loads else []
+                    if self._loads is not None:
+                        self.shared_state_warnings()
+                    self.announce(loading)
                 await serving
+        if self._loads is not None:
+            self._loads.cancel()
         for worker in self.workers:
             await worker.stop()
         self.storage.close()  # after wait_until work, which may still write
@@ -143,7 +167,7 @@ class DevServer:
     def _watcher_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and (exc := task.exception()) is not None:
             message = f"Hot reload stopped: {type(exc).__name__}: {exc}. Restart pyworker dev to resume."
-            self.printer.write(message, "error")
+            self.printer.write(escape(message), "error")
 
     async def _rewire(self, change: Reloaded) -> None:
         """After a config reload: move the worker to a new port, or take its port away, if its config says so."""
@@ -195,16 +219,29 @@ class DevServer:
                 loop.remove_signal_handler(sig)
 
 
+@contextlib.contextmanager
+def _containing_tasks() -> Generator[None, None, None]:
+    """While serving, tasks started by worker code cannot stop the loop (see :mod:`pyworker.runtime.tasks`)."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    loop.set_task_factory(task_factory)
+    try:
+        yield
+    finally:
+        loop.set_task_factory(previous)
+
+
 def run(options: DevOptions, printer: Printer) -> None:
     """Load, bind and serve; returns after a clean shutdown. Raises :class:`PyworkerError` on bad input."""
     server = DevServer(options, printer)
     server.bind()
     try:
-        asyncio.run(_main(server))
+        asyncio.run(serve_until_stopped(server))
     finally:
         server.close_sockets()
 
 
-async def _main(server: DevServer) -> None:
-    server.load()
+async def serve_until_stopped(server: DevServer) -> None:
+    """Load the workers and serve until :meth:`DevServer.stop` (the CLI's run, and in-process tests)."""
+    server.start_loading()
     await server.serve()

@@ -1,4 +1,5 @@
-"""``pyworker``: the command line. Options only build a :class:`DevOptions`; ``run`` does the work."""
+"""``pyworker d1|kv|r2``: wrangler's local data commands. Options build a ``Project``; :mod:`pyworker.commands`
+does the work; an error is one ``Error:`` line and exit code 1."""
 
 from __future__ import annotations
 
@@ -11,103 +12,8 @@ from typing import Any
 
 import click
 
-from pyworker import __version__
 from pyworker.errors import PyworkerError
-from pyworker.printer import LEVELS, Printer
-
-
-def _parse_var(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
-    parsed: dict[str, str] = {}
-    for item in values:
-        key, sep, value = item.partition(":")
-        if not sep or not key:
-            raise click.BadParameter(f'"{item}" is not KEY:VALUE, e.g. --var API_HOST:example.com')
-        parsed[key] = value
-    return parsed
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-v", "--version", prog_name="pyworker")
-def main() -> None:
-    """Run Cloudflare-style Python Workers locally, several at once, in one process."""
-
-
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "-c",
-    "--config",
-    "configs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A worker's wrangler.toml/.json/.jsonc; repeat for more workers.",
-)
-@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port of the first worker [default: 8787].")
-@click.option("--ip", default=None, help="Address to listen on [default: 127.0.0.1].")
-@click.option("-e", "--env", "env_name", default=None, help="Use [env.NAME] from each config.")
-@click.option(
-    "--var",
-    "variables",
-    multiple=True,
-    callback=_parse_var,
-    metavar="KEY:VALUE",
-    help="Set or override a var on every worker; repeatable.",
-)
-@click.option(
-    "--log-level",
-    type=click.Choice(list(LEVELS)),
-    default="info",
-    show_default=True,
-    help="How much to print.",
-)
-@click.option(
-    "--reload/--no-reload",
-    default=True,
-    show_default=True,
-    help="Reload a worker when its code, config or .dev.vars change.",
-)
-@click.option(
-    "--persist-to",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Keep KV, D1 and R2 data in DIR/v3 [default: the first worker's .wrangler/state].",
-)
-def dev(
-    paths: tuple[Path, ...],
-    configs: tuple[Path, ...],
-    port: int | None,
-    ip: str | None,
-    env_name: str | None,
-    variables: dict[str, str],
-    log_level: str,
-    reload: bool,
-    persist_to: Path | None,
-) -> None:
-    """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
-    from pyworker.options import DevOptions
-    from pyworker.serving.server import run  # keeps `--help` and `--version` instant
-
-    options = DevOptions(
-        paths=[*paths, *configs] or [Path(".")],
-        port=port,
-        ip=ip,
-        env=env_name,
-        vars=variables,
-        log_level=log_level,
-        reload=reload,
-        persist_to=persist_to,
-    )
-    printer = Printer(level=options.log_level, batch=True)
-    try:
-        run(options, printer)
-    except PyworkerError as exc:
-        printer.drain()
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        pass  # Ctrl-C before the server was up: still a clean exit
-    finally:
-        printer.drain()
+from pyworker.printer import Printer
 
 
 # -- wrangler's local data commands: options build a Project, pyworker.commands does the work --------
@@ -140,7 +46,7 @@ def _project_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@main.group()
+@click.group()
 def d1() -> None:
     """Local D1 databases: run SQL, apply migrations."""
 
@@ -191,7 +97,7 @@ def _namespace_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--namespace-id", default=None, help="The namespace id, instead of --binding.")(command)
 
 
-@main.group()
+@click.group()
 def kv() -> None:
     """Local KV namespaces: keys and bulk writes."""
 
@@ -262,7 +168,7 @@ def kv_bulk_put(project: Any, file: Path, binding: str | None, namespace_id: str
     _commands("kv").bulk_put(project, file, binding, namespace_id)
 
 
-@main.group()
+@click.group()
 def r2() -> None:
     """Local R2 buckets: objects."""
 

@@ -1,0 +1,126 @@
+"""``pyworker``: the command line. Options only build a :class:`DevOptions`; ``run`` does the work.
+
+This package is the only place errors become exit codes: ``dev`` here, wrangler's local data
+commands (``d1``, ``kv``, ``r2``) in :mod:`pyworker.cli.data`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pyworker import __version__
+from pyworker.cli import data
+from pyworker.errors import PyworkerError
+from pyworker.printer import LEVELS, Printer
+
+
+def _parse_var(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition(":")
+        if not sep or not key:
+            raise click.BadParameter(f'"{item}" is not KEY:VALUE, e.g. --var API_HOST:example.com')
+        parsed[key] = value
+    return parsed
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-v", "--version", prog_name="pyworker")
+def main() -> None:
+    """Run Cloudflare-style Python Workers locally, several at once, in one process."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-c",
+    "--config",
+    "configs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A worker's wrangler.toml/.json/.jsonc; repeat for more workers.",
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port of the first worker [default: 8787].")
+@click.option("--ip", default=None, help="Address to listen on [default: 127.0.0.1].")
+@click.option("-e", "--env", "env_name", default=None, help="Use [env.NAME] from each config.")
+@click.option(
+    "--var",
+    "variables",
+    multiple=True,
+    callback=_parse_var,
+    metavar="KEY:VALUE",
+    help="Set or override a var on every worker; repeatable.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(list(LEVELS)),
+    default="info",
+    show_default=True,
+    help="How much to print.",
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a request's fetch may take to answer before it is cancelled with a 504.",
+)
+@click.option(
+    "--reload/--no-reload",
+    default=True,
+    show_default=True,
+    help="Reload a worker when its code, config or .dev.vars change.",
+)
+@click.option(
+    "--persist-to",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep KV, D1 and R2 data in DIR/v3 [default: the first worker's .wrangler/state].",
+)
+def dev(
+    paths: tuple[Path, ...],
+    configs: tuple[Path, ...],
+    port: int | None,
+    ip: str | None,
+    env_name: str | None,
+    variables: dict[str, str],
+    log_level: str,
+    request_timeout: float,
+    reload: bool,
+    persist_to: Path | None,
+) -> None:
+    """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
+    from pyworker.options import DevOptions
+    from pyworker.serving.server import run  # keeps `--help` and `--version` instant
+
+    options = DevOptions(
+        paths=[*paths, *configs] or [Path(".")],
+        port=port,
+        ip=ip,
+        env=env_name,
+        vars=variables,
+        log_level=log_level,
+        reload=reload,
+        persist_to=persist_to,
+        request_timeout=request_timeout,
+    )
+    printer = Printer(level=options.log_level, batch=True, background=True)
+    try:
+        run(options, printer)
+    except PyworkerError as exc:
+        printer.flush()
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before the server was up: still a clean exit
+    finally:
+        printer.flush()
+
+
+main.add_command(data.d1)
+main.add_command(data.kv)
+main.add_command(data.r2)

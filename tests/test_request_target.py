@@ -1,0 +1,126 @@
+"""The URL a worker sees is built safely from the request line and Host (RFC 9112 section 3)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import DEADLINE, LiveServer, Output, start_live, write_worker_to
+
+ECHO = """
+from workers import Response, WorkerEntrypoint
+
+calls = []
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        calls.append(request.url)
+        return Response(request.url)
+"""
+
+
+def exchange(port: int, head: bytes) -> bytes:
+    """Send ``head`` on a new connection; everything the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as sock:
+        sock.sendall(head)
+        sock.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
+
+
+@pytest.fixture(scope="module")
+def echo_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """One server for the module's tests (starting one per test costs more than the tests)."""
+    directory = write_worker_to(tmp_path_factory.mktemp("echo") / "w", {"src/entry.py": ECHO})
+    server = start_live((directory,), Output())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def echo(echo_server: LiveServer, output: Output) -> LiveServer:
+    echo_server.server.printer.stream = output  # this test's output
+    calls(echo_server).clear()
+    return echo_server
+
+
+def calls(server) -> list[str]:
+    return server.server.worker("w").code.module.calls
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        (b"localhost:8787", "http://localhost:8787/p?q=1"),
+        (b"example.com", "http://example.com/p?q=1"),
+        (b"[::1]:80", "http://[::1]:80/p?q=1"),
+        (b"127.0.0.1", "http://127.0.0.1/p?q=1"),
+    ],
+)
+def test_a_good_host_makes_the_url(echo, host, url):
+    reply = exchange(echo.port, b"GET /p?q=1 HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 OK")
+    assert reply.endswith(url.encode())
+
+
+@pytest.mark.parametrize(
+    "host",
+    [b"x/admin?", b"[::1", b"a@b", b"host:port", b"a b", b"[::1]x", b"h:99999", b"", b"\xffx", b"x#y", b"[zz::1]"],
+)
+def test_a_bad_host_is_a_400_and_the_worker_is_not_called(echo, output, host):
+    reply = exchange(echo.port, b"GET /public HTTP/1.1\r\nHost: " + host + b"\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Host header" in reply
+    assert calls(echo) == []
+
+
+def test_an_absolute_form_target_is_the_url(echo):
+    reply = exchange(echo.port, b"GET http://evil.example/x?y=1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 OK")
+    assert calls(echo) == ["http://evil.example/x?y=1"]
+
+
+def test_an_absolute_form_target_with_a_bad_authority_is_a_400(echo):
+    reply = exchange(echo.port, b"GET http://a/b@c/../x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 OK")  # "a" is the authority; the rest is the path
+    reply = exchange(echo.port, b"GET http://[::1/x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 400 Bad Request")
+    assert calls(echo) == ["http://a/b@c/../x"]
+
+
+@pytest.mark.parametrize("target", [b"foo", b"*", b"ftp://x/y", b"a:443"])
+def test_a_target_of_the_wrong_form_is_a_400(echo, target):
+    reply = exchange(echo.port, b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 400 Bad Request")
+    assert calls(echo) == []
+
+
+def test_options_star_is_answered_by_the_server(echo):
+    reply = exchange(echo.port, b"OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nallow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\n" in reply
+    assert calls(echo) == []
+
+
+def test_connect_is_not_implemented(echo):
+    reply = exchange(echo.port, b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 501 Not Implemented\r\n")
+    assert calls(echo) == []
+
+
+def test_the_http2_preface_is_answered_505(echo):
+    reply = exchange(echo.port, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 505 HTTP Version Not Supported\r\n")
+    reply = exchange(echo.port, b"PRI / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 501 Not Implemented\r\n")
+    assert calls(echo) == []
+
+
+def test_http_1_0_without_host_uses_the_server_address(echo):
+    reply = exchange(echo.port, b"GET /x HTTP/1.0\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 OK")
+    assert calls(echo) == [f"http://127.0.0.1:{echo.port}/x"]
