@@ -22,6 +22,7 @@ _WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r"}
 MAX_LOGGED_TARGET = 200  # characters of a request target shown in its log line
+_PACE = 0.02  # seconds the output thread rests between writes (lines wait at most this long)
 
 
 class Printer:
@@ -189,7 +190,9 @@ class _Writer:
     """Writes text to a stream from a daemon thread; holds at most ``limit`` characters, then drops and counts.
 
     Once it starts dropping it drops everything until the thread took what was waiting,
-    then says how many lines it dropped, where they would have been.
+    then says how many lines it dropped, where they would have been. After each write the
+    thread waits :data:`_PACE` before the next, so that under load it wakes (and takes the
+    GIL from the serving thread) a few dozen times a second, not once per loop turn.
     """
 
     def __init__(self, stream: TextIO, limit: int) -> None:
@@ -200,6 +203,7 @@ class _Writer:
         self._size = 0
         self._dropped = 0
         self._busy = False
+        self._hurry = threading.Event()  # set by flush(): write now, no pacing
         self._thread: threading.Thread | None = None
 
     def put(self, text: str) -> None:
@@ -212,9 +216,11 @@ class _Writer:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="pyworker-output", daemon=True)
                 self._thread.start()
-            self._changed.notify_all()
+            if len(self._waiting) == 1:
+                self._changed.notify_all()
 
     def flush(self, timeout: float) -> None:
+        self._hurry.set()
         with self._changed:
             self._changed.wait_for(lambda: not (self._waiting or self._dropped or self._busy), timeout)
 
@@ -233,6 +239,7 @@ class _Writer:
             with self._changed:
                 self._busy = False
                 self._changed.notify_all()
+            self._hurry.wait(_PACE)
 
 
 def _write(stream: TextIO, text: str) -> None:
