@@ -11,11 +11,10 @@ it is a safe integer). These helpers apply the same rules, so code sees the same
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from pyworker.runtime.jsvalues import JsDict, JsException
+from pyworker.runtime.jsvalues import JsDict, JsException, number_text
 
 MAX_SAFE_INTEGER = 2**53 - 1
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})  # values the SDK never refuses
@@ -89,11 +88,7 @@ def js_string(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+        return number_text(value)
     if isinstance(value, list):
         return ",".join("" if item is None else js_string(item) for item in value)
     if isinstance(value, dict):

@@ -30,7 +30,7 @@ from typing import Any
 
 from pyworker.runtime.body import Blob, FormData
 from pyworker.runtime.http import Request, Response, transfer
-from pyworker.runtime.jsvalues import JsDict, JsException
+from pyworker.runtime.jsvalues import JsDict, JsException, number_text
 from pyworker.runtime.wrappers import _BindingWrapper
 
 ALLOWED = "str, int, float, bool, None, list, dict, set, datetime, bytes or memoryview"
@@ -137,18 +137,10 @@ def _key(key: Any) -> str:
     if isinstance(key, int):
         return str(int(key))
     if isinstance(key, float):
-        return _js_number(key)
+        return number_text(key)
     if isinstance(key, str):
         return str.__str__(key)
     raise _Refused(key, clone=not isinstance(key, tuple | bytearray))
-
-
-def _js_number(number: float) -> str:
-    if number != number:
-        return "NaN"
-    if number in (float("inf"), float("-inf")):
-        return "Infinity" if number > 0 else "-Infinity"
-    return str(int(number)) if number.is_integer() and abs(number) < 1e21 else repr(number)
 
 
 def _date(value: datetime.datetime) -> datetime.datetime:

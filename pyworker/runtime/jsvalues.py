@@ -11,6 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 
+def number_text(number: float) -> str:
+    """A float as JavaScript's ``String(number)`` writes it (``2`` for 2.0, ``NaN``, ``Infinity``)."""
+    if number != number:
+        return "NaN"
+    if number in (float("inf"), float("-inf")):
+        return "Infinity" if number > 0 else "-Infinity"
+    return str(int(number)) if number.is_integer() and abs(number) < 1e21 else repr(number)
+
+
 class JsException(Exception):
     """A JavaScript error reaching Python code: ``.name`` (``"Error"``, ``"TypeError"``,
     ``"DataCloneError"``...) and ``.message``; ``str()`` reads like JavaScript's ``String(error)``."""

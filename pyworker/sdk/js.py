@@ -18,7 +18,7 @@ from typing import Any
 from pyworker.printer import Printer
 from pyworker.runtime.headers import Headers as _Headers
 from pyworker.runtime.http import Response as _Response
-from pyworker.runtime.jsvalues import JsBuffer, JsException
+from pyworker.runtime.jsvalues import JsBuffer, JsException, number_text
 from pyworker.runtime.scope import current_worker
 from pyworker.sdk.jsobjects import JsArray, JsDate, JsNull, JsObject, JsURL, not_emulated
 
@@ -165,11 +165,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+        return number_text(value)
     return str(value)
 
 

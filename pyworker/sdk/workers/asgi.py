@@ -9,6 +9,7 @@ from pyworker.runtime.asgi_bridge import fetch as _fetch
 from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.http import Request, Response
 from pyworker.sdk.workers.gateway import BaseOptions
+from pyworker.sdk.workers.gateway.adapters import entrypoint_for
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,12 +27,7 @@ async def fetch(app: Any, req: Request, env: Any, ctx: Any = None, *, options: O
 
 def entrypoint(app: Any, *, options: Options | None = None) -> type[WorkerEntrypoint]:
     """The default entrypoint for an ASGI application: ``Default = asgi.entrypoint(app)``."""
-
-    class Default(WorkerEntrypoint):
-        async def fetch(self, request: Request) -> Response:
-            return await _fetch(app, request, self.env, self.ctx)
-
-    return Default
+    return entrypoint_for(_fetch, app)
 
 
 def __getattr__(name: str) -> Any:

@@ -10,6 +10,7 @@ from pyworker.runtime.http import Request, Response
 from pyworker.runtime.wsgi_bridge import build_environ
 from pyworker.runtime.wsgi_bridge import fetch as _fetch
 from pyworker.sdk.workers.gateway import BaseOptions
+from pyworker.sdk.workers.gateway.adapters import entrypoint_for
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,13 +27,8 @@ async def fetch(app: Any, req: Request, env: Any, ctx: Any = None, *, options: O
 
 
 def entrypoint(app: Any, *, options: Options | None = None) -> type[WorkerEntrypoint]:
-    """The default entrypoint for a WSGI application: ``Default = wsgi.entrypoint(app)``."""
-
-    class Default(WorkerEntrypoint):
-        async def fetch(self, request: Request) -> Response:
-            return await _fetch(app, request, self.env, self.ctx)
-
-    return Default
+    """The default entrypoint for an WSGI application: ``Default = wsgi.entrypoint(app)``."""
+    return entrypoint_for(_fetch, app)
 
 
 __all__ = ["DEFAULT_OPTIONS", "Options", "build_environ", "entrypoint", "fetch"]
