@@ -97,7 +97,7 @@ class WorkerModules(importlib.abc.Loader):
         if self.router is not None:
             self.router.unregister(self)
             self.router = None
-        for name in [n for n in sys.modules if n == self.prefix or n.startswith(self.prefix + ".")]:
+        for name in [n for n in list(sys.modules) if n == self.prefix or n.startswith(self.prefix + ".")]:
             del sys.modules[name]
 
     def import_main(self, main: Path) -> ModuleType:

@@ -85,7 +85,7 @@ class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         router = cls(sdk_names)
         sys.meta_path.insert(0, router)
         environ.install()
-        for name in [n for n in sys.modules if n.partition(".")[0] in router.sdk]:
+        for name in [n for n in list(sys.modules) if n.partition(".")[0] in router.sdk]:
             found = sys.modules[name]
             if not isinstance(found, BareModule):
                 router._replaced[name] = found
@@ -104,7 +104,7 @@ class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return
         for name in list(self.stand_ins):
             head = name.partition(".")[0]
-            if head not in self.sdk and not any(g.owns(head) for g in self.generations.values()):
+            if head not in self.sdk and not any(g.owns(head) for g in list(self.generations.values())):
                 self._drop(name)
 
     def _uninstall(self) -> None:
@@ -122,7 +122,7 @@ class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def owners(self, bare: str) -> list[str]:
         head = bare.partition(".")[0]
-        return sorted({g.worker for g in self.generations.values() if g.owns(head)})
+        return sorted({g.worker for g in list(self.generations.values()) if g.owns(head)})
 
     # -- stand-ins -------------------------------------------------------------------
     def expose(self, bare: str) -> None:
@@ -143,7 +143,7 @@ class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         keep the stand-ins they hold; stand-ins for an installed package of those names stay, so it
         never shadows pyworker's.
         """
-        for name in [n for n in self.stand_ins if n.partition(".")[0] in self.sdk and n not in self._replaced]:
+        for name in [n for n in list(self.stand_ins) if n.partition(".")[0] in self.sdk and n not in self._replaced]:
             self._drop(name)
 
     def _place(self, name: str, fallback: ModuleType | None = None) -> BareModule:
@@ -166,7 +166,7 @@ class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             generation = self.generations.get(head)
             return generation.find_spec(fullname, path, target) if generation is not None else None
         claimed = head in self.sdk or head in self.stand_ins
-        if claimed or any(g.owns(head) for g in self.generations.values()):
+        if claimed or any(g.owns(head) for g in list(self.generations.values())):
             return importlib.machinery.ModuleSpec(fullname, self)
         return None
 

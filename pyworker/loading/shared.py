@@ -81,7 +81,7 @@ def shared_state_conflicts(generations: Sequence[Loaded]) -> list[str]:
 def forget_shared_state(worker: str) -> None:
     """Before ``worker``'s code is imported again: reset the singletons its loaded code configured."""
     router = next((finder for finder in sys.meta_path if isinstance(finder, ImportRouter)), None)
-    loaded = [g for g in router.generations.values() if g.worker == worker] if router is not None else []
+    loaded = [g for g in list(router.generations.values()) if g.worker == worker] if router is not None else []
     for variable, _, reset in SINGLETONS:
         if any(variable in getattr(generation, "environ", {}) for generation in loaded) or os.environ.get(variable):
             reset()
