@@ -173,7 +173,12 @@ def format_user_traceback(exc: BaseException) -> list[str]:
             [frame for frame in link.stack if not frame.filename.startswith(_PACKAGE_DIR)]
         )
     # A worker's modules live under a per-generation prefix; users know them by their own names.
-    return [_WORKER_PREFIX.sub("", line) for line in info.format()]
+    return [users_names(line) for line in info.format()]
+
+
+def users_names(text: str) -> str:
+    """``text`` with worker module names as users know them (``entry.X``, not ``_pyworker_w_1.entry.X``)."""
+    return _WORKER_PREFIX.sub("", text)
 
 
 def _chain(info: traceback.TracebackException) -> list[traceback.TracebackException]:

@@ -10,13 +10,11 @@ along: no traceback, no ``__cause__``; its traceback was printed under its own n
 
 from __future__ import annotations
 
-import re
 import traceback
 
 from pyworker.errors import mark_reported
+from pyworker.printer import users_names
 from pyworker.runtime.jsvalues import JsException
-
-_WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
 
 
 def crossing_error(exc: BaseException, callee: str) -> JsException:
@@ -32,14 +30,10 @@ def crossing_error(exc: BaseException, callee: str) -> JsException:
 def exception_line(exc: BaseException) -> str:
     """``ValueError: boom`` (``entry.CustomError: ...`` for a worker's own class), as a traceback's last line."""
     line = traceback.format_exception_only(type(exc), exc)[-1].strip()
-    return _WORKER_PREFIX.sub("", line)
+    return users_names(line)
 
 
 def raised_in(exc: BaseException) -> str:
     """The exception's type as the hint names it."""
     kind = type(exc)
-    return (
-        kind.__qualname__
-        if kind.__module__ == "builtins"
-        else f"{_WORKER_PREFIX.sub('', kind.__module__)}.{kind.__qualname__}"
-    )
+    return kind.__qualname__ if kind.__module__ == "builtins" else users_names(f"{kind.__module__}.{kind.__qualname__}")

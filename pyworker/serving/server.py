@@ -80,11 +80,8 @@ class DevServer:
 
         Then one warning per process-wide singleton two workers configure differently (Django's settings).
         """
+        self._warn_before_loading(self.workers)
         for worker in self.workers:
-            for warning in worker.config.warnings:
-                self.printer.warning(warning)
-            for unmet in unmet_dependencies(worker.config):
-                self.printer.warning(unmet.line())
             try:
                 worker.load()
             except WorkerLoadError as exc:
@@ -93,10 +90,17 @@ class DevServer:
 
     def start_loading(self) -> None:
         """Import every worker not loaded yet, each in a thread; :meth:`serve` says Ready once they settle."""
-        for worker in self.workers:
+        loading = [w for w in self.workers if w.state is WorkerState.LOADING]
+        self._warn_before_loading(loading)
+        self._loads = StartupLoads(loading, self.printer)
+
+    def _warn_before_loading(self, workers: Sequence[Worker]) -> None:
+        """Each worker's config warnings and unmet ``pyproject.toml`` dependencies, before its import."""
+        for worker in workers:
+            for warning in worker.config.warnings:
+                self.printer.warning(warning)
             for unmet in unmet_dependencies(worker.config):
                 self.printer.warning(unmet.line())
-        self._loads = StartupLoads([w for w in self.workers if w.state is WorkerState.LOADING], self.printer)
 
     def shared_state_warnings(self) -> None:
         """One warning per process-wide singleton two loaded workers configure differently (Django's settings)."""

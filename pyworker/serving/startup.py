@@ -24,8 +24,6 @@ class StartupLoads:
         self.announced = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
         for worker in workers:
-            for warning in worker.config.warnings:
-                printer.warning(warning)
             self._tasks[worker.name] = asyncio.ensure_future(self._load(worker))
 
     async def _load(self, worker: Worker) -> None:
