@@ -100,6 +100,11 @@ def compare(report: Report, ref: str, env: str | None, generations: itertools.co
                 )
                 edges.setdefault(target.name, []).append((f"removes {method}()", caller.name))
     since.plan = plan(since.changed, edges)
+    for cycle in since.plan.cycles:
+        since.notes.append(
+            f"{' and '.join(sorted(set(cycle)))} depend on each other's change: deploy in three steps: the target "
+            "with its new methods and its old ones kept, then the callers, then the target without the old ones."
+        )
     return since
 
 
