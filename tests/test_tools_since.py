@@ -138,7 +138,8 @@ def test_an_unknown_ref_is_one_error_line(repo: Path) -> None:
     result = run("--since", "no-such-branch")
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
-        'Error: --since no-such-branch: "no-such-branch" is not a commit of the repository at .'
+        'Error: --since no-such-branch: no commit "no-such-branch" in the git repository at .; '
+        "give a branch, a tag or a commit id."
     )
 
 

@@ -33,7 +33,10 @@ def verify(top: Path, ref: str) -> str:
     """``ref`` as a commit id; an unknown revision is an error naming it."""
     done = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if done.returncode != 0 or ref.startswith("-"):
-        raise CommandError(f'--since {ref}: "{ref}" is not a commit of the repository at {display_path(top)}.')
+        raise CommandError(
+            f'--since {ref}: no commit "{ref}" in the git repository at {display_path(top)}; '
+            "give a branch, a tag or a commit id."
+        )
     return done.stdout.decode().strip()
 
 
