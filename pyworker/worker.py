@@ -117,10 +117,14 @@ class Worker:
         self._subrequests = _subrequest_limit(config)
         self.env = env
 
+    async def settle(self) -> None:
+        """Wait for the ``ctx.wait_until`` work started so far (and what it starts in turn)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def stop(self) -> None:
         """Wait for ``ctx.wait_until`` work, then forget the worker's modules."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.settle()
         if self.code is not None:
             self.code.unload()
         self._set_state(WorkerState.STOPPED)
