@@ -100,7 +100,10 @@ def test_a_method_removed_while_the_deployed_caller_calls_it_is_a_warning(repo: 
         "changed": ["a", "b"],
         "new": [],
         "notes": [],
-        "deploy_order": [{"worker": "a", "without": [], "again": False}, {"worker": "b", "without": [], "again": False}],
+        "deploy_order": [
+            {"worker": "a", "without": [], "again": False},
+            {"worker": "b", "without": [], "again": False},
+        ],
     }
 
 

@@ -98,11 +98,13 @@ def test_the_stub_types_every_var_and_binding(project: Path) -> None:
         "from collections.abc import Awaitable\nfrom typing import Any, Protocol\n\n"
     )
     assert text.endswith(
-        'class _Binding_WORKER_B(Protocol):\n    """Service binding WORKER_B -> b (Default); a _FetcherWrapper at run time."""\n\n'
+        "class _Binding_WORKER_B(Protocol):\n"
+        '    """Service binding WORKER_B -> b (Default); a _FetcherWrapper at run time."""\n\n'
         "    def fetch(self, request: Any, /, **kwargs: Any) -> Awaitable[Any]: ...\n"
         "    def add(self, *args: Any, **kwargs: Any) -> Awaitable[Any]: ...\n"
         "    def sub(self, *args: Any, **kwargs: Any) -> Awaitable[Any]: ...\n\n\n"
-        'class _Binding_ELSEWHERE(Protocol):\n    """Service binding ELSEWHERE -> not-given (Default); a _FetcherWrapper at run time."""\n\n'
+        "class _Binding_ELSEWHERE(Protocol):\n"
+        '    """Service binding ELSEWHERE -> not-given (Default); a _FetcherWrapper at run time."""\n\n'
         "    def fetch(self, request: Any, /, **kwargs: Any) -> Awaitable[Any]: ...\n"
         "    def __getattr__(self, name: str) -> Any: ...\n\n\n"
         'class Env(Protocol):\n    """The env of worker shop."""\n\n'

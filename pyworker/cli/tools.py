@@ -39,9 +39,13 @@ def _paths(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def check(paths: tuple[Path, ...], configs: tuple[Path, ...], env_name: str | None, since: str | None,
           as_json: bool) -> None:  # fmt: skip
-    """Check the workers in PATHS as deployed together: bindings, calls, deploy order (exit 1 on an error)."""
-    from pyworker.tools.check import CheckOptions, check
+    """Check workers as deployed together: bindings, calls, deploy order.
+
+    Reads the workers in PATHS without serving them; exits 1 on any error.
+    """
+    from pyworker.tools.check import check
     from pyworker.tools.check_report import show
+    from pyworker.tools.checked import CheckOptions
 
     options = CheckOptions([*paths, *configs] or [Path(".")], env_name, since, as_json)
     printer = Printer()
@@ -58,7 +62,10 @@ def check(paths: tuple[Path, ...], configs: tuple[Path, ...], env_name: str | No
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write here [default: worker_configuration.pyi beside each worker's main module].")  # fmt: skip
 def types(paths: tuple[Path, ...], configs: tuple[Path, ...], env_name: str | None, output: Path | None) -> None:
-    """Write a typed stub of each worker's env, so editors complete self.env. and mypy catches misspellings."""
+    """Write a typed stub of each worker's env.
+
+    worker_configuration.pyi, so editors complete self.env. and mypy catches misspellings.
+    """
     from pyworker.tools.types_stub import TypesOptions, write_types
 
     printer = Printer()
@@ -72,7 +79,10 @@ def types(paths: tuple[Path, ...], configs: tuple[Path, ...], env_name: str | No
               show_default=True, help="What the project starts as.")  # fmt: skip
 @click.option("--name", default=None, help="The worker's name [default: the directory's name].")
 def init(directory: Path, template: str, name: str | None) -> None:
-    """Write a new project in DIRECTORY that `pyworker dev DIRECTORY` serves at once."""
+    """Write a new project that pyworker dev serves.
+
+    DIRECTORY must be new or empty; nothing is overwritten.
+    """
     from pyworker.tools.init import InitOptions, create
 
     printer = Printer()

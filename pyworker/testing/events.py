@@ -11,7 +11,7 @@ class ScheduledController:
     """What a ``scheduled(self, controller)`` handler gets: ``cron``, ``scheduledTime`` (ms) and ``noRetry()``."""
 
     cron: str
-    scheduledTime: float  # noqa: N815 - the runtime's spelling
+    scheduledTime: float  # the runtime's spelling
     type: str = "scheduled"
     retry: bool = True
 
@@ -20,6 +20,6 @@ class ScheduledController:
         """The controller of ``cron`` firing at ``scheduled_time`` (ms since the epoch; default: now)."""
         return cls(cron, float(scheduled_time if scheduled_time is not None else int(time.time() * 1000)))
 
-    def noRetry(self) -> None:  # noqa: N802 - the runtime's spelling
+    def noRetry(self) -> None:  # the runtime's spelling
         """Ask the runtime not to retry this event if the handler fails."""
         self.retry = False

@@ -33,6 +33,8 @@ def binding_calls(root: Path, relative_to: Path, bindings: set[str]) -> list[Bin
             continue  # the import reports a broken file; its calls cannot be read
         shown = _relative(path, relative_to)
         for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
             call = _binding_call(node, bindings)
             if call is not None:
                 binding, method, text = call
@@ -59,9 +61,9 @@ def _relative(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def _binding_call(node: ast.AST, bindings: set[str]) -> tuple[str, str, str] | None:
+def _binding_call(node: ast.Call, bindings: set[str]) -> tuple[str, str, str] | None:
     """``(binding, method, text)`` when ``node`` is ``<...>env.<binding>.<method>(...)``."""
-    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+    if not isinstance(node.func, ast.Attribute):
         return None
     stub = node.func.value
     if not isinstance(stub, ast.Attribute) or stub.attr not in bindings or not _is_env(stub.value):

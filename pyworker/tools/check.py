@@ -6,81 +6,15 @@ target does not define, and the order a deployment must follow (:mod:`pyworker.t
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from pyworker.config.files import display_path
-from pyworker.config.model import WorkerConfig
 from pyworker.config.workers import load_workers
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, RESERVED_METHODS
 from pyworker.options import DevOptions
-from pyworker.tools.calls import BindingCall, binding_calls
-from pyworker.tools.deploy_order import Plan, plan
-from pyworker.tools.exports import Exports, exports
-from pyworker.tools.kinds import SERVICE, Binding, bindings
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """What ``pyworker check`` was asked: the workers, ``-e``, ``--since GIT_REF``, ``--json``."""
-
-    paths: Sequence[Path] = (Path("."),)
-    env: str | None = None
-    since: str | None = None
-    json: bool = False
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: ``level`` is ``"error"`` (exit 1) or ``"warning"``; ``text`` names the worker."""
-
-    level: str
-    worker: str
-    text: str
-
-
-@dataclass
-class Checked:
-    """One worker as read: config, exports, bindings (each with a status) and binding calls (each with one)."""
-
-    config: WorkerConfig
-    exports: Exports
-    bindings: list[tuple[Binding, str]] = field(default_factory=list)
-    calls: list[tuple[BindingCall, str]] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-
-@dataclass
-class Report:
-    """Everything ``check`` found, rendered by :mod:`pyworker.tools.check_report`."""
-
-    workers: list[Checked]
-    plan: Plan
-    problems: list[Problem] = field(default_factory=list)
-    since: object | None = None  # a pyworker.tools.since.SinceReport with --since
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "warning"]
-
-
-def read_worker(config: WorkerConfig, generations: itertools.count[int]) -> Checked:
-    """Import ``config``'s code in isolation and read its bindings and binding calls (no statuses yet)."""
-    found = bindings(config)
-    services = {binding.name for binding, _ in found if binding.kind == SERVICE}
-    calls = binding_calls(config.import_root, config.directory, services)
-    checked = Checked(config, exports(config, generations))
-    checked.bindings = [(binding, "") for binding, _ in found]
-    checked.calls = [(call, "") for call in calls]
-    return checked
+from pyworker.tools.calls import BindingCall
+from pyworker.tools.checked import Checked, CheckOptions, Problem, Report, read_worker
+from pyworker.tools.deploy_order import plan
+from pyworker.tools.kinds import SERVICE, Binding
+from pyworker.tools.since import compare
 
 
 def check(options: CheckOptions) -> Report:
@@ -90,8 +24,6 @@ def check(options: CheckOptions) -> Report:
     workers = [read_worker(config, generations) for config in configs]
     report = judge(workers)
     if options.since is not None:
-        from pyworker.tools.since import compare  # git is needed only here
-
         report.since = compare(report, options.since, options.env, generations)
     return report
 
@@ -195,7 +127,3 @@ def _call_status(
         )
     )
     return "missing method"
-
-
-def config_shown(config: WorkerConfig) -> str:
-    return display_path(config.config_path)

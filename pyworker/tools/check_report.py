@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from pyworker.printer import Printer, escape
-from pyworker.tools.check import Checked, Report, config_shown
+from pyworker.tools.checked import Checked, Report, config_shown
 from pyworker.tools.deploy_order import Plan
 from pyworker.tools.kinds import SERVICE, Binding
 
@@ -19,9 +19,6 @@ def text_lines(report: Report) -> list[str]:
     lines += ["Deploy order (targets first):", *_plan_lines(report.plan)]
     since = report.since
     if since is not None:
-        from pyworker.tools.since import SinceReport
-
-        assert isinstance(since, SinceReport)
         changed = ", ".join(since.changed) if since.changed else "nothing"
         lines.append(f"Since {since.ref}: changed {changed}.")
         lines += [f"  {note}" for note in since.notes]
@@ -97,9 +94,6 @@ def as_json(report: Report) -> dict[str, Any]:
     }
     since = report.since
     if since is not None:
-        from pyworker.tools.since import SinceReport
-
-        assert isinstance(since, SinceReport)
         data["since"] = {
             "ref": since.ref,
             "changed": since.changed,

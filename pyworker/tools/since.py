@@ -10,27 +10,15 @@ callers are deployed.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyworker.config.resolve import load_config
 from pyworker.errors import PyworkerError
 from pyworker.loading.code import DEFAULT_ENTRYPOINT
 from pyworker.tools import history
-from pyworker.tools.check import Checked, Problem, Report, read_worker
+from pyworker.tools.checked import Checked, Problem, Report, SinceReport, read_worker
 from pyworker.tools.deploy_order import Plan, plan
 from pyworker.tools.kinds import SERVICE
-
-
-@dataclass
-class SinceReport:
-    """What changed since ``ref``: the changed workers, the order they deploy in, and why."""
-
-    ref: str
-    changed: list[str]
-    plan: Plan
-    notes: list[str] = field(default_factory=list)  # "worker_b gains sub(), which worker_a now calls: ..."
-    new: list[str] = field(default_factory=list)  # workers that did not exist at ref
 
 
 def _then(worker: Checked, ref: str, env: str | None, generations: itertools.count[int]) -> Checked | None:

@@ -81,14 +81,15 @@ def _service_class(name: str, binding: Binding, target: Exports | None) -> str:
     entrypoint = binding.entrypoint or DEFAULT_ENTRYPOINT
     head = (
         f"class {name}(Protocol):\n"
-        f'    """Service binding {binding.name} -> {binding.target} ({entrypoint}); a _FetcherWrapper at run time."""\n\n'
+        f'    """Service binding {binding.name} -> {binding.target} ({entrypoint}); '
+        'a _FetcherWrapper at run time."""\n\n'
         "    def fetch(self, request: Any, /, **kwargs: Any) -> Awaitable[Any]: ...\n"
     )
     exported = None if target is None or target.error else target.entrypoints.get(entrypoint)
     if exported is None:  # the target is not among the workers given: any method
         return head + "    def __getattr__(self, name: str) -> Any: ...\n"
-    methods = [f"    def {m}(self, *args: Any, **kwargs: Any) -> Awaitable[Any]: ...\n" for m in sorted(exported.methods)]
-    return head + "".join(methods)
+    method = "    def {}(self, *args: Any, **kwargs: Any) -> Awaitable[Any]: ...\n"
+    return head + "".join(method.format(name) for name in sorted(exported.methods))
 
 
 def write_types(options: TypesOptions, printer: Printer) -> list[Path]:
