@@ -141,3 +141,14 @@ def test_mypy_accepts_correct_code_and_catches_misspellings(project: Path) -> No
 def test_o_takes_one_worker_only(project: Path) -> None:
     result = CliRunner().invoke(main, ["types", "shop", "b", "-o", "x.pyi"])
     assert (result.exit_code, result.output) == (1, "Error: -o x.pyi writes one stub, but 2 workers were given.\n")
+
+
+def test_names_that_are_not_attributes_are_listed_in_a_comment(write_worker, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_worker("w", {"src/entry.py": ""}, 'name = "w"\nmain = "src/entry.py"\nvars = { "API-KEY" = "x", class = "y", '
+                 'OK = "z" }\n')  # fmt: skip
+    assert CliRunner().invoke(main, ["types", "w"]).exit_code == 0
+    assert (tmp_path / "w/src/worker_configuration.pyi").read_text().endswith(
+        'class Env(Protocol):\n    """The env of worker w."""\n\n'
+        "    # Not attribute names, read with getattr(env, ...): API-KEY, class\n    OK: str\n"
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import sys
 from dataclasses import dataclass
 
 from pyworker.config.model import WorkerConfig
@@ -33,7 +35,8 @@ def exports(config: WorkerConfig, generations: itertools.count[int]) -> Exports:
     and no RPC methods, as Cloudflare treats it.
     """
     try:
-        code = load_code(config, next(generations))
+        with contextlib.redirect_stdout(sys.stderr):  # what the code prints at import must not mix with a report
+            code = load_code(config, next(generations))
     except WorkerLoadError as exc:
         return Exports({}, str(exc))
     try:

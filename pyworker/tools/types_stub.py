@@ -14,6 +14,7 @@ APIs, kinds not emulated yet the SDK's wrapper class where it has one.
 from __future__ import annotations
 
 import itertools
+import keyword
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +73,16 @@ def stub(config: WorkerConfig, targets: dict[str, Exports]) -> tuple[str, list[s
         *([f"from workers.rpc import {', '.join(sdk)}", ""] if sdk else []),
     ]
     blocks = [PROTOCOLS[name] for name in sorted(used)] + classes
-    body = [f"    {name}: {annotation}" for name, annotation in members.items()] or ["    pass"]
+    body = [f"    {name}: {annotation}" for name, annotation in members.items() if _attribute(name)] or ["    pass"]
+    others = [name for name in members if not _attribute(name)]
+    if others:  # e.g. a var named "API-KEY": on env, but only through getattr()
+        body.insert(0, f"    # Not attribute names, read with getattr(env, ...): {', '.join(others)}")
     env = f'class Env(Protocol):\n    """The env of worker {config.name}."""\n\n' + "\n".join(body) + "\n"
     return "\n".join(lines) + "\n" + "\n\n".join([*blocks, env]), list(members)
+
+
+def _attribute(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
 
 
 def _service_class(name: str, binding: Binding, target: Exports | None) -> str:
