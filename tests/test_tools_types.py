@@ -148,7 +148,11 @@ def test_names_that_are_not_attributes_are_listed_in_a_comment(write_worker, tmp
     write_worker("w", {"src/entry.py": ""}, 'name = "w"\nmain = "src/entry.py"\nvars = { "API-KEY" = "x", class = "y", '
                  'OK = "z" }\n')  # fmt: skip
     assert CliRunner().invoke(main, ["types", "w"]).exit_code == 0
-    assert (tmp_path / "w/src/worker_configuration.pyi").read_text().endswith(
-        'class Env(Protocol):\n    """The env of worker w."""\n\n'
-        "    # Not attribute names, read with getattr(env, ...): API-KEY, class\n    OK: str\n"
+    assert (
+        (tmp_path / "w/src/worker_configuration.pyi")
+        .read_text()
+        .endswith(
+            'class Env(Protocol):\n    """The env of worker w."""\n\n'
+            "    # Not attribute names, read with getattr(env, ...): API-KEY, class\n    OK: str\n"
+        )
     )
