@@ -124,7 +124,8 @@ class Worker:
 
     async def stop(self) -> None:
         """Wait for ``ctx.wait_until`` work, then forget the worker's modules."""
-        await self.settle()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.code is not None:
             self.code.unload()
         self._set_state(WorkerState.STOPPED)

@@ -173,3 +173,28 @@ def test_the_plan_keeps_the_given_order_between_independent_workers() -> None:
     assert two.steps == [Step("a", ("B",)), Step("b"), Step("c", ("D",)), Step("d"),
                          Step("a", ("B",), True), Step("c", ("D",), True)]  # fmt: skip
     assert plan(["s"], {"s": [("SELF", "s")]}).steps == [Step("s")]  # a worker may bind itself
+
+
+def test_json_stays_parseable_when_worker_code_prints_at_import(write_worker) -> None:
+    write_worker("b", {"src/entry.py": "print('hello from import')\n" + TARGET})
+    result = run("b", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["workers"][0]["entrypoints"]["Default"] == {
+        "handlers": ["fetch"],
+        "methods": ["add"],
+    }
+    assert result.stderr == "hello from import\n"
+
+
+def test_kinds_pyworker_does_not_emulate_are_listed(write_worker) -> None:
+    write_worker("w", {"src/entry.py": TARGET}, 'name = "w"\nmain = "src/entry.py"\n'
+                 '[[queues.producers]]\nbinding = "JOBS"\nqueue = "jobs"\n[ai]\nbinding = "AI"\n')  # fmt: skip
+    lines = run("w").output.splitlines()
+    assert [line for line in lines if line.startswith("  binding")] == [
+        "  binding AI: ai, not emulated by pyworker",
+        "  binding JOBS: queues, not emulated by pyworker",
+    ]
+    assert lines[-2:] == [
+        "Warning: wrangler.toml in w: pyworker does not support these bindings yet and ignores them: ai, queues.",
+        "Checked 1 worker: 1 warning.",
+    ]

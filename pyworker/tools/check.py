@@ -33,6 +33,7 @@ def judge(workers: list[Checked]) -> Report:
     by_name = {worker.name: worker for worker in workers}
     problems: list[Problem] = []
     for worker in workers:
+        problems += [Problem("warning", worker.name, warning) for warning in worker.config.warnings]
         if worker.exports.error is not None:
             problems.append(Problem("error", worker.name, worker.exports.error))
         worker.bindings = [(b, _binding_status(worker, b, by_name, problems)) for b, _ in worker.bindings]
