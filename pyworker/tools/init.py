@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from importlib import resources
-from importlib.abc import Traversable
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from pyworker.config.files import display_path
