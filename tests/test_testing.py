@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from pathlib import Path
 
@@ -71,8 +72,15 @@ async def test_state_is_temporary_unless_named(pair: tuple[Path, Path], tmp_path
 async def test_scheduled_runs_the_handler_and_queue_says_not_yet(pair: tuple[Path, Path]) -> None:
     async with testing.dev(pair) as dev:
         controller = await dev.scheduled("a", cron="*/5 * * * *", scheduled_time=1_700_000_000_000)
-        assert (controller.cron, controller.scheduledTime, controller.type) == ("*/5 * * * *", 1.7e12, "scheduled")
+        assert (controller.cron, controller.scheduledTime, controller.type) == (
+            "*/5 * * * *",
+            1_700_000_000_000,
+            "scheduled",
+        )
+        assert type(controller.scheduledTime) is int
         assert await dev.env("a").CACHE.get("cron") == "*/5 * * * *"
+        when = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+        assert (await dev.scheduled("a", scheduled_time=when)).scheduledTime == 1_767_225_600_000
         with pytest.raises(NotImplementedError) as caught:
             await dev.queue("a", "jobs", [1])
     assert str(caught.value) == (

@@ -12,6 +12,7 @@ temporary state directory removed on exit unless ``state=`` names one. The pytes
 from __future__ import annotations
 
 import contextlib
+import datetime
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -71,7 +72,11 @@ class DevSession:
         return await self.worker(name).call(entrypoint, method, args, {})
 
     async def scheduled(
-        self, name: str, cron: str = "* * * * *", scheduled_time: float | None = None, entrypoint: str | None = None
+        self,
+        name: str,
+        cron: str = "* * * * *",
+        scheduled_time: float | datetime.datetime | None = None,
+        entrypoint: str | None = None,
     ) -> ScheduledController:
         """Run worker ``name``'s ``scheduled`` handler once, as a Cron Trigger would; returns the controller."""
         controller = ScheduledController.at(cron, scheduled_time)
