@@ -156,3 +156,21 @@ def test_names_that_are_not_attributes_are_listed_in_a_comment(write_worker, tmp
             "    # Not attribute names, read with getattr(env, ...): API-KEY, class\n    OK: str\n"
         )
     )
+
+
+def test_a_target_that_fails_to_import_is_a_warning_and_any_method(write_worker, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_worker(
+        "a", {"src/entry.py": ""}, 'name = "a"\nmain = "src/entry.py"\nservices = [{ binding = "B", service = "b" }]\n'
+    )
+    write_worker("b", {"src/entry.py": "import nowhere_at_all\n"})
+    result = CliRunner().invoke(main, ["types", "a", "b"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == (
+        "Warning: b: importing the worker failed in b/src/entry.py, line 1: ModuleNotFoundError: No module named "
+        "'nowhere_at_all'. Bindings to b accept any method in the stub until it imports."
+    )
+    assert (
+        "    def __getattr__(self, name: str) -> Any: ...\n"
+        in (tmp_path / "a/src/worker_configuration.pyi").read_text()
+    )
