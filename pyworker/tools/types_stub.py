@@ -110,7 +110,9 @@ def write_types(options: TypesOptions, printer: Printer) -> list[Path]:
     targets = {config.name: exports(config, generations) for config in configs if config.name in names}
     for name, found in targets.items():
         if found.error is not None:
-            printer.warning(f"{found.error.rstrip('.')}. Bindings to {name} accept any method in the stub until it imports.")
+            printer.warning(
+                f"{found.error.rstrip('.')}. Bindings to {name} accept any method in the stub until it imports."
+            )
     written = []
     for config in configs:
         path = options.output or config.import_root / STUB_NAME
