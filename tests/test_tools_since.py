@@ -153,3 +153,24 @@ def test_outside_a_repository_is_one_error_line(tmp_path: Path, monkeypatch: pyt
     result = run("--since", "HEAD")
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == "Error: --since needs a git repository, and a is not in one."
+
+
+def test_a_worker_at_the_top_of_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "wrangler.toml").write_text('name = "solo"\nmain = "src/entry.py"\n')
+    (tmp_path / "src/entry.py").write_text(textwrap.dedent(TARGET.format(methods=method("add"))))
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "first")
+    assert CliRunner().invoke(main, ["check", "--since", "HEAD"]).output.splitlines()[-2:] == [
+        "Since HEAD: changed nothing.",
+        "Checked 1 worker: no problems.",
+    ]
+    (tmp_path / "src/entry.py").write_text(textwrap.dedent(TARGET.format(methods=method("sub"))))
+    assert CliRunner().invoke(main, ["check", "--since", "HEAD"]).output.splitlines()[-4:] == [
+        "Since HEAD: changed solo.",
+        "Deploy order of the changes:",
+        "  1. solo",
+        "Checked 1 worker: no problems.",
+    ]

@@ -51,7 +51,7 @@ def changed(top: Path, commit: str, relative: str) -> bool:
 @contextlib.contextmanager
 def checkout(top: Path, commit: str, relative: str) -> Iterator[Path | None]:
     """``relative`` as it was at ``commit``, in a temporary directory (``None`` if it did not exist then)."""
-    if _git(top, "cat-file", "-e", f"{commit}:{relative or '.'}").returncode != 0:
+    if _git(top, "cat-file", "-e", f"{commit}:{relative}").returncode != 0:  # "commit:" is its whole tree
         yield None
         return
     archive = _git(top, "archive", "--format=tar", commit, "--", relative or ".")
