@@ -93,7 +93,7 @@ async def test_errors_in_a_worker_are_responses_and_printed(write_worker) -> Non
     code = "from workers import WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n" \
            "    async def fetch(self, request):\n        raise ValueError('boom')\n"  # fmt: skip
     out = io.StringIO()
-    async with testing.dev([write_worker("w", {"src/entry.py": code})], output=out) as dev:
+    async with testing.dev(str(write_worker("w", {"src/entry.py": code})), output=out) as dev:  # one path alone
         response = await dev.fetch("w")
         assert (response.status_code, response.text) == (500, "ValueError: boom")
         with pytest.raises(KeyError) as caught:

@@ -113,7 +113,7 @@ class DevSession:
 
 
 def start(
-    paths: Sequence[str | Path] = (".",),
+    paths: Sequence[str | Path] | str | Path = (".",),
     *,
     state: str | Path,
     env: str | None = None,
@@ -122,6 +122,8 @@ def start(
     log_level: str = "info",
 ) -> DevSession:
     """Load the workers (imports run now, in this thread); a worker that fails to import is an error."""
+    if isinstance(paths, str | Path):
+        paths = [paths]  # one worker given alone, not a sequence of characters
     options = DevOptions(
         paths=[Path(p) for p in paths], env=env, vars=dict(vars or {}), reload=False, persist_to=Path(state),
         log_level=log_level,
@@ -139,7 +141,7 @@ def start(
 
 @contextlib.asynccontextmanager
 async def dev(
-    paths: Sequence[str | Path] = (".",),
+    paths: Sequence[str | Path] | str | Path = (".",),
     *,
     state: str | Path | None = None,
     env: str | None = None,
