@@ -6,7 +6,7 @@
 server runs (in memory, through httpx) and returns the ``httpx.Response``; ``dev.env("worker_a")``
 is the worker's ``env`` for direct binding and storage calls. KV, D1 and R2 data go to a
 temporary state directory removed on exit unless ``state=`` names one. The pytest fixture
-``pyworker_dev`` (:mod:`pyworker.testing.pytest_plugin`) wraps the same thing.
+``pyworker_dev`` (:mod:`pyworker.pytest_plugin`) wraps the same thing.
 """
 
 from __future__ import annotations
