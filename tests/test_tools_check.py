@@ -198,3 +198,18 @@ def test_kinds_pyworker_does_not_emulate_are_listed(write_worker) -> None:
         "Warning: wrangler.toml in w: pyworker does not support these bindings yet and ignores them: ai, queues.",
         "Checked 1 worker: 1 warning.",
     ]
+
+
+def test_a_call_through_a_name_the_config_does_not_declare_is_a_warning(write_worker) -> None:
+    code = CALLER.replace("self.env.B.add(1, 2)", "self.env.BB.add(1, 2)") + (
+        "\n\ndef token(env):\n    return env.TOKEN.strip() + env.API_HOST.lower() + env._private.x()\n"
+    )
+    write_worker("a", {"src/entry.py": code, ".dev.vars": "TOKEN=t\n"}, caller_config() + 'vars = { API_HOST = "x" }\n')
+    write_worker("b", {"src/entry.py": TARGET})
+    result = run("a", "b")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-2:] == [
+        "Warning: a (src/entry.py, line 7): self.env.BB.add() uses BB, which a/wrangler.toml does not declare "
+        "(nor .dev.vars); unless it is a secret set on Cloudflare, the call fails once deployed.",
+        "Checked 2 workers: 1 warning.",
+    ]

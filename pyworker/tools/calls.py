@@ -23,8 +23,9 @@ class BindingCall:
     text: str  # the callee as written, e.g. ``self.env.WORKER_B.add``
 
 
-def binding_calls(root: Path, relative_to: Path, bindings: set[str]) -> list[BindingCall]:
-    """Every call through one of ``bindings`` in the ``.py`` files under ``root``, in file and line order."""
+def binding_calls(root: Path, relative_to: Path, bindings: set[str] | None = None) -> list[BindingCall]:
+    """Every call through one of ``bindings`` (``None``: any name on env) in the ``.py`` files under ``root``,
+    in file and line order."""
     found: list[BindingCall] = []
     for path in sorted(_sources(root)):
         try:
@@ -61,12 +62,14 @@ def _relative(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def _binding_call(node: ast.Call, bindings: set[str]) -> tuple[str, str, str] | None:
+def _binding_call(node: ast.Call, bindings: set[str] | None) -> tuple[str, str, str] | None:
     """``(binding, method, text)`` when ``node`` is ``<...>env.<binding>.<method>(...)``."""
     if not isinstance(node.func, ast.Attribute):
         return None
     stub = node.func.value
-    if not isinstance(stub, ast.Attribute) or stub.attr not in bindings or not _is_env(stub.value):
+    if not isinstance(stub, ast.Attribute) or not _is_env(stub.value) or stub.attr.startswith("_"):
+        return None
+    if bindings is not None and stub.attr not in bindings:
         return None
     return stub.attr, node.func.attr, ast.unparse(node.func)
 

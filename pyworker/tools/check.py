@@ -11,7 +11,7 @@ from pyworker.config.workers import load_workers
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, RESERVED_METHODS
 from pyworker.options import DevOptions
 from pyworker.tools.calls import BindingCall
-from pyworker.tools.checked import Checked, CheckOptions, Problem, Report, read_worker
+from pyworker.tools.checked import Checked, CheckOptions, Problem, Report, config_shown, read_worker
 from pyworker.tools.deploy_order import plan
 from pyworker.tools.kinds import SERVICE, Binding
 from pyworker.tools.since import compare
@@ -39,6 +39,7 @@ def judge(workers: list[Checked]) -> Report:
         worker.bindings = [(b, _binding_status(worker, b, by_name, problems)) for b, _ in worker.bindings]
         targets = {b.name: b for b, _ in worker.bindings if b.kind == SERVICE}
         worker.calls = [(c, _call_status(worker, c, targets[c.binding], by_name, problems)) for c, _ in worker.calls]
+        problems += [_undeclared(worker, call) for call in worker.undeclared]
     edges = {w.name: [(b.name, b.target) for b, _ in w.bindings if b.kind == SERVICE] for w in workers}
     deploy = plan([w.name for w in workers], edges)
     for cycle in deploy.cycles:
@@ -85,6 +86,16 @@ def _binding_status(worker: Checked, binding: Binding, by_name: dict[str, Checke
         )
         return "missing entrypoint"
     return "ok"
+
+
+def _undeclared(worker: Checked, call: BindingCall) -> Problem:
+    return Problem(
+        "warning",
+        worker.name,
+        f"{worker.name} ({call.file}, line {call.line}): {call.text}() uses {call.binding}, which "
+        f"{config_shown(worker.config)} does not declare (nor .dev.vars); unless it is a secret set on "
+        "Cloudflare, the call fails once deployed.",
+    )
 
 
 def _exported(worker: Checked) -> str:

@@ -53,6 +53,7 @@ class Checked:
     exports: Exports
     bindings: list[tuple[Binding, str]] = field(default_factory=list)
     calls: list[tuple[BindingCall, str]] = field(default_factory=list)
+    undeclared: list[BindingCall] = field(default_factory=list)  # env.X.m() where the config declares no X
 
     @property
     def name(self) -> str:
@@ -81,10 +82,12 @@ def read_worker(config: WorkerConfig, generations: itertools.count[int]) -> Chec
     """Import ``config``'s code in isolation and read its bindings and binding calls (no statuses yet)."""
     found = bindings(config)
     services = {binding.name for binding, _ in found if binding.kind == SERVICE}
-    calls = binding_calls(config.import_root, config.directory, services)
+    declared = {binding.name for binding, _ in found} | set(config.vars) | set(config.secrets)
+    calls = binding_calls(config.import_root, config.directory)
     checked = Checked(config, exports(config, generations))
     checked.bindings = [(binding, "") for binding, _ in found]
-    checked.calls = [(call, "") for call in calls]
+    checked.calls = [(call, "") for call in calls if call.binding in services]
+    checked.undeclared = [call for call in calls if call.binding not in declared]
     return checked
 
 
