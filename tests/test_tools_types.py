@@ -174,3 +174,17 @@ def test_a_target_that_fails_to_import_is_a_warning_and_any_method(write_worker,
         "    def __getattr__(self, name: str) -> Any: ...\n"
         in (tmp_path / "a/src/worker_configuration.pyi").read_text()
     )
+
+
+def test_kinds_not_emulated_get_the_sdk_class_or_any(write_worker, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_worker("w", {"src/entry.py": ""}, 'name = "w"\nmain = "src/entry.py"\n'
+                 'durable_objects = { bindings = [{ name = "COUNTER", class_name = "Counter" }] }\n'
+                 '[[workflows]]\nname = "flow"\nbinding = "FLOW"\nclass_name = "Flow"\n'
+                 '[ai]\nbinding = "AI"\n')  # fmt: skip
+    assert CliRunner().invoke(main, ["types", "w"]).exit_code == 0
+    text = (tmp_path / "w/src/worker_configuration.pyi").read_text()
+    assert "from workers.rpc import _DurableObjectNamespaceWrapper, _WorkflowBindingWrapper\n" in text
+    assert text.endswith(
+        "    AI: Any\n    COUNTER: _DurableObjectNamespaceWrapper\n    FLOW: _WorkflowBindingWrapper\n"
+    )

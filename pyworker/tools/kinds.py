@@ -91,8 +91,8 @@ def _tables(value: Any) -> list[dict[str, Any]]:
         return [table for item in value for table in _tables(item)]
     if not isinstance(value, dict):
         return []
-    if isinstance(value.get("binding"), str):
-        return [value]
+    if isinstance(value.get("binding"), str) or isinstance(value.get("class_name"), str):
+        return [value]  # a Durable Object binding is { name = "COUNTER", class_name = "Counter" }
     return [table for key in ("bindings", "producers") for table in _tables(value.get(key))]
 
 
