@@ -213,3 +213,16 @@ def test_a_call_through_a_name_the_config_does_not_declare_is_a_warning(write_wo
         "(nor .dev.vars); unless it is a secret set on Cloudflare, the call fails once deployed.",
         "Checked 2 workers: 1 warning.",
     ]
+
+
+def test_a_durable_object_of_another_worker_orders_that_worker_first(write_worker) -> None:
+    config = 'name = "a"\nmain = "src/entry.py"\ndurable_objects = { bindings = [{ name = "COUNTER", ' \
+             'class_name = "Counter", script_name = "b" }] }\n'  # fmt: skip
+    write_worker("a", {"src/entry.py": TARGET}, config)
+    write_worker("b", {"src/entry.py": TARGET})
+    lines = run("a", "b").output.splitlines()
+    assert "  binding COUNTER: durable_objects b, not emulated by pyworker" in lines
+    assert lines[lines.index("Deploy order (targets first):") + 1 :][:2] == ["  1. b", "  2. a"]
+    missing = run("a")
+    assert missing.exit_code == 1
+    assert 'Error: a: binding COUNTER names worker "b", which is not among the checked workers.' in missing.output

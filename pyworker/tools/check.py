@@ -40,7 +40,7 @@ def judge(workers: list[Checked]) -> Report:
         targets = {b.name: b for b, _ in worker.bindings if b.kind == SERVICE}
         worker.calls = [(c, _call_status(worker, c, targets[c.binding], by_name, problems)) for c, _ in worker.calls]
         problems += [_undeclared(worker, call) for call in worker.undeclared]
-    edges = {w.name: [(b.name, b.target) for b, _ in w.bindings if b.kind == SERVICE] for w in workers}
+    edges = {w.name: [(b.name, b.needs) for b, _ in w.bindings if b.needs] for w in workers}
     deploy = plan([w.name for w in workers], edges)
     for cycle in deploy.cycles:
         first = next(step for step in deploy.steps if step.without and step.worker in cycle)
@@ -57,21 +57,21 @@ def judge(workers: list[Checked]) -> Report:
 
 
 def _binding_status(worker: Checked, binding: Binding, by_name: dict[str, Checked], problems: list[Problem]) -> str:
-    if not binding.emulated:
-        return "not emulated by pyworker"
-    if binding.kind != SERVICE:
-        return ""
-    target = by_name.get(binding.target)
-    if target is None:
+    target = by_name.get(binding.needs) if binding.needs else None
+    if binding.needs and target is None:
         problems.append(
             Problem(
                 "error",
                 worker.name,
-                f'{worker.name}: binding {binding.name} names worker "{binding.target}", which is not among the '
+                f'{worker.name}: binding {binding.name} names worker "{binding.needs}", which is not among the '
                 f"checked workers. Check it too (pass its directory), or deploy it before {worker.name}.",
             )
         )
         return "missing worker"
+    if not binding.emulated:
+        return "not emulated by pyworker"
+    if binding.kind != SERVICE or target is None:
+        return ""
     if target.exports.error is not None:
         return f"unknown: {target.name} failed to import"
     entrypoint = binding.entrypoint or DEFAULT_ENTRYPOINT

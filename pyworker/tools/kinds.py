@@ -22,13 +22,15 @@ SERVICE = "service"
 
 @dataclass(frozen=True)
 class Binding:
-    """One name on ``env``: its kind's label, what it reaches, and (services) the entrypoint."""
+    """One name on ``env``: its kind's label, what it reaches, (services) the entrypoint, and the worker
+    that must be deployed before this one (``needs``: a service's target, a Durable Object's ``script_name``)."""
 
     name: str
     kind: str
     target: str
     entrypoint: str | None = None
     emulated: bool = True
+    needs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Kind:
 
 
 def _services(config: WorkerConfig) -> list[Binding]:
-    return [Binding(s.binding, SERVICE, s.service, s.entrypoint) for s in config.services]
+    return [Binding(s.binding, SERVICE, s.service, s.entrypoint, needs=s.service) for s in config.services]
 
 
 def _table(key: str, label: str, example: str, field: str) -> Callable[[WorkerConfig], list[Binding]]:
@@ -80,8 +82,10 @@ def _not_emulated(config: WorkerConfig) -> list[tuple[Binding, str]]:
         annotation = _NOT_EMULATED_TYPES.get(key, "Any")
         for entry in _tables(config.extra.get(key)):
             name = entry.get("binding") or entry.get("name")
+            script = entry.get("script_name")
             if isinstance(name, str) and name.isidentifier():
-                found.append((Binding(name, key, "", emulated=False), annotation))
+                needs = script if isinstance(script, str) and script else None
+                found.append((Binding(name, key, needs or "", emulated=False, needs=needs), annotation))
     return found
 
 
