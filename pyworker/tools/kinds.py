@@ -15,7 +15,7 @@ from typing import Any
 
 from pyworker.bindings import d1, declared, kv, r2
 from pyworker.config.model import WorkerConfig
-from pyworker.config.resolve import UNSUPPORTED_BINDINGS
+from pyworker.config.resolve import NON_INHERITABLE, UNSUPPORTED_BINDINGS
 
 SERVICE = "service"
 
@@ -72,20 +72,20 @@ _NOT_EMULATED_TYPES = {
 }
 
 
-def _not_emulated(config: WorkerConfig) -> list[tuple[Binding, str]]:
-    """Bindings of the kinds the config layer reports as not supported, found wherever they nest."""
+def _other_kinds(config: WorkerConfig) -> list[tuple[Binding, str]]:
+    """Bindings of every other kind the config layer knows, found wherever they nest; ``emulated`` is
+    whether the dev server serves the kind (a kind it starts to serve stays listed until it gets an entry)."""
     found: list[tuple[Binding, str]] = []
-    known = {kind.key for kind in KINDS}
-    for key in UNSUPPORTED_BINDINGS:
-        if key in known:
-            continue
+    known = {kind.key for kind in KINDS} | {"vars", "define"}
+    for key in sorted((NON_INHERITABLE | set(UNSUPPORTED_BINDINGS)) - known):
         annotation = _NOT_EMULATED_TYPES.get(key, "Any")
         for entry in _tables(config.extra.get(key)):
             name = entry.get("binding") or entry.get("name")
             script = entry.get("script_name")
             if isinstance(name, str) and name.isidentifier():
                 needs = script if isinstance(script, str) and script else None
-                found.append((Binding(name, key, needs or "", emulated=False, needs=needs), annotation))
+                emulated = key not in UNSUPPORTED_BINDINGS
+                found.append((Binding(name, key, needs or "", emulated=emulated, needs=needs), annotation))
     return found
 
 
@@ -103,4 +103,4 @@ def _tables(value: Any) -> list[dict[str, Any]]:
 def bindings(config: WorkerConfig) -> list[tuple[Binding, str]]:
     """Every binding ``config`` declares, each with the type ``types`` writes for it, in table order."""
     found = [(binding, kind.annotation) for kind in KINDS for binding in kind.read(config)]
-    return found + _not_emulated(config)
+    return found + _other_kinds(config)
