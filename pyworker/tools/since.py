@@ -45,11 +45,14 @@ def _methods(worker: Checked | None, entrypoint: str | None) -> frozenset[str] |
     return None if exported is None else exported.methods
 
 
-def _called(worker: Checked, target: str, any_call: bool = False) -> dict[str, set[str]]:
-    """Methods ``worker`` calls on ``target`` (``fetch`` too with ``any_call``), by the entrypoint its binding names."""
+def _binds(worker: Checked, target: str) -> bool:
+    """Whether ``worker`` has a binding that needs ``target`` deployed first."""
+    return any(b.needs == target for b, _ in worker.bindings)
+
+
+def _called(worker: Checked, target: str) -> dict[str, set[str]]:
+    """RPC methods ``worker`` calls on ``target``, by the entrypoint its binding names."""
     services = {b.name: b for b, _ in worker.bindings if b.kind == SERVICE and b.target == target}
-    if any_call and services:
-        return {"": set(services)}
     called: dict[str, set[str]] = {}
     for call, _ in worker.calls:
         if call.binding in services and call.method != "fetch":
@@ -69,7 +72,7 @@ def compare(report: Report, ref: str, env: str | None, generations: itertools.co
         for target in now.values():
             if target is caller:
                 continue
-            if target.name in since.new and _called(caller, target.name, any_call=True):
+            if target.name in since.new and _binds(caller, target.name):
                 edges.setdefault(caller.name, []).append(("new worker", target.name))
             for method in _gained(caller, target, then[target.name]):
                 since.notes.append(
