@@ -122,7 +122,7 @@ def test_a_method_still_called_now_is_an_error_and_a_warning(repo: Path) -> None
     assert "Since HEAD~0: changed b." in lines
 
 
-def test_a_new_worker_deploys_before_its_callers_and_unchanged_ones_are_left_out(repo: Path) -> None:
+def test_a_new_caller_alone_is_the_change_and_unchanged_ones_are_left_out(repo: Path) -> None:
     (repo / "c" / "src").mkdir(parents=True)
     (repo / "c" / "wrangler.toml").write_text('name = "c"\nmain = "src/entry.py"\n'
                                               'services = [{ binding = "B", service = "b" }]\n')  # fmt: skip
@@ -173,4 +173,23 @@ def test_a_worker_at_the_top_of_the_repository(tmp_path: Path, monkeypatch: pyte
         "Deploy order of the changes:",
         "  1. solo",
         "Checked 1 worker: no problems.",
+    ]
+
+
+def test_a_new_target_deploys_before_the_worker_that_now_binds_it(repo: Path) -> None:
+    (repo / "d" / "src").mkdir(parents=True)
+    (repo / "d" / "wrangler.toml").write_text('name = "d"\nmain = "src/entry.py"\n')
+    (repo / "d" / "src" / "entry.py").write_text(textwrap.dedent(TARGET.format(methods=method("mul"))))
+    config = (repo / "a" / "wrangler.toml").read_text()
+    (repo / "a" / "wrangler.toml").write_text(
+        config.replace('service = "b" }', 'service = "b" }, { binding = "D", service = "d" }')
+    )
+    result = CliRunner().invoke(main, ["check", "a", "b", "d", "--since", "HEAD"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-5:] == [
+        "Since HEAD: changed a, d.",
+        "Deploy order of the changes:",
+        "  1. d",
+        "  2. a",
+        "Checked 3 workers: no problems.",
     ]
