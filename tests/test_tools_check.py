@@ -53,14 +53,15 @@ def caller_config(name: str = "a", target: str = "b", extra: str = "") -> str:
 
 
 def test_a_valid_pair_lists_everything_and_orders_the_target_first(write_worker) -> None:
-    write_worker("a", {"src/entry.py": CALLER}, caller_config() + 'vars = { API_HOST = "x" }\n'
-                 '[[kv_namespaces]]\nbinding = "CACHE"\nid = "abc"\n')  # fmt: skip
+    write_worker("a", {"src/entry.py": CALLER, ".dev.vars": "TOKEN=never-shown\n"}, caller_config()
+                 + 'vars = { API_HOST = "x" }\n[[kv_namespaces]]\nbinding = "CACHE"\nid = "abc"\n')  # fmt: skip
     write_worker("b", {"src/entry.py": TARGET})
     result = run("a", "b")
     assert result.output.splitlines() == [
         "a (a/wrangler.toml)",
         "  entrypoint Default (fetch)",
         "  var API_HOST",
+        "  secret TOKEN",
         "  binding B: service b, ok",
         "  binding CACHE: kv abc",
         "  call self.env.B.add() at src/entry.py:7, ok",
