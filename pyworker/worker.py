@@ -117,6 +117,11 @@ class Worker:
         self._subrequests = _subrequest_limit(config)
         self.env = env
 
+    async def settle(self) -> None:
+        """Wait for the ``ctx.wait_until`` work started so far (and what it starts in turn)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def stop(self) -> None:
         """Wait for ``ctx.wait_until`` work, then forget the worker's modules."""
         if self._tasks:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import io
 import re
 
 import httpx
 import pytest
 
+from pyworker import testing
 from pyworker.errors import BindingError, WorkerLoadError
 from pyworker.runtime.jsvalues import JsException
 from tests.conftest import FIXTURES
@@ -16,11 +18,10 @@ def client_for(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost:8787")
 
 
-async def test_seed_rpc_and_fetch(make_server):
-    server = make_server(FIXTURES / "seed/worker_a", FIXTURES / "seed/worker_b")
-    async with client_for(server.app("worker_a")) as client:
-        assert (await client.get("/")).text == "3"
-        reply = await client.post("/forward/x?y=1", content=b"hello")
+async def test_seed_rpc_and_fetch():
+    async with testing.dev([FIXTURES / "seed/worker_a", FIXTURES / "seed/worker_b"], output=io.StringIO()) as dev:
+        assert (await dev.fetch("worker_a", "/")).text == "3"
+        reply = await dev.fetch("worker_a", "/forward/x?y=1", method="POST", content=b"hello")
     assert reply.status_code == 200
     assert reply.text == "worker_b got POST http://localhost:8787/forward/x?y=1 with body 'hello'"
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import socket
 import textwrap
 from collections.abc import Iterator
@@ -75,7 +76,11 @@ def test_help_lists_the_dev_command() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
     assert result.output.startswith("Usage: main [OPTIONS] COMMAND [ARGS]...\n")
-    assert "  dev  Serve the workers in PATHS" in result.output
+    assert re.search(r"^  dev +Serve the workers in PATHS", result.output, re.MULTILINE)
+    for command in ("check  Check workers as deployed together", "init   Write a new project that pyworker dev",
+                    "types  Write a typed stub of each worker's env."):  # fmt: skip
+        name, text = command.split(maxsplit=1)
+        assert re.search(rf"^  {name} +{re.escape(text)}", result.output, re.MULTILINE)
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h"])

@@ -3,9 +3,11 @@ and a Django view waiting on a binding call with ``run_sync`` (as django-cf's D1
 
 from __future__ import annotations
 
-import httpx
+import io
+
 import pytest
 
+from pyworker import testing
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.anyio
@@ -27,23 +29,18 @@ def fresh_django():
     clear_url_caches()
 
 
-async def get(server, worker: str, path: str = "/") -> httpx.Response:
-    transport = httpx.ASGITransport(app=server.app(worker))
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
-        return await client.get(path)
-
-
 NEIGHBOUR = "Hello from the neighbour's own hello_django (neighbour/src/hello_django/urls.py)"
 
 
-async def test_example_18_and_a_neighbour_each_answer_from_their_own_hello_django(make_server):
-    server = make_server(FIXTURES / "django18" / "neighbour", FIXTURES / "django18" / "hello-django")
-    # The neighbour imports hello_django.settings by string before Django does, and after.
-    assert (await get(server, "neighbour")).text == NEIGHBOUR
-    reply = await get(server, "hello-django")
-    assert (reply.status_code, reply.json()) == (200, {"message": "Hello from Django in a Python Worker"})
-    assert (await get(server, "neighbour")).text == NEIGHBOUR
-    assert (await get(server, "hello-django", "/missing")).status_code == 404
+async def test_example_18_and_a_neighbour_each_answer_from_their_own_hello_django():
+    paths = [FIXTURES / "django18" / "neighbour", FIXTURES / "django18" / "hello-django"]
+    async with testing.dev(paths, output=io.StringIO()) as dev:
+        # The neighbour imports hello_django.settings by string before Django does, and after.
+        assert (await dev.fetch("neighbour")).text == NEIGHBOUR
+        reply = await dev.fetch("hello-django")
+        assert (reply.status_code, reply.json()) == (200, {"message": "Hello from Django in a Python Worker"})
+        assert (await dev.fetch("neighbour")).text == NEIGHBOUR
+        assert (await dev.fetch("hello-django", "/missing")).status_code == 404
 
 
 DJANGO_VIEW = """
@@ -75,7 +72,7 @@ class Default(WorkerEntrypoint):
 """
 
 
-async def test_a_django_view_waits_on_a_binding_call_with_run_sync(write_worker, make_server):
+async def test_a_django_view_waits_on_a_binding_call_with_run_sync(write_worker):
     shop = write_worker(
         "shop",
         {
@@ -90,12 +87,12 @@ async def test_a_django_view_waits_on_a_binding_call_with_run_sync(write_worker,
         {"src/entry.py": "from workers import WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n"
          "    async def add(self, a, b):\n        return a + b\n"},
     )  # fmt: skip
-    server = make_server(shop, prices)
-    reply = await get(server, "shop", "/total")
+    async with testing.dev([shop, prices], output=io.StringIO()) as dev:
+        reply = await dev.fetch("shop", "/total")
     assert (reply.status_code, reply.text) == (200, "42")
 
 
-async def test_a_reloaded_django_worker_serves_its_new_views_and_settings(write_worker, make_server, output):
+async def test_a_reloaded_django_worker_serves_its_new_views_and_settings(write_worker, output):
     from pyworker.printer import Printer
     from pyworker.reload.reloader import Reloader
 
@@ -106,10 +103,10 @@ async def test_a_reloaded_django_worker_serves_its_new_views_and_settings(write_
         "src/shop/settings.py": "SECRET_KEY = 'x'\nALLOWED_HOSTS = ['*']\nROOT_URLCONF = 'entry'\nGREETING = 'hello'\n",
     }
     shop = write_worker("shop", files)
-    server = make_server(shop)
-    assert (await get(server, "shop", "/total")).text == "hello v1"
-    (shop / "src/entry.py").write_text(files["src/entry.py"].replace(" v1'", " v2'"))
-    (shop / "src/shop/settings.py").write_text(files["src/shop/settings.py"].replace("'hello'", "'bonjour'"))
-    reloader = Reloader(server.registry, Printer(output, colour=False))
-    await reloader.reload(server.worker("shop"), {shop / "src/entry.py"})
-    assert (await get(server, "shop", "/total")).text == "bonjour v2"
+    async with testing.dev([shop], output=output) as dev:
+        assert (await dev.fetch("shop", "/total")).text == "hello v1"
+        (shop / "src/entry.py").write_text(files["src/entry.py"].replace(" v1'", " v2'"))
+        (shop / "src/shop/settings.py").write_text(files["src/shop/settings.py"].replace("'hello'", "'bonjour'"))
+        reloader = Reloader(dev.server.registry, Printer(output, colour=False))
+        await reloader.reload(dev.worker("shop"), {shop / "src/entry.py"})
+        assert (await dev.fetch("shop", "/total")).text == "bonjour v2"

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from pyworker import __version__
-from pyworker.cli import data
+from pyworker.cli import data, tools
 from pyworker.errors import PyworkerError
 from pyworker.printer import LEVELS, Printer
 
@@ -124,3 +124,6 @@ def dev(
 main.add_command(data.d1)
 main.add_command(data.kv)
 main.add_command(data.r2)
+main.add_command(tools.check)
+main.add_command(tools.types)
+main.add_command(tools.init)
