@@ -81,6 +81,14 @@ def main() -> None:
     default=None,
     help="Keep KV, D1 and R2 data in DIR/v3 [default: the first worker's .wrangler/state].",
 )
+@click.option(
+    "--workflow-sleep-scale",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    metavar="FACTOR",
+    help="Multiply Workflow sleeps, retry delays and event timeouts (0.001: an hour in 3.6 s).",
+)
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -92,6 +100,7 @@ def dev(
     request_timeout: float,
     reload: bool,
     persist_to: Path | None,
+    workflow_sleep_scale: float,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.options import DevOptions
@@ -107,6 +116,7 @@ def dev(
         reload=reload,
         persist_to=persist_to,
         request_timeout=request_timeout,
+        workflow_sleep_scale=workflow_sleep_scale,
     )
     printer = Printer(level=options.log_level, batch=True, background=True)
     try:
