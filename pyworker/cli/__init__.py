@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from pyworker import __version__
-from pyworker.cli import data
+from pyworker.cli import data, workflows
 from pyworker.errors import PyworkerError
 from pyworker.printer import LEVELS, Printer
 
@@ -134,3 +134,4 @@ def dev(
 main.add_command(data.d1)
 main.add_command(data.kv)
 main.add_command(data.r2)
+main.add_command(workflows.workflows)
