@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyworker.bindings import d1, kv, r2, service, workflows
+from pyworker.bindings import d1, kv, r2, service
 from pyworker.bindings.provider import BindingHost, Provider
+from pyworker.bindings.workflows import provider as workflows
 from pyworker.config.model import WorkerConfig
 from pyworker.runtime.wrappers import _EnvWrapper
 

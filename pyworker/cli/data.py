@@ -203,4 +203,3 @@ def r2_object_get(project: Any, object_path: str, file: Path | None) -> None:
 def r2_object_delete(project: Any, object_path: str) -> None:
     """Delete BUCKET/KEY."""
     _commands("r2").delete(project, object_path)
-

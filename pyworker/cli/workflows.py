@@ -1,4 +1,7 @@
-"""``pyworker workflows ...``: wrangler's ``workflows`` commands on local state (see :mod:`pyworker.commands.workflows`)."""
+"""``pyworker workflows ...``: wrangler's ``workflows`` commands on local state.
+
+The work is done in :mod:`pyworker.commands.workflows`.
+"""
 
 from __future__ import annotations
 
@@ -71,8 +74,9 @@ def _instance_action(action: str, summary: str) -> None:
     command.__doc__ = summary
     command = click.argument("instance_id", metavar="ID")(command)
     command = click.argument("name")(command)
-    workflows_instances.command(action)(command)
-    workflows.command(action, hidden=action != "terminate")(command)
+    registered = workflows_instances.command(action)(command)
+    if action == "terminate":  # also `pyworker workflows terminate NAME ID`
+        workflows.add_command(registered)
 
 
 for _action, _summary in (

@@ -1,4 +1,4 @@
-"""``pyworker workflows list|describe|trigger`` and ``workflows instances list|describe|terminate|pause|resume|restart``.
+"""``pyworker workflows list|describe|trigger`` and ``workflows instances list|describe|terminate|...``.
 
 Spelled as wrangler's ``workflows`` commands, on the local state the dev server uses. They
 write the Workflow's SQLite file directly; a running ``pyworker dev`` notices within half a
@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from pyworker.bindings.workflows import declarations
-from pyworker.bindings.workflows.binding import MAX_ID, _ID
+from pyworker.bindings.workflows.binding import _ID, MAX_ID
+from pyworker.bindings.workflows.provider import declarations
 from pyworker.commands.output import box_table
 from pyworker.commands.project import Project
 from pyworker.config import WorkerConfig
@@ -102,7 +102,8 @@ def instances_list(project: Project, name: str, status: str | None, reverse: boo
         found = [i for i in found if status is None or i.status == status]
         if not found:
             click.echo(
-                f'There are no instances in workflow "{name}". You can trigger it with "pyworker workflows trigger {name}"',
+                f'There are no instances in workflow "{name}". '
+                f'You can trigger it with "pyworker workflows trigger {name}"',
                 err=True,
             )
             return

@@ -63,7 +63,8 @@ class Run:
         await self.checkpoint()
         if not isinstance(name, str) or len(name) > 256 or any(ord(c) < 32 for c in name):
             raise JsException(
-                "Error", f'WorkflowFatalError: Step name "{name}" exceeds max length (256 chars) or invalid characters found'
+                "Error",
+                f'WorkflowFatalError: Step name "{name}" exceeds max length (256 chars) or invalid characters found',
             )
         resolved = durations.resolve_config(name, config)
         key, count = self._key("do", name)
@@ -113,7 +114,7 @@ class Run:
 
     def _retry_after(self, name: str, config: JsDict, tries: int, exc: Exception) -> int | None:
         """When to try again (epoch ms), or ``None``: a ``NonRetryableError``, or no retries left."""
-        limit = config["retries"]["limit"]
+        limit = int(config["retries"]["limit"])
         error = lifecycle.error_of(exc)
         shown = f"{error['name']}: {error['message']}" if error["message"] else error["name"]
         if lifecycle.step_failure(exc).name == lifecycle.NON_RETRYABLE:
@@ -124,7 +125,7 @@ class Run:
             return None
         delay = durations.retry_delay_ms(config, tries) * self.engine.scale
         self.warn(name, f"attempt {tries} of {limit + 1} failed with {shown}; retrying in {round(delay)} ms")
-        return now_ms() + round(delay)
+        return int(now_ms() + round(delay))
 
     # -- sleeping and waiting ----------------------------------------------------------
     async def sleep(self, name: str, duration: Any) -> None:
@@ -144,7 +145,9 @@ class Run:
         saved = await self.engine.store.step(self.instance, key)
         if saved is not None and saved.value is not None:
             return
-        wake = saved.wake if saved is not None and saved.wake is not None else now_ms() + round(millis * self.engine.scale)
+        wake = (
+            saved.wake if saved is not None and saved.wake is not None else now_ms() + round(millis * self.engine.scale)
+        )
         await self.engine.store.save_step(self.instance, key, Step(None, None, wake, 0))
         await self.engine.wait(self.instance, wake)
         await self.engine.store.save_step(self.instance, key, Step("true", None, None, 0))
@@ -160,7 +163,9 @@ class Run:
         if saved is not None and saved.error is not None:
             error = structured.loads(saved.error)
             raise JsException(error["name"], error["message"])
-        wake = saved.wake if saved is not None and saved.wake is not None else now_ms() + round(millis * self.engine.scale)
+        wake = (
+            saved.wake if saved is not None and saved.wake is not None else now_ms() + round(millis * self.engine.scale)
+        )
         await store.save_step(self.instance, key, Step(None, None, wake, 0))
         event = await self._next_event(event_type, wake)
         if event is None:

@@ -79,7 +79,9 @@ class WorkflowBinding(_WorkflowBindingWrapper):
             raise JsException("Error", "WorkflowError: Workflow instance has invalid id")
         params = copy_value(options.get("params", JsDict()), 'create({"params": ...})', _refuse_functions)
         if not await engine.store.create(instance_id, structured.dumps(params)):
-            raise JsException("Error", f'WorkflowError: (instance.already_exists) Instance "{instance_id}" already exists')
+            raise JsException(
+                "Error", f'WorkflowError: (instance.already_exists) Instance "{instance_id}" already exists'
+            )
         engine.start(instance_id)
         return WorkflowInstance(engine, instance_id)
 
@@ -151,7 +153,8 @@ class WorkflowInstance(_WorkflowInstanceWrapper):
         instance, engine = await self._instance(), self._engine
         if instance.status in FINISHED:
             raise JsException(
-                "Error", "WorkflowError: (instance.cannot_terminate) Cannot terminate instance since its on a finite state"
+                "Error",
+                "WorkflowError: (instance.cannot_terminate) Cannot terminate instance since its on a finite state",
             )
         await engine.store.set_status(self.id, "terminated")
         engine.cancel(self.id, "terminate")
@@ -184,5 +187,5 @@ class WorkflowInstance(_WorkflowInstanceWrapper):
 async def _settled(task: Any) -> None:
     try:
         await task
-    except BaseException:  # noqa: BLE001 - only waiting for the old run to end
+    except BaseException:
         return

@@ -27,7 +27,10 @@ _UNITS = {
 }
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+?)s?\s*$", re.IGNORECASE)
 BACKOFFS = ("constant", "linear", "exponential")
-DEFAULT_CONFIG: dict[str, Any] = {"retries": {"limit": 5, "delay": 1000, "backoff": "exponential"}, "timeout": "10 minutes"}
+DEFAULT_CONFIG: dict[str, Any] = {
+    "retries": {"limit": 5, "delay": 1000, "backoff": "exponential"},
+    "timeout": "10 minutes",
+}
 CONFIG_HELP = "See https://developers.cloudflare.com/workflows/build/sleeping-and-retrying/"
 
 
@@ -62,7 +65,9 @@ def resolve_config(name: str, config: Any) -> JsDict:
     """The step config with Cloudflare's defaults; an invalid one is the engine's ``WorkflowFatalError``."""
     given = {} if config is None else config
     if not _valid(given):
-        raise JsException("Error", f'WorkflowFatalError: Step config for "{name}" is in a invalid format. {CONFIG_HELP}')
+        raise JsException(
+            "Error", f'WorkflowFatalError: Step config for "{name}" is in a invalid format. {CONFIG_HELP}'
+        )
     retries = {**DEFAULT_CONFIG["retries"], **dict(given.get("retries") or {})}
     return JsDict(retries=JsDict(retries), timeout=given.get("timeout", DEFAULT_CONFIG["timeout"]))
 
@@ -83,7 +88,7 @@ def _valid(config: Any) -> bool:
         timeout = duration_ms(config["timeout"])
         if timeout is None or timeout == 0:
             return False
-    return config.get("sensitive", "output") == "output"
+    return bool(config.get("sensitive", "output") == "output")
 
 
 def retry_delay_ms(config: JsDict, attempt: int) -> float:
@@ -92,7 +97,7 @@ def retry_delay_ms(config: JsDict, attempt: int) -> float:
     base = duration_ms(retries["delay"]) or 0.0
     backoff = retries.get("backoff", "exponential")
     if backoff == "exponential":
-        return base * 2 ** (attempt - 1)
+        return float(base * 2 ** (attempt - 1))
     if backoff == "linear":
         return base * attempt
     return base

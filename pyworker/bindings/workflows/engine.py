@@ -123,14 +123,14 @@ class WorkflowEngine:
                 if reason is None:
                     raise  # shutdown: the instance resumes next time
                 _uncancel()
-                if reason == "replay":  # the host worker reloaded: run again on its new code
-                    continue
-                return
+                if reason == "restart":  # restart() wipes the steps, then starts a new run
+                    return
+                continue  # the stored status decides: paused or terminated end here; resumed meanwhile runs
             except WorkerLoadError as exc:  # the host's code is broken: wait for a save that fixes it
                 self.printer.worker(self.script, f"{self.describe(instance_id)} waits: {exc}", "error")
                 await self._reloaded()
                 continue
-            except BaseException as exc:  # noqa: BLE001 - the run's error is the instance's, never the server's
+            except BaseException as exc:
                 await self._failed(instance_id, exc)
                 return
             await self.store.set_status(instance_id, "complete", output=result)

@@ -30,7 +30,9 @@ def missing_worker(script: str) -> BindingError:
 
 
 def _no_functions(function: Any) -> Any:
-    raise JsException("DataCloneError", f"DataCloneError: {function!r} could not be cloned: a workflow step result is stored.")
+    raise JsException(
+        "DataCloneError", f"DataCloneError: {function!r} could not be cloned: a workflow step result is stored."
+    )
 
 
 def step_value(value: Any, root: str) -> Any:

@@ -111,7 +111,9 @@ class WorkflowStep:
                 continue
             dep = next(remaining)
             if not hasattr(dep, "_step_name"):
-                raise TypeError(f"'depends' entry for parameter {param.name!r} is not a function decorated with step.do")
+                raise TypeError(
+                    f"'depends' entry for parameter {param.name!r} is not a function decorated with step.do"
+                )
             plan.append(dep)
         return plan
 
@@ -181,5 +183,6 @@ def _epoch_ms(timestamp: Any) -> float:
                 parsed = parsed.replace(tzinfo=datetime.UTC)
             return parsed.timestamp() * 1000
     raise JsException(
-        "TypeError", f"step.sleep_until() takes a datetime, epoch milliseconds or an ISO 8601 string, got {timestamp!r}."
+        "TypeError",
+        f"step.sleep_until() takes a datetime, epoch milliseconds or an ISO 8601 string, got {timestamp!r}.",
     )
