@@ -340,12 +340,12 @@ async def test_pause_resume_terminate_and_restart(write_worker, servers) -> None
 
 async def test_finished_steps_are_not_run_again_after_a_restart(write_worker, servers) -> None:
     path = worker_dir(write_worker, PAUSABLE)
-    first = servers(path, scale=0.0005)  # the hour is 1.8 s: the server stops while it sleeps
+    first = servers(path, scale=0.0002)  # the hour is 0.72 s: the server stops while it sleeps
     instance = await first.worker("wf").env.WF.create({"id": "r"})
     await settled(instance, ("waiting",))
     await first.host.workflows.stop()
     first.storage.close()
-    second = servers(path, scale=0.0005)
+    second = servers(path, scale=0.0002)
     second.host.workflows.start()
     again = await second.worker("wf").env.WF.get("r")
     assert (await settled(again))["output"] == 2
@@ -392,3 +392,36 @@ def test_commands_trigger_list_and_describe(write_worker) -> None:
     result = runner.invoke(main, ["workflows", "trigger", "nope", "-c", str(path)])
     assert result.exit_code == 1
     assert result.output == 'Error: No Workflow named "nope" in the configs given (declared: my-workflow).\n'
+
+
+VERSIONED = """
+class MyWorkflow(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("a")
+        async def a():
+            note("a VERSION")
+            return "VERSION"
+
+        first = await a()
+        await step.wait_for_event("go", "go")
+
+        @step.do("b")
+        async def b():
+            note("b VERSION")
+            return "VERSION"
+
+        return [first, await b()]
+"""
+
+
+async def test_a_reload_continues_running_instances_on_the_new_code_at_the_next_step(write_worker, servers) -> None:
+    path = worker_dir(write_worker, VERSIONED.replace("VERSION", "v1"))
+    server = servers(path)
+    instance = await server.worker("wf").env.WF.create({"id": "r"})
+    await settled(instance, ("waiting",))
+    (path / "src" / "entry.py").write_text(PRELUDE + VERSIONED.replace("VERSION", "v2"))
+    server.worker("wf").load()
+    await instance.send_event({"type": "go"})
+    assert (await settled(instance))["output"] == ["v1", "v2"]
+    assert log(path) == ["a v1", "b v2"]
+    await stopped(server)
