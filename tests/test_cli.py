@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-
 import socket
 import textwrap
 from collections.abc import Iterator
