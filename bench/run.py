@@ -46,11 +46,12 @@ class Settings:
     rpc_calls: int | None = None  # None: rpc.measure()'s own default
     storage_ops: int = 3000
     storage_rounds: int = 5
+    workflow_steps: int = 1000
 
 
 QUICK = Settings(
     coldstart_runs=2, duration=1.0, rounds=1, warmup=0.5, changes=3, sizes=(1, 8), scale_runs=1, hops=7, rpc_calls=2000,
-    storage_ops=500, storage_rounds=1,
+    storage_ops=500, storage_rounds=1, workflow_steps=100,
 )  # fmt: skip
 
 
@@ -328,6 +329,22 @@ def memory_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
     ]
 
 
+def workflow_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    import workflows
+
+    result = workflows.measure(settings.workflow_steps, settings.storage_rounds)
+    shared["workflows"] = result
+    return [
+        Row(
+            f"Workflow of {settings.workflow_steps} trivial `step.do` steps, per step",
+            f"{result['per_step_us']:.0f} µs",
+            f"{result['plain_per_await_us']:.2f} µs (a plain `await` of the same function)",
+            f"{result['ratio']:.0f}",
+            "— (each step is stored in SQLite before the next)",
+        )
+    ]
+
+
 SECTIONS: dict[str, tuple[str, Section]] = {
     "coldstart": ("cold start", cold_start_rows),
     "throughput": ("throughput", throughput_rows),
@@ -336,6 +353,7 @@ SECTIONS: dict[str, tuple[str, Section]] = {
     "scale": ("scale", scale_rows),
     "memory": ("memory", memory_rows),
     "storage": ("storage", storage_rows),
+    "workflows": ("workflows", workflow_rows),
 }
 
 

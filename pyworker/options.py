@@ -49,4 +49,5 @@ class DevOptions:
     persist_to: Path | None = None  # --persist-to: state in DIR/v3 instead of <first config dir>/.wrangler/state/v3
     request_timeout: float = 30.0  # seconds a fetch may take to produce its response (--request-timeout)
     blocked_loop_warning: float = 1.0  # seconds a handler may hold the event loop before a warning
+    workflow_sleep_scale: float = 1.0  # --workflow-sleep-scale: multiplies Workflow sleeps, retry delays, waits
     limits: ClientLimits = field(default_factory=ClientLimits)

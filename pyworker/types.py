@@ -16,9 +16,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# Handler kinds the runtime calls itself; "rpc" is a public method called through a binding.
+# Handler kinds the runtime calls itself; "rpc" is a public method called through a binding;
+# "workflow" is a Workflow's run(event, step), called by its engine.
 FETCH = "fetch"
 RPC = "rpc"
+WORKFLOW = "workflow"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

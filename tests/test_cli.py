@@ -99,6 +99,7 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--request-timeout", "SECONDS", "How"],
         ["--reload", "/", "--no-reload"],
         ["--persist-to", "DIRECTORY", "Keep"],
+        ["--workflow-sleep-scale", "FACTOR", "Multiply"],
         ["-h,", "--help", "Show"],
     ]
 

@@ -185,6 +185,6 @@ def test_kinds_not_emulated_get_the_sdk_class_or_any(write_worker, tmp_path, mon
     assert CliRunner().invoke(main, ["types", "w"]).exit_code == 0
     text = (tmp_path / "w/src/worker_configuration.pyi").read_text()
     assert "from workers.rpc import _DurableObjectNamespaceWrapper, _WorkflowBindingWrapper\n" in text
-    assert text.endswith(
-        "    AI: Any\n    COUNTER: _DurableObjectNamespaceWrapper\n    FLOW: _WorkflowBindingWrapper\n"
+    assert text.endswith(  # emulated kinds (Workflows) first, in their table order, then the others
+        "    FLOW: _WorkflowBindingWrapper\n    AI: Any\n    COUNTER: _DurableObjectNamespaceWrapper\n"
     )

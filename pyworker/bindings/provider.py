@@ -1,6 +1,6 @@
 """What every binding kind is: a provider turning its config entries into values on ``env``.
 
-A kind lives in one module of this package (``service.py``; ``kv.py``, ``d1.py``... next)
+A kind lives in one module of this package (``service.py``, ``kv.py``...) or a subpackage (``workflows/``)
 exposing ``KEY`` (its config key, e.g. ``"services"``), ``build`` and ``describe``. They
 get a :class:`BindingHost`: what the dev server lends bindings, never the server itself.
 """
@@ -8,9 +8,10 @@ get a :class:`BindingHost`: what the dev server lends bindings, never the server
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pyworker.bindings.engines import Engines
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import StorageError
 from pyworker.printer import Printer
@@ -20,12 +21,14 @@ from pyworker.types import Directory
 
 @dataclass(frozen=True)
 class BindingHost:
-    """What bindings may use: the directory of running workers, the printer, and local storage
-    (the state directory and its open databases, shared by every worker of the server)."""
+    """What bindings may use: the directory of running workers, the printer, local storage
+    (the state directory and its open databases, shared by every worker of the server), and
+    the engines that outlive a reload (Workflows)."""
 
     directory: Directory
     printer: Printer
     storage: Storage | None = None
+    workflows: Engines = field(default_factory=Engines)
 
     def state(self) -> Storage:
         """The server's storage; a host without one cannot serve KV, D1 or R2 bindings."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from pyworker import __version__
-from pyworker.cli import data, tools
+from pyworker.cli import data, tools, workflows
 from pyworker.errors import PyworkerError
 from pyworker.printer import LEVELS, Printer
 
@@ -81,6 +81,14 @@ def main() -> None:
     default=None,
     help="Keep KV, D1 and R2 data in DIR/v3 [default: the first worker's .wrangler/state].",
 )
+@click.option(
+    "--workflow-sleep-scale",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    metavar="FACTOR",
+    help="Multiply Workflow sleeps, retry delays and event timeouts (0.001: an hour in 3.6 s).",
+)
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -92,6 +100,7 @@ def dev(
     request_timeout: float,
     reload: bool,
     persist_to: Path | None,
+    workflow_sleep_scale: float,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.options import DevOptions
@@ -107,6 +116,7 @@ def dev(
         reload=reload,
         persist_to=persist_to,
         request_timeout=request_timeout,
+        workflow_sleep_scale=workflow_sleep_scale,
     )
     printer = Printer(level=options.log_level, batch=True, background=True)
     try:
@@ -127,3 +137,4 @@ main.add_command(data.r2)
 main.add_command(tools.check)
 main.add_command(tools.types)
 main.add_command(tools.init)
+main.add_command(workflows.workflows)

@@ -19,9 +19,9 @@ from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.modules import WorkerModules
 from pyworker.loading.shared import forget_shared_state
-from pyworker.runtime.entrypoint import WorkerEntrypoint
+from pyworker.runtime.entrypoint import WorkerEntrypoint, WorkflowEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
-from pyworker.types import RPC, Route
+from pyworker.types import RPC, WORKFLOW, Route
 
 DEFAULT_ENTRYPOINT = "Default"
 
@@ -103,6 +103,7 @@ class WorkerCode:
     scope: WorkerScope
     entrypoints: dict[str, Entrypoint] = field(default_factory=dict)
     legacy: dict[str, Handler] = field(default_factory=dict)  # kind -> module-level on_<kind>
+    workflows: dict[str, type] = field(default_factory=dict)  # exported WorkflowEntrypoint classes
     active: int = 0  # invocations running on this generation
     retired: bool = False  # a newer generation took over; unload once ``active`` is 0
     _found: dict[tuple[str, str | None, str], Handler] = field(default_factory=dict)
@@ -127,6 +128,8 @@ class WorkerCode:
         return found
 
     def _find(self, kind: str, name: str | None, method: str) -> Handler:
+        if kind == WORKFLOW:
+            return self._workflow(name or DEFAULT_ENTRYPOINT)
         entrypoint = self.entrypoints.get(name or DEFAULT_ENTRYPOINT)
         if entrypoint is None and (kind == RPC or name is not None):
             raise NoEntrypoint(
@@ -145,6 +148,15 @@ class WorkerCode:
                 f"Define async def {example} on a WorkerEntrypoint class named Default."
             )
         return handler
+
+    def _workflow(self, name: str) -> Handler:
+        cls = self.workflows.get(name)
+        if cls is None:
+            raise NoEntrypoint(
+                f'Worker "{self.worker}" does not export a Workflow class named "{name}" '
+                "(a WorkflowEntrypoint subclass with async def run(self, event, step))."
+            )
+        return Handler(cls, "run")
 
     def enter(self) -> None:
         self.active += 1
@@ -216,6 +228,8 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
         value = getattr(module, name, None)
         if inspect.isclass(value) and issubclass(value, WorkerEntrypoint) and value is not WorkerEntrypoint:
             code.entrypoints[name] = _describe_entrypoint(value)
+        elif inspect.isclass(value) and issubclass(value, WorkflowEntrypoint) and value is not WorkflowEntrypoint:
+            code.workflows[name] = value
     for kind in HANDLER_KINDS:
         function = getattr(module, f"on_{kind}", None)
         if callable(function):

@@ -123,7 +123,8 @@ class DurableObject:
 
 
 class WorkflowEntrypoint:
-    """Importable so Workflow code loads; pyworker does not run Workflows yet."""
+    """Base class of a Workflow: ``async def run(self, event, step)``, run by its engine
+    (:mod:`pyworker.bindings.workflows`) once per instance, and replayed after interruptions."""
 
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx

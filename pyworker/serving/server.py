@@ -9,6 +9,7 @@ import threading
 from collections.abc import AsyncIterator, Generator, Sequence
 from pathlib import Path
 
+from pyworker.bindings.engines import Engines
 from pyworker.bindings.env import build_env
 from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
@@ -51,7 +52,7 @@ class DevServer:
         configs = list(load_workers(options) if configs is None else configs)
         first = configs[0].directory if configs else Path.cwd()
         self.storage = Storage(StateDir.resolve(first, options.persist_to))
-        self.host = BindingHost(self.registry, printer, self.storage)
+        self.host = BindingHost(self.registry, printer, self.storage, Engines(options.workflow_sleep_scale))
         for config in configs:
             self.registry.add(Worker(config, build_env(config, self.host), printer))
         self.listeners: list[Listener] = []
@@ -138,9 +139,11 @@ class DevServer:
                     if self._loads is not None:
                         self.shared_state_warnings()
                     self.announce(loading)
+                    self.host.workflows.start()  # unfinished Workflow instances resume
                 await serving
         if self._loads is not None:
             self._loads.cancel()
+        await self.host.workflows.stop()  # runs stop here and resume from their last step next time
         for worker in self.workers:
             await worker.stop()
         self.storage.close()  # after wait_until work, which may still write

@@ -65,6 +65,10 @@ class StateDir:
         """A bucket's directory: ``bucket.sqlite`` for keys and metadata, ``blobs/`` for large values."""
         return self.root / "pyworker" / "r2" / _digest("r2", bucket_name)
 
+    def workflow(self, name: str) -> Path:
+        """The SQLite file of Workflow ``name`` (a name Cloudflare allows, so a safe file name)."""
+        return self.root / "workflows" / "pyworker" / f"{name}.sqlite"
+
     def display(self, path: Path) -> str:
         """``path`` relative to the working directory when it is below it, for tables and messages."""
         try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyworker.bindings import d1, declared, kv, r2
+from pyworker.bindings.workflows import provider as workflows
 from pyworker.config.model import WorkerConfig
 from pyworker.config.resolve import NON_INHERITABLE, UNSUPPORTED_BINDINGS
 
@@ -58,17 +59,25 @@ def _table(key: str, label: str, example: str, field: str) -> Callable[[WorkerCo
     return read
 
 
+def _workflows(config: WorkerConfig) -> list[Binding]:
+    """A Workflow's class runs in ``script_name`` when given: that worker deploys first."""
+    found = []
+    for binding, name, _class_name, script in workflows.declarations(config):
+        found.append(Binding(binding, "workflow", name, needs=script if script != config.name else None))
+    return found
+
+
 KINDS: tuple[Kind, ...] = (
     Kind("services", SERVICE, "_FetcherWrapper", _services),
     Kind(kv.KEY, "kv", "KVNamespace", _table(kv.KEY, "kv", kv.EXAMPLE, "id")),
     Kind(d1.KEY, "d1", "D1Database", _table(d1.KEY, "d1", d1.EXAMPLE, "database_name")),
     Kind(r2.KEY, "r2", "R2Bucket", _table(r2.KEY, "r2", r2.EXAMPLE, "bucket_name")),
+    Kind(workflows.KEY, "workflow", "_WorkflowBindingWrapper", _workflows),
 )
 
 # The SDK's wrapper class for kinds pyworker does not emulate yet (others are typed Any).
 _NOT_EMULATED_TYPES = {
     "durable_objects": "_DurableObjectNamespaceWrapper",
-    "workflows": "_WorkflowBindingWrapper",
 }
 
 
