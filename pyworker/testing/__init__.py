@@ -96,10 +96,11 @@ class DevSession:
             await worker.settle()
 
     async def aclose(self) -> None:
-        """Wait for ``ctx.wait_until`` work, then unload the workers and close their storage."""
+        """Stop Workflow engines, wait for ``ctx.wait_until`` work, then unload the workers and close their storage."""
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+        await self.server.host.workflows.stop()  # running Workflow instances stop, to resume next time
         for worker in self.server.workers:
             await worker.stop()
         self.server.storage.close()
