@@ -124,3 +124,37 @@ def test_http_1_0_without_host_uses_the_server_address(echo):
     reply = exchange(echo.port, b"GET /x HTTP/1.0\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 200 OK")
     assert calls(echo) == [f"http://127.0.0.1:{echo.port}/x"]
+
+
+@pytest.mark.parametrize(
+    ("target", "url"),
+    [
+        ("/?word=カレー", "http://localhost/?word=%E3%82%AB%E3%83%AC%E3%83%BC"),
+        ("/カレー?q=é", "http://localhost/%E3%82%AB%E3%83%AC%E3%83%BC?q=%C3%A9"),
+        ("/a%20b?x=%E3%82%AB", "http://localhost/a%20b?x=%E3%82%AB"),  # already encoded: unchanged
+    ],
+)
+def test_raw_utf8_in_the_target_is_accepted_and_percent_encoded_in_the_url(echo, target, url):
+    reply = exchange(echo.port, b"GET " + target.encode() + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 OK")
+    assert calls(echo) == [url]
+
+
+def test_raw_utf8_split_across_packets_and_on_a_kept_alive_connection(echo):
+    line = "GET /?word=カレー HTTP/1.1\r\nHost: localhost\r\nX-Name: caf\xe9\r\n\r\n".encode("utf-8")
+    with socket.create_connection(("127.0.0.1", echo.port), timeout=DEADLINE) as sock:
+        for start in range(0, len(line), 7):  # cuts the multi-byte characters in two
+            sock.sendall(line[start : start + 7])
+        reply = sock.recv(65536)
+        sock.sendall(b"GET /second?k=\xc3\xa9 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert reply.count(b"HTTP/1.1 200 OK") == 2
+    expected = "http://localhost/?word=%E3%82%AB%E3%83%AC%E3%83%BC"
+    assert calls(echo) == [expected, "http://localhost/second?k=%C3%A9"]
+
+
+def test_control_characters_in_the_target_are_still_a_400(echo):
+    reply = exchange(echo.port, b"GET /a\x01b HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 400 Bad Request")
+    assert calls(echo) == []

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FunctionType, ModuleType
 from typing import Any
 
+from pyworker.config.compat import NO_GLOBAL_HANDLERS_DATE, global_handlers, handler_rule
 from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
@@ -20,7 +21,9 @@ from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.modules import WorkerModules
 from pyworker.loading.shared import forget_shared_state
 from pyworker.runtime.entrypoint import WorkerEntrypoint
+from pyworker.runtime.http import Request
 from pyworker.runtime.scope import WorkerScope, current_worker
+from pyworker.sdk.jsfetch import JsRequest
 from pyworker.types import RPC, Route
 
 DEFAULT_ENTRYPOINT = "Default"
@@ -57,17 +60,20 @@ class Handler:
     func: Callable[..., Any] | None = None
     arity: int | None = None
     relaxed: bool = False
+    js_request: bool = False  # a module-level on_fetch: gets the JavaScript Request, as on Cloudflare
 
     def call(self, ctx: Any, env: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
         target = self.func if self.cls is None else getattr(self.cls(ctx, env), self.name)
         assert target is not None
+        if self.js_request and args and isinstance(args[0], Request):
+            args = (JsRequest(args[0]), *args[1:])
         if not self.relaxed:
             return target(*args, **kwargs)
         available = (*args, env, ctx)
         return target(*available) if self.arity is None else target(*available[: self.arity])
 
 
-def relaxed_handler(func: Callable[..., Any], cls: type | None, name: str) -> Handler:
+def relaxed_handler(func: Callable[..., Any], cls: type | None, name: str, js_request: bool = False) -> Handler:
     """A runtime handler: how many leading positional arguments ``func`` takes (``None``: any number)."""
     params = list(inspect.signature(func).parameters.values())
     if cls is not None:
@@ -77,7 +83,7 @@ def relaxed_handler(func: Callable[..., Any], cls: type | None, name: str) -> Ha
     else:
         positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         arity = sum(1 for p in params if p.kind in positional)
-    return Handler(cls, name, None if cls is not None else func, arity, relaxed=True)
+    return Handler(cls, name, None if cls is not None else func, arity, relaxed=True, js_request=js_request)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,8 @@ class WorkerCode:
     scope: WorkerScope
     entrypoints: dict[str, Entrypoint] = field(default_factory=dict)
     legacy: dict[str, Handler] = field(default_factory=dict)  # kind -> module-level on_<kind>
+    rule: str = ""  # which handler form the compatibility settings select (for the error when none is found)
+    unused: dict[str, str] = field(default_factory=dict)  # kind -> a defined handler those settings do not call
     active: int = 0  # invocations running on this generation
     retired: bool = False  # a newer generation took over; unload once ``active`` is 0
     _found: dict[tuple[str, str | None, str], Handler] = field(default_factory=dict)
@@ -139,12 +147,25 @@ class WorkerCode:
             return Handler(entrypoint.cls, method)
         handler = self.legacy.get(kind) if entrypoint is None else entrypoint.handlers.get(kind)
         if handler is None:
-            example = _HANDLER_EXAMPLES.get(kind, f"{kind}(self, ...)")
-            raise NoHandler(
-                f'Handler does not export a {kind}() function (worker "{self.worker}"). '
-                f"Define async def {example} on a WorkerEntrypoint class named Default."
-            )
+            raise NoHandler(self._no_handler(kind))
         return handler
+
+    def _no_handler(self, kind: str) -> str:
+        unused = self.unused.get(kind)
+        if unused is not None and unused.startswith("Default."):
+            return (
+                f'Worker "{self.worker}": Method on_{kind} does not exist: {self.rule}, so Cloudflare calls '
+                f"Default.on_{kind}, not {unused}. Rename the method to on_{kind}, or set compatibility_date "
+                f'to "{NO_GLOBAL_HANDLERS_DATE}" or later.'
+            )
+        example = _HANDLER_EXAMPLES.get(kind, f"{kind}(self, ...)")
+        message = f'Handler does not export a {kind}() function (worker "{self.worker}"). '
+        if unused is not None:
+            return message + (
+                f"The module-level {unused} is not a handler: {self.rule}. Define async def {example} on a "
+                f"WorkerEntrypoint class named Default, or set a compatibility_date before {NO_GLOBAL_HANDLERS_DATE}."
+            )
+        return message + f"Define async def {example} on a WorkerEntrypoint class named Default."
 
     def enter(self) -> None:
         self.active += 1
@@ -209,17 +230,24 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
         current_worker.reset(token)
     if modules.router is not None:
         modules.router.tidy()
-    code = WorkerCode(config.name, modules, module, scope)
+    code = WorkerCode(config.name, modules, module, scope, rule=handler_rule(config))
+    legacy = global_handlers(config)
     # As on Cloudflare: the module's __all__, else its public names, exported under their names.
     exported = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
     for name in exported:
         value = getattr(module, name, None)
         if inspect.isclass(value) and issubclass(value, WorkerEntrypoint) and value is not WorkerEntrypoint:
-            code.entrypoints[name] = _describe_entrypoint(value)
+            code.entrypoints[name] = _describe_entrypoint(value, legacy)
+            if name == DEFAULT_ENTRYPOINT and legacy and callable(getattr(value, "fetch", None)):
+                code.unused.setdefault("fetch", "Default.fetch")
     for kind in HANDLER_KINDS:
         function = getattr(module, f"on_{kind}", None)
-        if callable(function):
-            code.legacy[kind] = relaxed_handler(function, None, f"on_{kind}")
+        if not callable(function):
+            continue
+        if legacy is False:
+            code.unused.setdefault(kind, f"on_{kind}")
+        else:
+            code.legacy[kind] = relaxed_handler(function, None, f"on_{kind}", js_request=kind == "fetch")
     return code
 
 
@@ -227,7 +255,7 @@ def _no_schedule(awaitable: Awaitable[Any]) -> None:
     raise RuntimeError("wait_until() is not available while this code is loaded outside a dev server.")
 
 
-def _describe_entrypoint(cls: type) -> Entrypoint:
+def _describe_entrypoint(cls: type, legacy: bool | None) -> Entrypoint:
     # As the runtime's introspection: public names whose class attribute (read without running
     # descriptors) is a plain function; static and class methods are not RPC methods.
     methods = set()
@@ -239,9 +267,14 @@ def _describe_entrypoint(cls: type) -> Entrypoint:
             methods.add(name)
     handlers = {}
     for kind in HANDLER_KINDS:
-        function = getattr(cls, kind, None)
-        if callable(function):
-            handlers[kind] = relaxed_handler(function, cls, kind)
+        # Legacy global handlers route the fetch event to on_fetch (workerd's entrypoint proxy);
+        # without a compatibility_date to say, either name answers, fetch first.
+        names = (
+            {True: (f"on_{kind}",), False: (kind,), None: (kind, f"on_{kind}")}[legacy] if kind == "fetch" else (kind,)
+        )
+        found = next((n for n in names if callable(getattr(cls, n, None))), None)
+        if found is not None:
+            handlers[kind] = relaxed_handler(getattr(cls, found), cls, found)
     return Entrypoint(cls, frozenset(methods), handlers)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from http import HTTPMethod
 from typing import Any, overload
+
 from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, make_source
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.jsvalues import JsDict

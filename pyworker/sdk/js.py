@@ -19,8 +19,7 @@ from pyworker.runtime.headers import Headers as _Headers
 from pyworker.runtime.http import Response as _Response
 from pyworker.runtime.jsvalues import JsBuffer, JsException, number_text
 from pyworker.runtime.scope import current_worker
-from pyworker.sdk import jsjson
-from pyworker.sdk import jsfetch
+from pyworker.sdk import jsfetch, jsjson
 from pyworker.sdk.jsglobals import (
     TextDecoder,
     TextEncoder,

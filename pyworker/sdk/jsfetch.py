@@ -244,9 +244,9 @@ def _ignored_dict(init: Mapping[str, Any]) -> None:
     if scope is not None and scope.printer is not None:
         scope.printer.worker(
             scope.name,
-            f"A Python dict was given as the init of fetch(), Request or Response ({', '.join(map(str, init))}): JavaScript sees no "
-            "properties on it, so its options are ignored, as on Cloudflare. Pass keyword arguments or "
-            "to_js(init, dict_converter=Object.fromEntries).",
+            f"A Python dict was given as the init of fetch(), Request or Response ({', '.join(map(str, init))}): "
+            "JavaScript sees no properties on it, so its options are ignored, as on Cloudflare. Pass keyword "
+            "arguments or to_js(init, dict_converter=Object.fromEntries).",
             "warn",
         )
 
@@ -260,7 +260,7 @@ def _headers(value: Any) -> Any:
 
 
 def js_body(value: Any) -> Any:
-    """A body as JavaScript takes it: strings, buffers, form data, blobs and streams as they are, the rest as String()."""
+    """A body as JavaScript takes it: strings, buffers, form data, blobs, streams as they are; the rest as String()."""
     if isinstance(value, str | JsBuffer | FormData | Blob):
         return bytes(value) if isinstance(value, JsBuffer) else value
     if isinstance(value, JsURLSearchParams):

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pyworker.runtime.jsvalues import JsBuffer, JsException, JsProxy
+from pyworker.runtime.scope import current_worker
 from pyworker.sdk.jsjson import js_string
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*")
@@ -174,7 +175,7 @@ class TextDecoder(JsProxy):
 
     def decode(self, data: Any = b"") -> str:
         if not isinstance(data, bytes | bytearray | memoryview):
-            raise JsException("TypeError", "The \"input\" argument must be an ArrayBuffer or ArrayBufferView.")
+            raise JsException("TypeError", 'The "input" argument must be an ArrayBuffer or ArrayBufferView.')
         raw = bytes(data)
         if self.encoding == "utf-8" and not self.ignoreBOM and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
@@ -246,8 +247,12 @@ def setTimeout(callback: Callable[..., Any], delay: float = 0, *args: Any) -> Ti
 
 def _run(callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
     result = callback(*args)
-    if asyncio.iscoroutine(result):
-        asyncio.ensure_future(result)
+    if asyncio.iscoroutine(result):  # a Promise in JavaScript: it runs as the worker's background work
+        scope = current_worker.get()
+        if scope is not None:
+            scope.schedule(result)
+        else:
+            asyncio.get_running_loop().create_task(result).add_done_callback(lambda task: task.exception())
 
 
 def clearTimeout(timer: Any) -> None:

@@ -19,7 +19,7 @@ _SHOWN = 31  # how much of the text V8 quotes in a JSON.parse error
 
 
 def parse(text: str | bytes) -> Any:
-    """``JSON.parse(text)``: objects as :class:`JsObject`, arrays as :class:`JsArray`; ``SyntaxError`` as V8 words it."""
+    """``JSON.parse(text)``: objects as :class:`JsObject`, arrays as :class:`JsArray`; ``SyntaxError`` as V8's."""
     if isinstance(text, bytes | bytearray | memoryview):
         text = bytes(text).decode("utf-8", errors="replace")
     try:
@@ -37,7 +37,7 @@ def _parse_error(text: str, exc: ValueError) -> str:
     if position >= len(text.rstrip()) or not text.strip():
         return "Unexpected end of JSON input"
     shown = text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "..."
-    return f'Unexpected token \'{text[position]}\', "{shown}" is not valid JSON'
+    return f"Unexpected token '{text[position]}', \"{shown}\" is not valid JSON"
 
 
 def _arrays(value: Any) -> Any:

@@ -159,7 +159,7 @@ class JsURLSearchParams(JsProxy):
         self._params.delete(name)
 
     def sort(self) -> None:
-        self._params.sort()
+        self._params.sort()  # type: ignore[no-untyped-call]
 
     @property
     def size(self) -> int:
