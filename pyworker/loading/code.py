@@ -19,6 +19,7 @@ from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.modules import WorkerModules
+from pyworker.loading.paths import import_paths
 from pyworker.loading.shared import forget_shared_state
 from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.http import Request
@@ -213,7 +214,7 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
     The import runs with ``scope`` (this generation's) as the current worker.
     """
     forget_shared_state(config.name)
-    modules = WorkerModules(config.name, config.import_root, generation)
+    modules = WorkerModules(config.name, config.import_root, generation, import_paths(config)[1:])
     scope = scope or WorkerScope(config.name, None, _no_schedule)
     scope.namespace = modules
     modules.install()
