@@ -73,7 +73,9 @@ async def test_module_on_fetch_is_no_handler_from_2025_08_14(write_worker, make_
 
 async def test_the_flags_override_the_date(write_worker, make_server):
     legacy = make_server(
-        write_worker("w", {"src/entry.py": LEGACY_MODULE}, config("2026-01-01", ', "disable_python_no_global_handlers"'))
+        write_worker(
+            "w", {"src/entry.py": LEGACY_MODULE}, config("2026-01-01", ', "disable_python_no_global_handlers"')
+        )
     )
     assert (await get(legacy)).text == "{'message': 'ok'}"
 

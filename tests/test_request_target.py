@@ -141,7 +141,7 @@ def test_raw_utf8_in_the_target_is_accepted_and_percent_encoded_in_the_url(echo,
 
 
 def test_raw_utf8_split_across_packets_and_on_a_kept_alive_connection(echo):
-    line = "GET /?word=カレー HTTP/1.1\r\nHost: localhost\r\nX-Name: caf\xe9\r\n\r\n".encode("utf-8")
+    line = "GET /?word=カレー HTTP/1.1\r\nHost: localhost\r\nX-Name: caf\xe9\r\n\r\n".encode()
     with socket.create_connection(("127.0.0.1", echo.port), timeout=DEADLINE) as sock:
         for start in range(0, len(line), 7):  # cuts the multi-byte characters in two
             sock.sendall(line[start : start + 7])

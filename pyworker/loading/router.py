@@ -171,7 +171,7 @@ class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         claimed = head in self.sdk or head in self.stand_ins
         if claimed or any(g.owns(head) for g in list(self.generations.values())):
             running = self._running()
-            if running is not None and (head in self.sdk or running.owns(head)):
+            if running is not None and (head in self.sdk or running.owns(head) or head not in self.stand_ins):
                 # The running worker's own name: found only if its tree has it, as CPython's finder says
                 # (Django's module_has_submodule asks for "blog.management" this way).
                 return importlib.machinery.ModuleSpec(fullname, self) if running.spec_of(fullname, path) else None

@@ -20,9 +20,8 @@ from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.jsvalues import JsBuffer, JsException, JsProxy
 from pyworker.runtime.outbound import fetch as outbound_fetch
-from pyworker.runtime.scope import current_worker
 from pyworker.sdk import jsjson
-from pyworker.sdk.jsobjects import JsArray, JsObject, JsURLSearchParams
+from pyworker.sdk.jsobjects import JsArray, JsURLSearchParams
 
 
 class JsHeaders(JsProxy):
@@ -199,11 +198,9 @@ class JsResponse(_JsBody):
 
 def _options(init: Any, options: Mapping[str, Any]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
-    if isinstance(init, JsObject):
+    if isinstance(init, Mapping):
         merged.update(init)
-    elif isinstance(init, Mapping) and init:
-        _ignored_dict(init)
-    elif init is not None and not isinstance(init, Mapping):
+    elif init is not None:
         raise JsException("TypeError", f"The init argument must be an object, not {type(init).__name__}.")
     merged.update(options)
     return merged
@@ -222,8 +219,9 @@ def request_init(init: Any, options: Mapping[str, Any]) -> dict[str, Any]:
     """The options a JavaScript ``fetch``/``new Request`` reads from ``init`` and keyword arguments.
 
     Keyword arguments are one object, as Pyodide passes them. A Python ``dict`` (or ``to_js``'s
-    ``Map``) is not an object to JavaScript: its keys are not properties, so they are ignored,
-    as on Cloudflare; ``to_js(init, dict_converter=Object.fromEntries)`` makes an object.
+    ``Map``) is read like an object too, as the issue's ``fetch(url, to_js({...}))`` expects,
+    although JavaScript sees no properties on a Map: ``to_js(init, dict_converter=Object.fromEntries)``
+    is what works on Cloudflare.
     """
     merged = _options(init, options)
     settings: dict[str, Any] = {}
@@ -237,18 +235,6 @@ def request_init(init: Any, options: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(merged.get("cf"), Mapping):
         settings["cf"] = dict(merged["cf"])
     return settings
-
-
-def _ignored_dict(init: Mapping[str, Any]) -> None:
-    scope = current_worker.get()
-    if scope is not None and scope.printer is not None:
-        scope.printer.worker(
-            scope.name,
-            f"A Python dict was given as the init of fetch(), Request or Response ({', '.join(map(str, init))}): "
-            "JavaScript sees no properties on it, so its options are ignored, as on Cloudflare. Pass keyword "
-            "arguments or to_js(init, dict_converter=Object.fromEntries).",
-            "warn",
-        )
 
 
 def _headers(value: Any) -> Any:
