@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from pyworker.bindings.provider import BindingHost
-from pyworker.config.files import describe as describe_path
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import BindingNotEmulated
 
@@ -98,7 +97,7 @@ class NotEmulatedBinding:
 
 
 def build(config: WorkerConfig, host: BindingHost) -> dict[str, Any]:
-    where = describe_path(config.config_path)
+    where = config.config_path.name
     return {name: NotEmulatedBinding(message(config.name, where, name, key)) for name, key in bindings(config)}
 
 
