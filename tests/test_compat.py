@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.test_runtime_bridges import LocalServer, running_server  # noqa: F401  (a fixture)
+
 pytestmark = pytest.mark.anyio
 
 LEGACY_MODULE = """
@@ -112,3 +114,32 @@ async def test_the_handler_decorator_gives_the_sdk_request(write_worker, make_se
     """
     server = make_server(write_worker("w", {"src/entry.py": code}, config("2024-03-29")))
     assert (await get(server, "POST", content='{"a": 1}')).text == "Request {'a': 1}"
+
+
+@pytest.fixture
+def origin(running_server: LocalServer) -> LocalServer:  # noqa: F811
+    running_server.seen.clear()
+    return running_server
+
+
+async def test_a_legacy_handler_may_return_what_js_fetch_and_pyfetch_answer(origin, write_worker, make_server):
+    code = """
+    from js import fetch
+    from pyodide.http import pyfetch
+
+    async def on_fetch(request, env):
+        if request.url.endswith("/py"):
+            return await pyfetch(env.BASE + "/echo")
+        return await fetch(env.BASE + "/echo", method="POST", body=await request.text())
+    """
+    config_text = config("2024-03-29") + f'vars = {{ BASE = "{origin.url}" }}\n'
+    dev = make_server(write_worker("w", {"src/entry.py": code}, config_text))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=dev.app("w")), base_url="http://w") as client:
+        proxied = await client.post("/", content="hello")
+        python = await client.get("/py")
+    assert (proxied.status_code, proxied.json(), proxied.headers["x-reply"]) == (
+        201,
+        {"method": "POST", "body": "hello"},
+        "yes",
+    )
+    assert (python.status_code, python.json()) == (201, {"method": "GET", "body": ""})
