@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from ada_url import URL
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pyworker.runtime.http import Request
 from pyworker.runtime.urls import whatwg_url
@@ -67,3 +70,25 @@ async def test_a_binding_fetch_url_is_parsed_too(write_worker, make_server):
     transport = httpx.ASGITransport(app=server.app("caller"))
     async with httpx.AsyncClient(transport=transport, base_url="http://caller") as client:
         assert (await client.get("/")).text == "http://b/echo?text=Hey%20Adabye"
+
+
+HOSTS = st.sampled_from(
+    ["b", "example.com", "Ex.com", "127.0.0.1", "127.1", "0x7f.0.0.1", "a.1", "x-y.z.", "1.2.3.256"]
+)
+PORTS = st.sampled_from(["", ":80", ":443", ":8787", ":0", ":99999", ":065"])
+PATHS = st.text(alphabet="/abc.%2eE~!$&'()*+,;=:@ \"<>`{}?#\t\nカ", max_size=16)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["http", "https", "HTTP"]), HOSTS, PORTS, PATHS)
+def test_the_fast_path_agrees_with_the_parser(scheme, host, port, path):
+    url = f"{scheme}://{host}{port}/{path}"
+    try:
+        expected: str | None = URL(url).href
+    except ValueError:
+        expected = None
+    try:
+        got: str | None = whatwg_url(url)
+    except TypeError:
+        got = None
+    assert got == expected

@@ -147,7 +147,7 @@ class LimitedH11Protocol(H11Protocol):
         line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
         if end >= 0:
             self._request_line = False
-        return _NON_ASCII.sub(_percent, line) + rest if max(line, default=0) >= 0x80 else data
+        return data if line.isascii() else _NON_ASCII.sub(_percent, line) + rest
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
