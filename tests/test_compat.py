@@ -143,3 +143,41 @@ async def test_a_legacy_handler_may_return_what_js_fetch_and_pyfetch_answer(orig
         "yes",
     )
     assert (python.status_code, python.json()) == (201, {"method": "GET", "body": ""})
+
+
+async def test_a_legacy_on_fetch_hands_the_js_request_to_asgi_and_to_a_binding(write_worker, make_server):
+    # Cloudflare's FastAPI example before 2025-08-14, and a proxy to a service binding.
+    code = """
+    from fastapi import FastAPI, Request
+    from workers import Request as SdkRequest
+
+    app = FastAPI()
+
+    @app.get("/items/{item}")
+    async def item(item: str, request: Request):
+        return {"item": item, "env": request.scope["env"].NAME, "h": request.headers.get("x-h")}
+
+    async def on_fetch(request, env):
+        import asgi
+
+        if request.url.endswith("/proxy"):
+            return await env.B.fetch(SdkRequest(request))
+        return await asgi.fetch(app, request, env)
+    """
+    callee = """
+    from workers import Response, WorkerEntrypoint
+
+    class Default(WorkerEntrypoint):
+        async def fetch(self, request):
+            return Response(f"callee {request.method} {request.url} {await request.text()}")
+    """
+    services = 'services = [{ binding = "B", service = "callee" }]\nvars = { NAME = "n" }\n'
+    server = make_server(
+        write_worker("w", {"src/entry.py": code}, config("2024-03-29") + services),
+        write_worker("callee", {"src/entry.py": callee}),
+    )
+    reply = await get(server, headers={"x-h": "v"})
+    assert reply.status_code == 404
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server.app("w")), base_url="http://w") as client:
+        assert (await client.get("/items/7", headers={"x-h": "v"})).json() == {"item": "7", "env": "n", "h": "v"}
+        assert (await client.post("/proxy", content="body")).text == "callee POST http://w/proxy body"

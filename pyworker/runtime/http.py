@@ -9,6 +9,7 @@ from typing import Any, overload
 from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, make_source
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.jsvalues import JsDict
+from pyworker.runtime.jswrapped import unwrap
 from pyworker.runtime.response import Response
 from pyworker.runtime.urls import whatwg_url
 
@@ -42,6 +43,7 @@ class Request(Body):
         if body is not None:
             merged["body"] = body
         merged.update(options)
+        input = unwrap(input)  # a JavaScript Request (pyworker.sdk.jsfetch) stands for one of ours
         if isinstance(input, Request):
             base_url, base_method, base_headers = input.url, input.method, input.headers
             base_cf, base_redirect = input.cf, input.redirect

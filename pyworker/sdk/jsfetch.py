@@ -19,6 +19,7 @@ from pyworker.runtime.formdata import FormData
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.jsvalues import JsBuffer, JsException, JsProxy
+from pyworker.runtime.jswrapped import JsWrapped, unwrap
 from pyworker.runtime.outbound import fetch as outbound_fetch
 from pyworker.sdk import jsjson
 from pyworker.sdk.jsobjects import JsArray, JsURLSearchParams
@@ -74,10 +75,10 @@ class JsHeaders(JsProxy):
         return f"[object Headers] {dict(self._headers.items())!r}"
 
 
-class _JsBody(JsProxy):
+class _JsBody(JsWrapped):
     """What JavaScript's ``Request`` and ``Response`` share: the body, read once."""
 
-    __slots__ = ("_message",)
+    __slots__ = ()
     _message: Request | Response
 
     @property
@@ -120,7 +121,7 @@ class JsRequest(_JsBody):
     __slots__ = ()
 
     def __init__(self, request: Request) -> None:
-        self._message = request
+        super().__init__(request)
 
     @property
     def url(self) -> str:
@@ -157,7 +158,7 @@ class JsResponse(_JsBody):
     __slots__ = ()
 
     def __init__(self, response: Response) -> None:
-        self._message = response
+        super().__init__(response)
 
     @property
     def status(self) -> int:
@@ -259,8 +260,7 @@ def js_body(value: Any) -> Any:
 def make_request(resource: Any, init: Any = None, **options: Any) -> Request:
     """``new Request(resource, init)``: ``resource`` a URL (string or ``URL``) or a Request."""
     settings = request_init(init, options)
-    if isinstance(resource, JsRequest):
-        resource = resource._request
+    resource = unwrap(resource)
     if isinstance(resource, Request):
         return Request(resource, **settings)
     try:
