@@ -14,8 +14,7 @@ from typing import Any
 
 from pyworker.runtime.jsvalues import JsBuffer, JsException, number_text
 from pyworker.sdk.jsobjects import JsArray, JsDate, JsNull, JsObject, JsURL
-
-_SHOWN = 31  # how much of the text V8 quotes in a JSON.parse error
+from pyworker.sdk.jsonerrors import v8_message
 
 
 def parse(text: str | bytes) -> Any:
@@ -24,20 +23,18 @@ def parse(text: str | bytes) -> Any:
         text = bytes(text).decode("utf-8", errors="replace")
     try:
         return _arrays(json.loads(text, object_hook=JsObject, parse_constant=_no_constant))
-    except ValueError as exc:
-        raise JsException("SyntaxError", _parse_error(text, exc)) from None
+    except json.JSONDecodeError as exc:
+        raise JsException("SyntaxError", v8_message(text, exc)) from None
+    except _Constant:
+        raise JsException("SyntaxError", v8_message(text, None)) from None
+
+
+class _Constant(ValueError):
+    """NaN or Infinity, which Python's json accepts and JSON does not."""
 
 
 def _no_constant(name: str) -> Any:
-    raise json.JSONDecodeError("constant", name, 0)
-
-
-def _parse_error(text: str, exc: ValueError) -> str:
-    position = exc.pos if isinstance(exc, json.JSONDecodeError) else 0
-    if position >= len(text.rstrip()) or not text.strip():
-        return "Unexpected end of JSON input"
-    shown = text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "..."
-    return f"Unexpected token '{text[position]}', \"{shown}\" is not valid JSON"
+    raise _Constant(name)
 
 
 def _arrays(value: Any) -> Any:
