@@ -1,10 +1,12 @@
 """``import js`` for worker code: the JavaScript globals Python Workers reach most, on plain Python values.
 
-Provided: ``Object.fromEntries``, ``JSON.parse`` / ``JSON.stringify``, ``Date`` (``Date.now()``,
-``Date.new(ms or ISO string)``), ``Error`` (``Error.new(message)`` is a ``JsException``),
-``console.log/info/warn/error/debug`` (printed under the worker's name), ``Response.new``,
-``Headers.new``, ``URL.new`` and ``undefined`` (``None``, as Pyodide converts it). Any other
-name raises one ``AttributeError`` naming it and saying pyworker does not emulate it.
+Provided, with JavaScript's semantics: ``fetch`` and ``Request`` / ``Response`` / ``Headers``
+(:mod:`pyworker.sdk.jsfetch`), ``URL`` and ``URLSearchParams`` (WHATWG, via ada), ``Object``,
+``JSON`` (:mod:`pyworker.sdk.jsjson`), ``Date``, ``Error`` (``Error.new(message)`` is a
+``JsException``), ``console`` (printed under the worker's name), ``crypto``, ``setTimeout`` and
+friends, ``Uint8Array``, ``ArrayBuffer``, ``TextEncoder``/``TextDecoder``, ``atob``/``btoa`` and the
+URI functions (:mod:`pyworker.sdk.jsglobals`), and ``undefined`` (``None``, as Pyodide converts it).
+Any other name raises one ``AttributeError`` naming it and saying pyworker does not emulate it.
 """
 
 from __future__ import annotations
