@@ -33,6 +33,13 @@ def v8_message(text: str, error: json.JSONDecodeError | None) -> str:
         before = text[:position].rstrip(_WHITESPACE)
         what = "Expected property name or '}'" if before.endswith("{") else "Expected double-quoted property name"
         return _at(what, text, position)
+    if reason.startswith("Illegal trailing comma"):  # Python 3.13 points at the comma; V8 at what follows
+        after = position + 1
+        while text[after] in _WHITESPACE:
+            after += 1
+        if reason.endswith("object"):
+            return _at("Expected double-quoted property name", text, after)
+        return _unexpected(text, after)
     if reason == "Expecting ':' delimiter":
         return _at("Expected ':' after property name", text, position)
     if reason == "Expecting ',' delimiter":
