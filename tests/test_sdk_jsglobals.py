@@ -103,3 +103,11 @@ def test_url_search_params_and_url():
     )
     url = js.URL.new("/p q?x=カ", "http://Example.com/base")
     assert (url.href, url.searchParams.get("x")) == ("http://example.com/p%20q?x=%E3%82%AB", "カ")
+
+
+def test_a_body_of_python_bytes_is_its_str_as_javascript_sees_a_proxy():
+    from pyworker.sdk.pyodide.ffi import to_js
+
+    assert asyncio.run(js.Response.new(b"raw").text()) == "b'raw'"
+    assert asyncio.run(js.Response.new(to_js(b"raw")).text()) == "raw"
+    assert asyncio.run(js.Response.new(js.TextEncoder.new().encode("raw")).text()) == "raw"

@@ -248,8 +248,10 @@ def _headers(value: Any) -> Any:
 
 def js_body(value: Any) -> Any:
     """A body as JavaScript takes it: strings, buffers, form data, blobs, streams as they are; the rest as String()."""
-    if isinstance(value, str | JsBuffer | FormData | Blob):
-        return bytes(value) if isinstance(value, JsBuffer) else value
+    if isinstance(value, str | FormData | Blob):
+        return value
+    if isinstance(value, JsProxy) and isinstance(value, bytes | bytearray):  # an ArrayBuffer or Uint8Array
+        return bytes(value)
     if isinstance(value, JsURLSearchParams):
         return str(value)
     if hasattr(value, "__aiter__"):
