@@ -52,3 +52,15 @@ async def test_each_use_raises_one_line_naming_the_binding_kind_and_the_truth(wr
 
 def test_the_config_and_the_provider_name_the_same_kinds():
     assert set(KINDS) == PLACEHOLDER_BINDINGS
+
+
+def test_the_start_up_table_lists_each_placeholder(write_worker):
+    from pyworker.bindings import placeholders
+    from pyworker.config import load_config
+
+    config = load_config(write_worker("w", {"src/entry.py": CODE}, CONFIG))
+    assert placeholders.describe(config, None) == [  # type: ignore[arg-type]
+        "AI -> Workers AI (not emulated; remote-only)",
+        "BROWSER -> Browser Rendering (not emulated)",
+        "LIMITER -> Rate Limiting (not emulated)",
+    ]
