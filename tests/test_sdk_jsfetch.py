@@ -125,3 +125,26 @@ def test_js_request_and_headers():
         ["x-b", "2"],
     ]
     assert JSON.stringify(json.loads('{"k": "カレー"}')) == '{"k":"カレー"}'
+
+
+@pytest.mark.anyio
+async def test_js_fetch_counts_one_subrequest_each(server, write_worker, make_server):  # noqa: F811
+    code = """
+    from js import fetch
+    from pyodide.ffi import JsException
+    from workers import Response, WorkerEntrypoint
+
+    class Default(WorkerEntrypoint):
+        async def fetch(self, request):
+            first = await fetch(self.env.BASE + "/echo")
+            try:
+                await fetch(self.env.BASE + "/echo")
+            except JsException as exc:
+                return Response(f"{first.status} {exc.name}: {exc.message[:38]}")
+            return Response("no limit")
+    """
+    config = f'name = "w"\nmain = "src/entry.py"\nvars = {{ BASE = "{server.url}" }}\n[limits]\nsubrequests = 1\n'
+    dev = make_server(write_worker("w", {"src/entry.py": code}, config))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=dev.app("w")), base_url="http://w") as client:
+        assert (await client.get("/")).text == "201 Error: Too many subrequests: this request has"
+    assert len(server.seen) == 1
