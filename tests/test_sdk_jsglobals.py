@@ -111,3 +111,32 @@ def test_a_body_of_python_bytes_is_its_str_as_javascript_sees_a_proxy():
     assert asyncio.run(js.Response.new(b"raw").text()) == "b'raw'"
     assert asyncio.run(js.Response.new(to_js(b"raw")).text()) == "raw"
     assert asyncio.run(js.Response.new(js.TextEncoder.new().encode("raw")).text()) == "raw"
+
+
+@pytest.mark.anyio
+async def test_a_timer_callback_that_raises_is_reported_under_the_worker(write_worker, make_server, output):
+    code = """
+    import asyncio
+    from js import setTimeout
+    from workers import Response, WorkerEntrypoint
+
+    class Default(WorkerEntrypoint):
+        async def fetch(self, request):
+            done = asyncio.Event()
+
+            def boom():
+                done.set()
+                raise ValueError("in a timer")
+
+            setTimeout(boom, 0)
+            await done.wait()  # the callback has raised and been reported before this resumes
+            return Response("ok")
+    """
+    import httpx
+
+    server = make_server(write_worker("w", {"src/entry.py": code}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server.app("w")), base_url="http://w") as client:
+        assert (await client.get("/")).text == "ok"
+    lines = output.lines()
+    assert "[w] Uncaught error in a setTimeout/setInterval callback:" in lines
+    assert any(line.startswith("[w] ValueError: in a timer") for line in lines)

@@ -246,9 +246,16 @@ def setTimeout(callback: Callable[..., Any], delay: float = 0, *args: Any) -> Ti
 
 
 def _run(callback: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    result = callback(*args)
+    scope = current_worker.get()
+    try:
+        result = callback(*args)
+    except Exception as exc:  # an uncaught error in a timer: reported under the worker's name, as in the runtime
+        if scope is None or scope.printer is None:
+            raise
+        scope.printer.worker(scope.name, "Uncaught error in a setTimeout/setInterval callback:", "error")
+        scope.printer.exception(scope.name, exc)
+        return
     if asyncio.iscoroutine(result):  # a Promise in JavaScript: it runs as the worker's background work
-        scope = current_worker.get()
         if scope is not None:
             scope.schedule(result)
         else:
