@@ -87,3 +87,7 @@ def mark_reported(exc: BaseException) -> BaseException:
 
 def was_reported(exc: BaseException) -> bool:
     return getattr(exc, _REPORTED, False) is True
+
+
+class BindingNotEmulated(PyworkerError, RuntimeError):
+    """A binding pyworker knows but does not emulate (AI, Vectorize...) was used."""

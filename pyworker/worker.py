@@ -181,7 +181,7 @@ class Worker:
                 if type(result) is CoroutineType or inspect.isawaitable(result):
                     result = await result
                 if route.kind == FETCH and not isinstance(result, Response):
-                    raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
+                    result = _served(result)
                 return result if route.returns is None else self._returned(route, result)
             except BaseException as exc:  # anything worker code raises is its error, never the server's
                 if cancelled_by_caller(exc):
@@ -233,6 +233,15 @@ class Worker:
     ) -> Response:
         """HTTP: run the worker's ``fetch`` as an incoming request. Never raises: errors become 5xx responses."""
         return await respond(self, Route(FETCH, "fetch", entrypoint, props), request)
+
+
+def _served(result: Any) -> Response:
+    """What a fetch handler returned, as the response to send: a JavaScript ``Response`` or Pyodide's
+    ``FetchResponse`` (both hold it as ``js_response``, which Cloudflare serves) or a ``workers.Response``."""
+    inner = getattr(result, "js_response", None)
+    if isinstance(inner, Response):
+        return inner
+    raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
 
 
 def _subrequest_limit(config: WorkerConfig) -> tuple[int, str]:

@@ -292,7 +292,8 @@ def test_unsupported_bindings_give_one_warning(root: Path) -> None:
     )
     config = load_config(directory)
     assert config.warnings == (
-        "wrangler.toml in w: pyworker does not support these bindings yet and ignores them: ai.",
+        "wrangler.toml in w: pyworker does not emulate these bindings: ai. They are on env, and using one raises "
+        "an error that says whether wrangler dev runs it locally.",
     )
     assert config.extra == {
         "kv_namespaces": [{"binding": "KV", "id": "1"}],

@@ -72,17 +72,26 @@ async def test_object_json_and_undefined_in_worker_code(server):
     assert values == [1, [1, 2], '{"a":1,"b":[1,2]}', {"k": [1, {"z": None}]}, None]
 
 
+PROVIDED = (
+    "ArrayBuffer, Date, Error, Headers, JSON, Object, Request, Response, TextDecoder, TextEncoder, URL, "
+    "URLSearchParams, Uint8Array, atob, btoa, clearInterval, clearTimeout, console, crypto, decodeURI, "
+    "decodeURIComponent, encodeURI, encodeURIComponent, fetch, setInterval, setTimeout, undefined"
+)
+
+
 async def test_every_other_name_raises_one_error_naming_it(server):
     message = await server.worker("w").call(None, "probe", ("WebSocketPair",), {})
     assert message == (
-        "js.WebSocketPair is not emulated by pyworker, which provides only: Date, Error, Headers, JSON, Object, "
-        "Response, URL, console, undefined. Code that uses js.WebSocketPair runs in the Workers runtime only "
+        "js.WebSocketPair is not emulated by pyworker, which provides only: "
+        + PROVIDED
+        + ". Code that uses js.WebSocketPair runs in the Workers runtime only "
         "(wrangler dev, or deployed)."
     )
     assert await server.worker("w").call(None, "from_import", (), {}) == [
         "ImportError",
-        "js.HTMLRewriter is not emulated by pyworker, which provides only: Date, Error, Headers, JSON, Object, "
-        "Response, URL, console, undefined. Code that uses js.HTMLRewriter runs in the Workers runtime only "
+        "js.HTMLRewriter is not emulated by pyworker, which provides only: "
+        + PROVIDED
+        + ". Code that uses js.HTMLRewriter runs in the Workers runtime only "
         "(wrangler dev, or deployed).",
     ]
     with pytest.raises(AttributeError, match=r"^js\.Object\.freeze is not emulated by pyworker, which provides only: "):

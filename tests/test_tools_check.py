@@ -195,9 +195,11 @@ def test_kinds_pyworker_does_not_emulate_are_listed(write_worker) -> None:
         "  binding AI: ai, not emulated by pyworker",
         "  binding JOBS: queues, not emulated by pyworker",
     ]
-    assert lines[-2:] == [
-        "Warning: wrangler.toml in w: pyworker does not support these bindings yet and ignores them: ai, queues.",
-        "Checked 1 worker: 1 warning.",
+    assert lines[-3:] == [
+        "Warning: wrangler.toml in w: pyworker does not support these bindings yet and ignores them: queues.",
+        "Warning: wrangler.toml in w: pyworker does not emulate these bindings: ai. They are on env, and using one "
+        "raises an error that says whether wrangler dev runs it locally.",
+        "Checked 1 worker: 2 warnings.",
     ]
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyworker.bindings import d1, kv, r2, service
+from pyworker.bindings import d1, kv, placeholders, r2, service
 from pyworker.bindings.provider import BindingHost, Provider
 from pyworker.bindings.workflows import provider as workflows
 from pyworker.config.model import WorkerConfig
 from pyworker.runtime.wrappers import _EnvWrapper
 
 # Every binding kind pyworker emulates. A new kind is a module like `service` and one entry here.
-PROVIDERS: tuple[Provider, ...] = (service, kv, d1, r2, workflows)  # type: ignore[assignment]
+PROVIDERS: tuple[Provider, ...] = (placeholders, service, kv, d1, r2, workflows)  # type: ignore[assignment]
 
 
 class Env(_EnvWrapper):

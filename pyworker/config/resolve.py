@@ -33,6 +33,14 @@ UNSUPPORTED_BINDINGS = tuple(
     )
 )
 
+# Of those, the kinds that are on env as an object whose every use says pyworker does not emulate it
+# (pyworker/bindings/placeholders.py); the others are left off env.
+PLACEHOLDER_BINDINGS = frozenset(
+    {"ai", "vectorize", "mtls_certificates", "dispatch_namespaces", "browser", "worker_loaders", "version_metadata",
+     "hyperdrive", "analytics_engine_datasets", "images", "ratelimits", "secrets_store_secrets", "pipelines",
+     "send_email"}
+)  # fmt: skip
+
 KNOWN_KEYS = frozenset(
     {"name", "main", "compatibility_date", "compatibility_flags", "workers_dev", "routes", "route",
      "services", "vars", "dev", "env", "limits"}
@@ -107,11 +115,7 @@ def _build(
     if main.suffix != ".py":
         raise ConfigError(f'{where}: "main" points to {main_value}, which is not a Python module (.py).')
 
-    unsupported = [key for key in UNSUPPORTED_BINDINGS if raw.get(key)]
-    if unsupported:
-        warnings.append(
-            f"{where}: pyworker does not support these bindings yet and ignores them: {', '.join(unsupported)}."
-        )
+    warnings.extend(_unsupported(raw, where))
     return WorkerConfig(
         name=name,
         main=main,
@@ -130,6 +134,22 @@ def _build(
         extra={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
         warnings=tuple(warnings),
     )
+
+
+def _unsupported(raw: dict[str, Any], where: str) -> list[str]:
+    """One warning for the kinds left off env, one for those on env as placeholders."""
+    declared = [key for key in UNSUPPORTED_BINDINGS if raw.get(key)]
+    ignored = [key for key in declared if key not in PLACEHOLDER_BINDINGS]
+    placeholders = [key for key in declared if key in PLACEHOLDER_BINDINGS]
+    found = []
+    if ignored:
+        found.append(f"{where}: pyworker does not support these bindings yet and ignores them: {', '.join(ignored)}.")
+    if placeholders:
+        found.append(
+            f"{where}: pyworker does not emulate these bindings: {', '.join(placeholders)}. They are on env, "
+            "and using one raises an error that says whether wrangler dev runs it locally."
+        )
+    return found
 
 
 def shown(value: Any) -> str:

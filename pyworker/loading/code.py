@@ -7,17 +7,20 @@ import contextvars
 import gc
 import inspect
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FunctionType, ModuleType
 from typing import Any
 
+from pyworker.config.compat import NO_GLOBAL_HANDLERS_DATE, global_handlers, handler_rule
 from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.dependencies import load_advice, unmet_dependencies
+from pyworker.loading.handlers import Handler, relaxed_handler
 from pyworker.loading.modules import WorkerModules
+from pyworker.loading.paths import import_paths
 from pyworker.loading.shared import forget_shared_state
 from pyworker.runtime.entrypoint import WorkerEntrypoint, WorkflowEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
@@ -41,43 +44,6 @@ RESERVED_METHODS = frozenset(
     {"fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "dup", "constructor"}
     | {"env", "ctx"}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Handler:
-    """What an invocation calls: a method of a fresh entrypoint instance, or a module function.
-
-    A *relaxed* handler (the runtime's own: ``fetch``, ``scheduled``...) gets only as many of
-    ``(*args, env, ctx)`` as it declares, as Cloudflare calls them; ``arity`` ``None`` means all.
-    An RPC method gets exactly the caller's arguments.
-    """
-
-    cls: type | None
-    name: str
-    func: Callable[..., Any] | None = None
-    arity: int | None = None
-    relaxed: bool = False
-
-    def call(self, ctx: Any, env: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-        target = self.func if self.cls is None else getattr(self.cls(ctx, env), self.name)
-        assert target is not None
-        if not self.relaxed:
-            return target(*args, **kwargs)
-        available = (*args, env, ctx)
-        return target(*available) if self.arity is None else target(*available[: self.arity])
-
-
-def relaxed_handler(func: Callable[..., Any], cls: type | None, name: str) -> Handler:
-    """A runtime handler: how many leading positional arguments ``func`` takes (``None``: any number)."""
-    params = list(inspect.signature(func).parameters.values())
-    if cls is not None:
-        params = params[1:]  # self
-    if any(p.kind is p.VAR_POSITIONAL for p in params):
-        arity = None
-    else:
-        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        arity = sum(1 for p in params if p.kind in positional)
-    return Handler(cls, name, None if cls is not None else func, arity, relaxed=True)
 
 
 @dataclass(frozen=True)
@@ -104,6 +70,8 @@ class WorkerCode:
     entrypoints: dict[str, Entrypoint] = field(default_factory=dict)
     legacy: dict[str, Handler] = field(default_factory=dict)  # kind -> module-level on_<kind>
     workflows: dict[str, type] = field(default_factory=dict)  # exported WorkflowEntrypoint classes
+    rule: str = ""  # which handler form the compatibility settings select (for the error when none is found)
+    unused: dict[str, str] = field(default_factory=dict)  # kind -> a defined handler those settings do not call
     active: int = 0  # invocations running on this generation
     retired: bool = False  # a newer generation took over; unload once ``active`` is 0
     _found: dict[tuple[str, str | None, str], Handler] = field(default_factory=dict)
@@ -142,11 +110,7 @@ class WorkerCode:
             return Handler(entrypoint.cls, method)
         handler = self.legacy.get(kind) if entrypoint is None else entrypoint.handlers.get(kind)
         if handler is None:
-            example = _HANDLER_EXAMPLES.get(kind, f"{kind}(self, ...)")
-            raise NoHandler(
-                f'Handler does not export a {kind}() function (worker "{self.worker}"). '
-                f"Define async def {example} on a WorkerEntrypoint class named Default."
-            )
+            raise NoHandler(self._no_handler(kind))
         return handler
 
     def _workflow(self, name: str) -> Handler:
@@ -157,6 +121,23 @@ class WorkerCode:
                 "(a WorkflowEntrypoint subclass with async def run(self, event, step))."
             )
         return Handler(cls, "run")
+
+    def _no_handler(self, kind: str) -> str:
+        unused = self.unused.get(kind)
+        if unused is not None and unused.startswith("Default."):
+            return (
+                f'Worker "{self.worker}": Method on_{kind} does not exist: {self.rule}, so Cloudflare calls '
+                f"Default.on_{kind}, not {unused}. Rename the method to on_{kind}, or set compatibility_date "
+                f'to "{NO_GLOBAL_HANDLERS_DATE}" or later.'
+            )
+        example = _HANDLER_EXAMPLES.get(kind, f"{kind}(self, ...)")
+        message = f'Handler does not export a {kind}() function (worker "{self.worker}"). '
+        if unused is not None:
+            return message + (
+                f"The module-level {unused} is not a handler: {self.rule}. Define async def {example} on a "
+                f"WorkerEntrypoint class named Default, or set a compatibility_date before {NO_GLOBAL_HANDLERS_DATE}."
+            )
+        return message + f"Define async def {example} on a WorkerEntrypoint class named Default."
 
     def enter(self) -> None:
         self.active += 1
@@ -204,7 +185,7 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
     The import runs with ``scope`` (this generation's) as the current worker.
     """
     forget_shared_state(config.name)
-    modules = WorkerModules(config.name, config.import_root, generation)
+    modules = WorkerModules(config.name, config.import_root, generation, import_paths(config)[1:])
     scope = scope or WorkerScope(config.name, None, _no_schedule)
     scope.namespace = modules
     modules.install()
@@ -221,19 +202,26 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
         current_worker.reset(token)
     if modules.router is not None:
         modules.router.tidy()
-    code = WorkerCode(config.name, modules, module, scope)
+    code = WorkerCode(config.name, modules, module, scope, rule=handler_rule(config))
+    legacy = global_handlers(config)
     # As on Cloudflare: the module's __all__, else its public names, exported under their names.
     exported = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
     for name in exported:
         value = getattr(module, name, None)
         if inspect.isclass(value) and issubclass(value, WorkerEntrypoint) and value is not WorkerEntrypoint:
-            code.entrypoints[name] = _describe_entrypoint(value)
+            code.entrypoints[name] = _describe_entrypoint(value, legacy)
+            if name == DEFAULT_ENTRYPOINT and legacy and callable(getattr(value, "fetch", None)):
+                code.unused.setdefault("fetch", "Default.fetch")
         elif inspect.isclass(value) and issubclass(value, WorkflowEntrypoint) and value is not WorkflowEntrypoint:
             code.workflows[name] = value
     for kind in HANDLER_KINDS:
         function = getattr(module, f"on_{kind}", None)
-        if callable(function):
-            code.legacy[kind] = relaxed_handler(function, None, f"on_{kind}")
+        if not callable(function):
+            continue
+        if legacy is False:
+            code.unused.setdefault(kind, f"on_{kind}")
+        else:
+            code.legacy[kind] = relaxed_handler(function, None, f"on_{kind}", js_request=kind == "fetch")
     return code
 
 
@@ -241,7 +229,7 @@ def _no_schedule(awaitable: Awaitable[Any]) -> None:
     raise RuntimeError("wait_until() is not available while this code is loaded outside a dev server.")
 
 
-def _describe_entrypoint(cls: type) -> Entrypoint:
+def _describe_entrypoint(cls: type, legacy: bool | None) -> Entrypoint:
     # As the runtime's introspection: public names whose class attribute (read without running
     # descriptors) is a plain function; static and class methods are not RPC methods.
     methods = set()
@@ -253,9 +241,14 @@ def _describe_entrypoint(cls: type) -> Entrypoint:
             methods.add(name)
     handlers = {}
     for kind in HANDLER_KINDS:
-        function = getattr(cls, kind, None)
-        if callable(function):
-            handlers[kind] = relaxed_handler(function, cls, kind)
+        # Legacy global handlers route the fetch event to on_fetch (workerd's entrypoint proxy);
+        # without a compatibility_date to say, either name answers, fetch first.
+        names = (
+            {True: (f"on_{kind}",), False: (kind,), None: (kind, f"on_{kind}")}[legacy] if kind == "fetch" else (kind,)
+        )
+        found = next((n for n in names if callable(getattr(cls, n, None))), None)
+        if found is not None:
+            handlers[kind] = relaxed_handler(getattr(cls, found), cls, found)
     return Entrypoint(cls, frozenset(methods), handlers)
 
 

@@ -75,11 +75,13 @@ class WorkerModules(importlib.abc.Loader):
     imported); ``environ`` holds its changes to ``os.environ``.
     """
 
-    def __init__(self, worker_name: str, import_root: Path, generation: int) -> None:
+    def __init__(self, worker_name: str, import_root: Path, generation: int, extra: Sequence[Path] = ()) -> None:
         slug = re.sub(r"\W", "_", worker_name)
         self.worker = worker_name
         self.prefix = f"_pyworker_{slug}_{generation}"
         self.root = import_root
+        # The import root, then python_modules/ and vendor/ (pyworker.loading.paths), as on sys.path there.
+        self.search = [import_root, *extra]
         self.builtins: dict[str, Any] = dict(builtins.__dict__)
         self.builtins["__import__"] = self._import
         self.modules: dict[str, ModuleType] = {}
@@ -132,14 +134,26 @@ class WorkerModules(importlib.abc.Loader):
             return self._targets[head]
         except KeyError:
             pass
-        local = (self.root / f"{head}.py").is_file() or (self.root / head / "__init__.py").is_file()
-        if not local and (self.root / head).is_dir():
+        local = any((d / f"{head}.py").is_file() or (d / head / "__init__.py").is_file() for d in self.search)
+        if not local and any((d / head).is_dir() for d in self.search):
             # A bare directory is a namespace package, which (as on sys.path) loses to a
             # regular module of the same name anywhere else: `src/http/` must not hide `http`.
             local = head not in sys.modules and find_outside(head) is None
         target = f"{self.prefix}.{head}" if local else None
         self._targets[head] = target
         return target
+
+    def spec_of(self, bare: str, path: Sequence[str] | None) -> importlib.machinery.ModuleSpec | None:
+        """What CPython's path finder finds for ``bare`` in this worker's tree (``path``: the parent's
+        ``__path__``), or ``None``, as ``importlib.util.find_spec`` needs it answered."""
+        head, dot, rest = bare.partition(".")
+        target = self._target(head)
+        if target is None:
+            return None
+        if not target.startswith(self.prefix):  # js, pyodide, workers, asgi: pyworker's modules
+            return importlib.util.find_spec(target + dot + rest)
+        search = path if dot else [str(d) for d in self.search]
+        return self.find_spec(target + dot + rest, search)
 
     # -- import hook -----------------------------------------------------------------
     def _import(
@@ -173,7 +187,7 @@ class WorkerModules(importlib.abc.Loader):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname == self.prefix:
             spec = importlib.machinery.ModuleSpec(fullname, self, is_package=True)
-            spec.submodule_search_locations = [str(self.root)]
+            spec.submodule_search_locations = [str(d) for d in self.search]
             return spec
         if not fullname.startswith(self.prefix + "."):
             return None

@@ -55,12 +55,15 @@ from typing import Protocol
 
 from pyworker.loading import environ
 from pyworker.loading.bare import PREFIX, BareModule, Namespace
+from pyworker.runtime.scope import current_worker
 
 
 class Generation(Namespace, Protocol):
     """What the router needs of a registered worker generation."""
 
     def owns(self, head: str) -> bool: ...
+
+    def spec_of(self, bare: str, path: Sequence[str] | None) -> importlib.machinery.ModuleSpec | None: ...
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -167,8 +170,18 @@ class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return generation.find_spec(fullname, path, target) if generation is not None else None
         claimed = head in self.sdk or head in self.stand_ins
         if claimed or any(g.owns(head) for g in list(self.generations.values())):
+            running = self._running()
+            if running is not None and (head in self.sdk or running.owns(head) or head not in self.stand_ins):
+                # The running worker's own name: found only if its tree has it, as CPython's finder says
+                # (Django's module_has_submodule asks for "blog.management" this way).
+                return importlib.machinery.ModuleSpec(fullname, self) if running.spec_of(fullname, path) else None
             return importlib.machinery.ModuleSpec(fullname, self)
         return None
+
+    def _running(self) -> Generation | None:
+        scope = current_worker.get()
+        namespace = scope.namespace if scope is not None else None
+        return self.generations.get(getattr(namespace, "prefix", ""))
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         existing = self.stand_ins.get(spec.name)

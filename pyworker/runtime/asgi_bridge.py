@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
+from pyworker.runtime.jswrapped import unwrap
 from pyworker.types import ASGIApp, Message, Scope
 
 ASGI_VERSION = {"version": "3.0", "spec_version": "2.3"}
@@ -26,6 +27,7 @@ async def fetch(app: ASGIApp, request: Request, env: Any, ctx: Any = None) -> Re
     before returning it, so an exception the app raises after replying (Starlette
     replies 500, then re-raises) reaches the caller instead of being lost.
     """
+    request = unwrap(request)  # a legacy on_fetch hands over the JavaScript Request
     state = await _lifespan_state(app)
     scope = _scope(request, env, state)
     body = await request.bytes() if request.body is not None else b""

@@ -129,8 +129,3 @@ class WorkflowEntrypoint:
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx
         self.env = env
-
-
-def handler(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The legacy ``@handler`` decorator; requests are already Python objects here."""
-    return func

@@ -5,22 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from http import HTTPMethod
 from typing import Any, overload
-from urllib.parse import urlsplit
 
 from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, make_source
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.jsvalues import JsDict
+from pyworker.runtime.jswrapped import unwrap
 from pyworker.runtime.response import Response
+from pyworker.runtime.urls import whatwg_url
 
 REDIRECT_MODES = ("follow", "manual")
 
 
 __all__ = ["Request", "Response", "incoming_request", "method_of", "transfer"]
-
-
-def _is_absolute(url: str) -> bool:
-    parts = urlsplit(url)
-    return bool(parts.scheme and parts.netloc)
 
 
 class Request(Body):
@@ -47,16 +43,14 @@ class Request(Body):
         if body is not None:
             merged["body"] = body
         merged.update(options)
+        input = unwrap(input)  # a JavaScript Request (pyworker.sdk.jsfetch) stands for one of ours
         if isinstance(input, Request):
             base_url, base_method, base_headers = input.url, input.method, input.headers
             base_cf, base_redirect = input.cf, input.redirect
         else:
-            base_url, base_method, base_headers = str(input), "GET", None
+            # As ``new Request()`` parses it (WHATWG): every outbound path builds its Request here.
+            base_url, base_method, base_headers = whatwg_url(str(input)), "GET", None
             base_cf, base_redirect = None, "follow"
-        if not _is_absolute(base_url):
-            raise TypeError(
-                f'Invalid URL: "{base_url}". A request needs an absolute URL such as "https://example.com/".'
-            )
         redirect = str(merged.get("redirect", base_redirect))
         if redirect not in REDIRECT_MODES:
             raise TypeError(f'Invalid redirect value "{redirect}": use "follow" or "manual".')

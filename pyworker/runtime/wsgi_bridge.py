@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 from pyworker.runtime.blocking import run_in_thread
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
+from pyworker.runtime.jswrapped import unwrap
 
 
 async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Response:
@@ -19,6 +20,7 @@ async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Respon
     so synchronous code in it may wait for the event loop with ``pyodide.ffi.run_sync``, as
     Django's ORM does through django-cf's D1 backend.
     """
+    request = unwrap(request)  # a legacy on_fetch hands over the JavaScript Request
     body = await request.bytes() if request.body is not None else b""
     environ = build_environ(request, env, body)
     status_line, header_list, payload = await run_in_thread(_call, app, environ)

@@ -1,15 +1,16 @@
 """``import js`` for worker code: the JavaScript globals Python Workers reach most, on plain Python values.
 
-Provided: ``Object.fromEntries``, ``JSON.parse`` / ``JSON.stringify``, ``Date`` (``Date.now()``,
-``Date.new(ms or ISO string)``), ``Error`` (``Error.new(message)`` is a ``JsException``),
-``console.log/info/warn/error/debug`` (printed under the worker's name), ``Response.new``,
-``Headers.new``, ``URL.new`` and ``undefined`` (``None``, as Pyodide converts it). Any other
-name raises one ``AttributeError`` naming it and saying pyworker does not emulate it.
+Provided, with JavaScript's semantics: ``fetch`` and ``Request`` / ``Response`` / ``Headers``
+(:mod:`pyworker.sdk.jsfetch`), ``URL`` and ``URLSearchParams`` (WHATWG, via ada), ``Object``,
+``JSON`` (:mod:`pyworker.sdk.jsjson`), ``Date``, ``Error`` (``Error.new(message)`` is a
+``JsException``), ``console`` (printed under the worker's name), ``crypto``, ``setTimeout`` and
+friends, ``Uint8Array``, ``ArrayBuffer``, ``TextEncoder``/``TextDecoder``, ``atob``/``btoa`` and the
+URI functions (:mod:`pyworker.sdk.jsglobals`), and ``undefined`` (``None``, as Pyodide converts it).
+Any other name raises one ``AttributeError`` naming it and saying pyworker does not emulate it.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Iterable
@@ -20,9 +21,31 @@ from pyworker.runtime.headers import Headers as _Headers
 from pyworker.runtime.http import Response as _Response
 from pyworker.runtime.jsvalues import JsBuffer, JsException, number_text
 from pyworker.runtime.scope import current_worker
-from pyworker.sdk.jsobjects import JsArray, JsDate, JsNull, JsObject, JsURL, not_emulated
+from pyworker.sdk import jsfetch, jsjson
+from pyworker.sdk.jsglobals import (
+    TextDecoder,
+    TextEncoder,
+    Uint8Array,
+    atob,
+    btoa,
+    clearInterval,
+    clearTimeout,
+    crypto,
+    decodeURI,
+    decodeURIComponent,
+    encodeURI,
+    encodeURIComponent,
+    setInterval,
+    setTimeout,
+)
+from pyworker.sdk.jsobjects import JsArray, JsDate, JsObject, JsURL, JsURLSearchParams, not_emulated
 
-__all__ = ["JSON", "URL", "Date", "Error", "Headers", "Object", "Response", "console", "undefined"]
+__all__ = [
+    "JSON", "URL", "ArrayBuffer", "Date", "Error", "Headers", "Object", "Request", "Response", "TextDecoder",
+    "TextEncoder", "URLSearchParams", "Uint8Array", "atob", "btoa", "clearInterval", "clearTimeout", "console",
+    "crypto", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "fetch", "setInterval",
+    "setTimeout", "undefined",
+]  # fmt: skip
 
 undefined = None
 
@@ -46,56 +69,42 @@ class _Object(_Global):
         pairs = entries.items() if isinstance(entries, dict) else entries
         return JsObject((key, value) for key, value in pairs)
 
+    @staticmethod
+    def new() -> JsObject:
+        return JsObject()
+
+    @staticmethod
+    def keys(obj: Any) -> JsArray:
+        return JsArray(str(key) for key in _own(obj))
+
+    @staticmethod
+    def values(obj: Any) -> JsArray:
+        return JsArray(_own(obj).values())
+
+    @staticmethod
+    def entries(obj: Any) -> JsArray:
+        return JsArray(JsArray([str(key), value]) for key, value in _own(obj).items())
+
+    @staticmethod
+    def assign(target: JsObject, *sources: Any) -> JsObject:
+        for source in sources:
+            if source is not None:
+                target.update(_own(source))
+        return target
+
+
+def _own(obj: Any) -> dict[Any, Any]:
+    """An object's own enumerable properties: a JavaScript object's keys; a Python value (a proxy) has none."""
+    if isinstance(obj, JsObject):
+        return obj
+    if isinstance(obj, list):
+        return {str(index): item for index, item in enumerate(obj)}
+    return {}
+
 
 class _JSON(_Global):
-    @staticmethod
-    def parse(text: str | bytes) -> Any:
-        try:
-            return _arrays(json.loads(text, object_hook=JsObject, parse_constant=_no_constant))
-        except ValueError as exc:
-            raise JsException("SyntaxError", f"JSON.parse: {exc}") from None
-
-    @staticmethod
-    def stringify(value: Any, replacer: Any = None, space: int | str | None = None) -> str | None:
-        if replacer is not None:
-            raise TypeError("pyworker's JSON.stringify takes no replacer: pass None, and shape the value first.")
-        if value is None:
-            return None  # JSON.stringify(undefined) is undefined
-        indent = (space[:10] if isinstance(space, str) else " " * min(int(space), 10)) if space else None
-        separators = None if indent else (",", ":")
-        return json.dumps(_jsonable(value), ensure_ascii=False, indent=indent or None, separators=separators)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"unexpected token {name}")
-
-
-def _arrays(value: Any) -> Any:
-    """JSON arrays as :class:`JsArray` (lists with ``to_py()``), all the way down."""
-    if isinstance(value, list):
-        return JsArray(_arrays(item) for item in value)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, list | dict):
-                value[key] = _arrays(item)
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    """``value`` as JavaScript would serialise it: integral floats as integers, NaN and infinities as null."""
-    if value is None or isinstance(value, JsNull):
-        return None
-    if isinstance(value, bool | str | int):
-        return value
-    if isinstance(value, float):
-        return None if not math.isfinite(value) else int(value) if value.is_integer() and abs(value) < 1e21 else value
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, JsDate | JsURL):
-        return value.toJSON()
-    raise JsException("TypeError", f"JSON.stringify cannot serialize a value of type {type(value).__name__}.")
+    parse = staticmethod(jsjson.parse)
+    stringify = staticmethod(jsjson.stringify)
 
 
 class _DateConstructor(_Global):
@@ -170,25 +179,38 @@ def _shown(value: Any) -> str:
 
 
 class _ResponseConstructor(_Global):
-    """``Response.new(body, init)``, ``.json(data, init)``, ``.redirect(url, status)``: a ``workers.Response``."""
+    """``Response.new(body, init)``, ``.json(data, init)``, ``.redirect(url, status)``: a ``workers.Response``.
+
+    As in JavaScript, a body that is not a string, buffer, form data, blob or stream is ``String(body)``
+    (a Python ``dict`` reads ``{'message': 'ok'}``), and ``json`` writes ``JSON.stringify``'s compact text.
+    """
 
     @staticmethod
     def new(body: Any = None, init: Any = None, **options: Any) -> _Response:
-        settings = {**dict(init or {}), **options}
-        if isinstance(body, JsBuffer):
-            body = bytes(body)
+        settings = jsfetch.response_init(init, options)
+        body = None if body is None else jsfetch.js_body(body)
         return _Response(body, settings.get("status", 200), settings.get("statusText", ""), settings.get("headers"))
 
     @staticmethod
     def json(data: Any, init: Any = None, **options: Any) -> _Response:
-        settings = {**dict(init or {}), **options}
-        status, status_text = settings.get("status", 200), settings.get("statusText", "")
-        response: _Response = _Response.json(data, status, status_text, settings.get("headers"))
-        return response
+        settings = jsfetch.response_init(init, options)
+        headers = _Headers(settings.get("headers"))
+        if not headers.has("content-type"):
+            headers.set("content-type", "application/json")
+        text = jsjson.stringify(data)
+        return _Response(text, settings.get("status", 200), settings.get("statusText", ""), headers)
 
     @staticmethod
     def redirect(url: str, status: int = 302) -> _Response:
         return _Response.redirect(str(url), status)
+
+
+class _RequestConstructor(_Global):
+    """``Request.new(input, init)``: a JavaScript ``Request``."""
+
+    @staticmethod
+    def new(resource: Any, init: Any = None, **options: Any) -> jsfetch.JsRequest:
+        return jsfetch.JsRequest(jsfetch.make_request(resource, init, **options))
 
 
 class _HeadersConstructor(_Global):
@@ -211,6 +233,10 @@ console = _Console("console")
 Response = _ResponseConstructor("Response")
 Headers = _HeadersConstructor("Headers")
 URL = _URLConstructor("URL")
+Request = _RequestConstructor("Request")
+URLSearchParams = JsURLSearchParams
+ArrayBuffer = JsBuffer
+fetch = jsfetch.fetch
 
 
 def __getattr__(name: str) -> Any:

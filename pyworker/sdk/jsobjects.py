@@ -11,9 +11,12 @@ import datetime
 import math
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import SplitResult, urlsplit
+
+from ada_url import URLSearchParams as _SearchParams
 
 from pyworker.runtime.jsvalues import JsDict, JsException, JsProxy
+from pyworker.runtime.urls import whatwg_url
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
@@ -119,24 +122,63 @@ class JsDate(JsProxy):
 
 
 class JsURLSearchParams(JsProxy):
-    """``url.searchParams``: ``get``, ``getAll``, ``has``, ``toString``."""
+    """``URLSearchParams`` (also ``url.searchParams``), serialised as the WHATWG urlencoded serializer does."""
 
-    __slots__ = ("_pairs",)
+    __slots__ = ("_params",)
 
-    def __init__(self, query: str) -> None:
-        self._pairs = parse_qsl(query, keep_blank_values=True)
+    def __init__(self, init: Any = "") -> None:
+        if isinstance(init, str):
+            self._params = _SearchParams(init[1:] if init.startswith("?") else init)
+            return
+        self._params = _SearchParams("")
+        pairs = init.items() if isinstance(init, dict) else init if init is not None else ()
+        for pair in pairs:
+            name, value = pair
+            self._params.append(str(name), str(value))
+
+    @classmethod
+    def new(cls, init: Any = "") -> JsURLSearchParams:
+        return cls(init)
 
     def get(self, name: str) -> str | None:
-        return next((value for key, value in self._pairs if key == name), None)
+        return self._params.get(name) if self._params.has(name) else None
 
-    def getAll(self, name: str) -> list[str]:
-        return [value for key, value in self._pairs if key == name]
+    def getAll(self, name: str) -> JsArray:
+        return JsArray(self._params.get_all(name))
 
     def has(self, name: str) -> bool:
-        return any(key == name for key, _ in self._pairs)
+        return bool(self._params.has(name))
+
+    def append(self, name: str, value: Any) -> None:
+        self._params.append(str(name), str(value))
+
+    def set(self, name: str, value: Any) -> None:
+        self._params.set(str(name), str(value))
+
+    def delete(self, name: str) -> None:
+        self._params.delete(name)
+
+    def sort(self) -> None:
+        self._params.sort()  # type: ignore[no-untyped-call]
+
+    @property
+    def size(self) -> int:
+        return int(self._params.size)
+
+    def entries(self) -> JsArray:
+        return JsArray(JsArray(pair) for pair in self._params.items())
+
+    def keys(self) -> JsArray:
+        return JsArray(self._params.keys())
+
+    def values(self) -> JsArray:
+        return JsArray(self._params.values())
+
+    def __iter__(self) -> Any:
+        return iter(self.entries())
 
     def toString(self) -> str:
-        return urlencode(self._pairs)
+        return str(self._params)
 
     __str__ = toString
 
@@ -149,10 +191,11 @@ class JsURL(JsProxy):
     _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
     def __init__(self, url: str, base: str | None = None) -> None:
-        text = urljoin(base, url) if base is not None else url
+        try:
+            text = whatwg_url(url, base)
+        except TypeError:
+            raise JsException("TypeError", f"Invalid URL: {url}") from None
         parts = urlsplit(text)
-        if not parts.scheme or not parts.netloc:
-            raise JsException("TypeError", f"Invalid URL: {url}")
         self._parts: SplitResult = parts._replace(path=parts.path or "/")
 
     @property

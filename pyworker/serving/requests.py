@@ -1,6 +1,8 @@
 """From an ASGI request to the worker's ``Request``: what is refused before any worker runs, and the URL.
 
-The URL is built from parts that were checked, never pasted: the Host header must be a
+The URL is built from parts that were checked, never pasted, then parsed as WHATWG does (as
+wrangler and Cloudflare give ``request.url``: host lower-cased, default port and dot segments
+gone, the rest percent-encoded): the Host header must be a
 host with an optional port, an absolute-form target is the URL itself (RFC 9112 section
 3.2.2), and the forms meant for the server alone (``OPTIONS *``, ``CONNECT``, the
 HTTP/2 preface ``PRI``) are answered here without calling the worker. Limits on the
@@ -19,6 +21,7 @@ from pyworker.options import ClientLimits
 from pyworker.runtime.body import BodySource
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response, incoming_request
+from pyworker.runtime.urls import whatwg_url
 from pyworker.types import Scope
 
 ALLOWED_METHODS = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS"
@@ -61,6 +64,10 @@ def read_request(
         problem, url = _unusual_url(scope, target, hosts, version)
         if problem is not None:
             return _close(400, f"Bad Request: {problem}")
+    try:  # as wrangler and Cloudflare give it: WHATWG-parsed, without a fragment
+        url = whatwg_url(url.partition("#")[0])
+    except TypeError:
+        return _close(400, f'Bad Request: "{_shown(url)}" is not a valid URL.')
     if lengths:
         if len(set(lengths)) > 1 or not lengths[0].isdigit():
             return _close(400, "Bad Request: the Content-Length header is not one number.")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import socket
 import time
 from collections.abc import Generator
@@ -96,6 +97,13 @@ class _HeadDeadlines:
             self._timer = loop.call_later(self.every, self._look, loop)
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _percent(match: re.Match[bytes]) -> bytes:
+    return b"%%%02X" % match.group()[0]
+
+
 class LimitedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, plus what it has no option for.
 
@@ -116,6 +124,7 @@ class LimitedH11Protocol(H11Protocol):
         super().connection_made(transport)  # type: ignore[arg-type]
         self._head_bytes = 0
         self._lingering = False
+        self._request_line = True  # the next bytes start a request line
         self.heads.wait(self)
 
     def data_received(self, data: bytes) -> None:
@@ -125,10 +134,20 @@ class LimitedH11Protocol(H11Protocol):
             super().data_received(data)
             return
         self._head_bytes += len(data)
-        super().data_received(data)
+        super().data_received(self._encode_target(data) if self._request_line else data)
         if self.conn.their_state is not h11.IDLE:  # the head is in
             self.heads.arrived(self)
             self._head_bytes = 0
+
+    def _encode_target(self, data: bytes) -> bytes:
+        """Percent-encode raw non-ASCII bytes in the request line (``GET /?word=カレー``), as wrangler and
+        Cloudflare accept them and as the WHATWG URL parser writes them into ``request.url``; h11 alone
+        refuses them with a 400."""
+        end = data.find(b"\n")
+        line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
+        if end >= 0:
+            self._request_line = False
+        return data if line.isascii() else _NON_ASCII.sub(_percent, line) + rest
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -137,6 +156,7 @@ class LimitedH11Protocol(H11Protocol):
         if self.conn.their_state is h11.SEND_BODY:  # answered before the body was in: don't wait for the rest
             self.transport.close()
         elif self.conn.their_state is h11.IDLE:
+            self._request_line = True
             self.heads.wait(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
