@@ -429,7 +429,7 @@ async def test_fetch_binding_hands_the_callee_its_own_request(write_worker, make
 
                 class Default(WorkerEntrypoint):
                     async def fetch(self, request):
-                        request.headers.set("x-touched", "by callee")
+                        request.js_object.headers.set("x-touched", "by callee")
                         return Response(await request.text())
             """
         },

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pyworker.runtime.body import headers_of
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 from pyworker.types import ASGIApp, Message, Scope
@@ -106,7 +107,7 @@ def _scope(request: Request, env: Any, state: dict[str, Any]) -> Scope:
         "raw_path": (url.path or "/").encode(),
         "query_string": url.query.encode(),
         "root_path": "",
-        "headers": request.headers.raw(),
+        "headers": headers_of(request).raw(),
         "client": ("127.0.0.1", 0),
         "server": (url.hostname or "localhost", port),
         "env": env,

@@ -11,8 +11,21 @@ from pyworker.runtime.blob import Blob, File
 from pyworker.runtime.formdata import FormData
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.jsvalues import ArrayBuffer
+from pyworker.runtime.jsview import JsMessage
+from pyworker.runtime.message import HTTPMessageMapping, message_of
 
-__all__ = ["BODY_USED", "Blob", "Body", "BodyInit", "BodySource", "BodyUsedError", "File", "FormData", "make_source"]
+__all__ = [
+    "BODY_USED",
+    "Blob",
+    "Body",
+    "BodyInit",
+    "BodySource",
+    "BodyUsedError",
+    "File",
+    "FormData",
+    "headers_of",
+    "make_source",
+]
 
 BodyInit = str | bytes | bytearray | memoryview | Blob | FormData | AsyncIterable[bytes] | None
 
@@ -148,32 +161,41 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
     )
 
 
-class Body:
-    """Methods shared by Request and Response: a body can be read once."""
+def headers_of(message: Body) -> Headers:
+    """The live header list of a request or response (what ``message.js_object.headers`` is)."""
+    return message._headers
 
-    headers: Headers
+
+class Body:
+    """Methods shared by Request and Response: a body can be read once.
+
+    ``headers`` is what the SDK returns: a new ``HTTPMessage`` copy on each access
+    (:func:`pyworker.runtime.message.message_of`); the live list is ``js_object.headers``.
+    """
+
+    JS_NAME = "Body"
+    _headers: Headers
     _source: BodySource | None
     _used: bool
+
+    @property
+    def headers(self) -> HTTPMessageMapping:
+        return message_of(self._headers, self.JS_NAME)
 
     @property
     def body_used(self) -> bool:
         return self._used
 
     @property
-    def js_object(self) -> Any:
-        """Cloudflare code passes ``request.js_object`` to ``asgi.fetch``; here there is no JS side."""
-        return self
-
-    bodyUsed = body_used
+    def js_object(self) -> JsMessage:
+        """The JavaScript object the SDK wraps: JavaScript names, and the live ``Headers``."""
+        return JsMessage(self)
 
     async def bytes(self) -> bytes:
         if self._used:
             raise BodyUsedError(BODY_USED)
         self._used = True
         return b"" if self._source is None else await self._source.read()
-
-    array_buffer = bytes
-    arrayBuffer = bytes
 
     async def buffer(self) -> ArrayBuffer:
         """The body as an ``ArrayBuffer`` (``.to_bytes()``, ``.to_memoryview()``), as ``FetchResponse.buffer()``."""
@@ -186,7 +208,7 @@ class Body:
         return await self.text()
 
     async def blob(self) -> Blob:
-        content_type = self.headers.get("content-type") or ""
+        content_type = self._headers.get("content-type") or ""
         return Blob([await self.bytes()], content_type)
 
     async def text(self) -> str:
@@ -197,7 +219,5 @@ class Body:
         return json.loads(await self.bytes(), **kwargs)
 
     async def form_data(self) -> FormData:
-        content_type = self.headers.get("content-type") or ""
+        content_type = self._headers.get("content-type") or ""
         return FormData.parse(await self.bytes(), content_type)
-
-    formData = form_data

@@ -8,8 +8,9 @@ from typing import Any, overload
 from urllib.parse import urlsplit
 
 from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, make_source
-from pyworker.runtime.headers import Headers
-from pyworker.runtime.jsvalues import JsDict
+from pyworker.runtime.headers import Headers, to_js_headers
+from pyworker.runtime.jsobject import js_object_of
+from pyworker.runtime.jsview import JsMessage, owner_of
 from pyworker.runtime.response import Response
 
 REDIRECT_MODES = ("follow", "manual")
@@ -25,16 +26,18 @@ def _is_absolute(url: str) -> bool:
 
 class Request(Body):
     """An HTTP request: ``url``, ``method`` (an ``http.HTTPMethod`` for the standard ones, as in the
-    SDK), ``headers``, ``cf`` (``None`` unless given or received), and a body readable once."""
+    SDK), ``headers``, ``cf`` (``None`` unless given or received), and a body readable once.
+    Like the SDK's, every field is a read-only property."""
 
-    url: str
-    method: str
-    cf: dict[str, Any] | None
-    redirect: str
+    JS_NAME = "Request"
+    _url: str
+    _method: str
+    _cf: Any
+    _redirect: str
 
     def __init__(
         self,
-        input: str | Request,
+        input: str | Request | JsMessage,
         init: Mapping[str, Any] | None = None,
         *,
         method: str | None = None,
@@ -47,9 +50,14 @@ class Request(Body):
         if body is not None:
             merged["body"] = body
         merged.update(options)
+        if isinstance(input, JsMessage):  # Request(js_request): the same request, as the SDK wraps it
+            if merged:
+                raise ValueError("Expected no options when constructing Request from a js.Request")
+            self.__dict__.update(owner_of(input).__dict__)
+            return
         if isinstance(input, Request):
-            base_url, base_method, base_headers = input.url, input.method, input.headers
-            base_cf, base_redirect = input.cf, input.redirect
+            base_url, base_method, base_headers = input.url, input.method, input._headers
+            base_cf, base_redirect = input._cf, input.redirect
         else:
             base_url, base_method, base_headers = str(input), "GET", None
             base_cf, base_redirect = None, "follow"
@@ -60,28 +68,45 @@ class Request(Body):
         redirect = str(merged.get("redirect", base_redirect))
         if redirect not in REDIRECT_MODES:
             raise TypeError(f'Invalid redirect value "{redirect}": use "follow" or "manual".')
-        self.url = base_url
-        self.method = method_of(str(merged.get("method") or base_method).upper())
-        self.headers = Headers(merged.get("headers", base_headers))
+        self._url = base_url
+        self._method = method_of(str(merged.get("method") or base_method).upper())
+        self._headers = to_js_headers(merged["headers"]) if "headers" in merged else Headers(base_headers)
         cf = merged.get("cf", base_cf)
-        self.cf = JsDict(cf) if cf is not None else None
-        self.redirect = redirect
+        self._cf = js_object_of(cf) if cf is not None else None
+        self._redirect = redirect
         if "body" in merged:
-            self._source = make_source(merged["body"], self.headers)
+            self._source = make_source(merged["body"], self._headers)
         else:  # taken last, so a request that fails the checks above leaves the original's body alone
             self._source = input._take_source() if isinstance(input, Request) else None
         self._used = False
         # As in workerd: only a new method or body is checked, so a GET with a body can still be proxied.
         rewritten = "method" in merged or "body" in merged
-        if self._source is not None and self.method in ("GET", "HEAD") and rewritten:
+        if self._source is not None and self._method in ("GET", "HEAD") and rewritten:
             raise TypeError("Request with GET/HEAD method cannot have body.")
 
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def method(self) -> str:
+        return self._method
+
+    @property
+    def cf(self) -> Any:
+        """Cloudflare's properties of the incoming request (a JavaScript object: ``request.cf.colo``)."""
+        return self._cf
+
+    @property
+    def redirect(self) -> str:
+        return self._redirect
+
     @classmethod
-    def _from_parts(cls, url: str, method: str, headers: Headers, source: BodySource | None) -> Request:
+    def _from_parts(cls, url: str, method: str, headers: Headers, source: BodySource | None, cf: Any = None) -> Request:
         """Build a request the server received, skipping the checks a user-made one needs."""
         request = cls.__new__(cls)
-        request.url, request.method, request.headers = url, method_of(method), headers
-        request.cf, request.redirect = None, "follow"
+        request._url, request._method, request._headers = url, method_of(method), headers
+        request._cf, request._redirect = cf, "follow"
         request._source, request._used = source, False
         return request
 
@@ -105,8 +130,8 @@ class Request(Body):
         if self._used:
             raise BodyUsedError(BODY_USED)
         source = None if self._source is None else self._source.share()
-        copy = type(self)._from_parts(self.url, self.method, self.headers.copy(), source)
-        copy.cf, copy.redirect = None if self.cf is None else JsDict(self.cf), self.redirect
+        copy = type(self)._from_parts(self._url, self._method, self._headers.copy(), source, self._cf)
+        copy._redirect = self._redirect
         return copy
 
     @property
@@ -128,9 +153,9 @@ class Request(Body):
         return f"<Request {self.method} {self.url}>"
 
 
-def incoming_request(url: str, method: str, headers: Headers, source: BodySource | None) -> Request:
+def incoming_request(url: str, method: str, headers: Headers, source: BodySource | None, cf: Any = None) -> Request:
     """A request the server received, built without the checks a user-made one needs."""
-    return Request._from_parts(url, method, headers, source)
+    return Request._from_parts(url, method, headers, source, cf)
 
 
 @overload

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyworker.runtime.body import headers_of
 from pyworker.errors import InvocationLimit
 from pyworker.runtime import limits
 from pyworker.runtime.headers import Headers
@@ -34,7 +35,7 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     import httpx  # imported on first use: it costs start-up time most workers never need
 
     body = await request.bytes() if request.body is not None else None
-    outgoing = request.headers.copy()
+    outgoing = headers_of(request).copy()
     for name in _COMPUTED:
         outgoing.delete(name)
     # No client-side timeout: Workers have none either, and slow APIs must work locally.
@@ -48,7 +49,5 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     for name in _DROPPED:
         headers.delete(name)
     response = Response(reply.content or None, reply.status_code, reply.reason_phrase, headers)
-    response.url = str(reply.url)
-    response.redirected = bool(reply.history)
-    response.type = "basic"
+    response._url, response._redirected, response._type = str(reply.url), bool(reply.history), "basic"
     return response

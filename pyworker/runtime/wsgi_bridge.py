@@ -7,6 +7,7 @@ import sys
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pyworker.runtime.body import headers_of
 from pyworker.runtime.blocking import run_in_thread
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
@@ -74,7 +75,7 @@ def build_environ(request: Request, env: Any, body: bytes) -> dict[str, Any]:
         "workers.env": env,
         "env": env,
     }
-    for name, value in request.headers.items():
+    for name, value in headers_of(request).items():
         if name == "content-type":
             environ["CONTENT_TYPE"] = value
         elif name == "content-length":
