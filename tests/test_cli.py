@@ -94,6 +94,7 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--request-timeout", "SECONDS", "How"],
         ["--reload", "/", "--no-reload"],
         ["--persist-to", "DIRECTORY", "Keep"],
+        ["--cf", "FILE", "request.cf"],
         ["-h,", "--help", "Show"],
     ]
 

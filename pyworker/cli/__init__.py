@@ -81,6 +81,14 @@ def main() -> None:
     default=None,
     help="Keep KV, D1 and R2 data in DIR/v3 [default: the first worker's .wrangler/state].",
 )
+@click.option(
+    "--cf",
+    "cf_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="request.cf of incoming requests from this JSON object [default: wrangler's offline values].",
+)
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -92,6 +100,7 @@ def dev(
     request_timeout: float,
     reload: bool,
     persist_to: Path | None,
+    cf_file: Path | None,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.options import DevOptions
@@ -110,6 +119,10 @@ def dev(
     )
     printer = Printer(level=options.log_level, batch=True, background=True)
     try:
+        if cf_file is not None:
+            from pyworker.config.cf import read_cf
+
+            options.cf = read_cf(cf_file, "--cf")
         run(options, printer)
     except PyworkerError as exc:
         printer.flush()

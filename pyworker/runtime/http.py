@@ -95,7 +95,10 @@ class Request(Body):
     @property
     def cf(self) -> Any:
         """Cloudflare's properties of the incoming request (a JavaScript object: ``request.cf.colo``)."""
-        return self._cf
+        cf = self._cf
+        if type(cf) is dict:  # an incoming request's shared template: its own object, made on first use
+            cf = self._cf = js_object_of(cf)
+        return cf
 
     @property
     def redirect(self) -> str:
