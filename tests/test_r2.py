@@ -180,8 +180,40 @@ async def test_list_with_prefix_delimiter_cursor_and_include(setup) -> None:
     assert pages == [(["a/0", "a/1"], []), (["a/2"], ["a/b/"]), ([], ["a/c/"])]
     everything = await bucket.list(include=["customMetadata"])
     assert [o.key for o in everything.objects] == ["a/0", "a/1", "a/2", "a/b/3", "a/b/4", "a/c/5", "b"]
-    assert everything.objects[3].customMetadata == {"k": "a/b/3"} and everything.objects[3].httpMetadata is None
+    assert everything.objects[3].customMetadata.to_py() == {"k": "a/b/3"} and everything.objects[3].httpMetadata is None
     assert [o.key for o in (await bucket.list(startAfter="a/c/5")).objects] == ["b"]
+
+
+async def test_binding_results_follow_the_sdks_binding_wrapper_rules(setup) -> None:
+    _, bucket, _ = setup
+    put = await bucket.put("k", "v", customMetadata={"owner": "ann"})
+    assert (put["key"], put["size"], put["customMetadata"]["owner"], put.checksums["md5"] is not None) == (
+        "k", 1, "ann", True
+    )  # fmt: skip
+    with pytest.raises(AttributeError, match="^nope$"):
+        put["nope"]
+    with pytest.raises(TypeError, match="^'R2Object' object has no len\\(\\)$"):
+        len(put)
+    with pytest.raises(TypeError, match="^'R2Object' object is not iterable$"):
+        iter(put)
+    got = await bucket.get("k")
+    assert (got["key"], got["httpEtag"]) == ("k", put.httpEtag)
+    upload = await bucket.createMultipartUpload("big")
+    assert (upload["key"], upload["uploadId"]) == ("big", upload.uploadId)
+    assert bucket["head"].__name__ == "head"
+    item = (await bucket.list(include=["customMetadata"])).objects[0]
+    assert item.customMetadata.owner == "ann"
+    assert item.uploaded.getTime() == put.uploaded.timestamp() * 1000
+    assert item.uploaded.toISOString().endswith("Z")
+    for probe, message in [
+        (lambda: item["key"], "'pyodide.ffi.JsProxy' object is not subscriptable"),
+        (lambda: item.customMetadata["owner"], "'pyodide.ffi.JsProxy' object is not subscriptable"),
+        (lambda: len(item), "object of type 'pyodide.ffi.JsProxy' has no len()"),
+        (lambda: "key" in item, "argument of type 'pyodide.ffi.JsProxy' is not iterable"),
+    ]:
+        with pytest.raises(TypeError) as info:
+            probe()
+        assert str(info.value) == message
 
 
 async def test_multipart_upload(setup) -> None:
