@@ -230,7 +230,7 @@ def _gen():
             """<class 'tuple'> cannot be sent over RPC. It is args[1]["items"][0]; send a list instead.""",
         ),
         ((bytearray(b"x"),), "<class 'bytearray'> cannot be sent over RPC. It is args[0]; send bytes(...) instead."),
-        (([Point(), (1,)],), "<class 'tuple'> cannot be sent over RPC. It is a value; send a list instead."),
+        (([Point(), (1,)],), "<class 'tuple'> cannot be sent over RPC. It is args[0][1]; send a list instead."),
     ],
 )
 async def test_the_sdk_refuses_tuples_bytearrays_and_awaitables_with_a_type_error(b, args, message):

@@ -190,11 +190,11 @@ async def test_binding_results_follow_the_sdks_binding_wrapper_rules(setup) -> N
     assert (put["key"], put["size"], put["customMetadata"]["owner"], put.checksums["md5"] is not None) == (
         "k", 1, "ann", True
     )  # fmt: skip
-    with pytest.raises(AttributeError, match="^nope$"):
+    with pytest.raises(AttributeError, match=r"^nope$"):
         put["nope"]
-    with pytest.raises(TypeError, match="^'R2Object' object has no len\\(\\)$"):
+    with pytest.raises(TypeError, match=r"^'R2Object' object has no len\(\)$"):
         len(put)
-    with pytest.raises(TypeError, match="^'R2Object' object is not iterable$"):
+    with pytest.raises(TypeError, match=r"^'R2Object' object is not iterable$"):
         iter(put)
     got = await bucket.get("k")
     assert (got["key"], got["httpEtag"]) == ("k", put.httpEtag)

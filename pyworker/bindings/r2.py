@@ -16,9 +16,9 @@ from pyworker.bindings.provider import BindingHost
 from pyworker.bindings.r2_conditions import byte_range, condition_holds
 from pyworker.bindings.r2_objects import ALGORITHMS, HTTP_FIELDS, R2Object, R2ObjectBody, digest, r2_error
 from pyworker.bindings.r2_upload import R2MultipartUpload
+from pyworker.bindings.results import binding_result
 from pyworker.config.model import WorkerConfig
 from pyworker.runtime.jsvalues import JsDict, JsException
-from pyworker.bindings.results import binding_result
 from pyworker.runtime.wrappers import _BindingWrapper
 from pyworker.storage import r2_multipart
 from pyworker.storage.r2 import R2Store, new_object

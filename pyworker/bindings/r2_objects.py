@@ -12,8 +12,8 @@ import hashlib
 from typing import Any
 
 from pyworker.bindings.jsapi import ReadableStream, json_parse
-from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.bindings.results import JsResult
+from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.storage.r2 import StoredObject
 
 ALGORITHMS = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512"}

@@ -7,8 +7,8 @@ from typing import Any
 from pyworker.bindings.jsapi import ReadableStream, as_bytes, call_args, js_string
 from pyworker.bindings.promises import promise
 from pyworker.bindings.r2_objects import R2Object, r2_error
-from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.bindings.results import JsResult
+from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.storage import r2_multipart
 from pyworker.storage.r2 import R2Store, UploadError
 

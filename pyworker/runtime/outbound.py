@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyworker.runtime.body import headers_of
 from pyworker.errors import InvocationLimit
 from pyworker.runtime import limits
+from pyworker.runtime.body import headers_of
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.jsvalues import JsException

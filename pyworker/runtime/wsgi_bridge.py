@@ -7,8 +7,8 @@ import sys
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pyworker.runtime.body import headers_of
 from pyworker.runtime.blocking import run_in_thread
+from pyworker.runtime.body import headers_of
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 

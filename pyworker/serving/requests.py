@@ -13,8 +13,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from typing import Any
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from pyworker.options import ClientLimits
 from pyworker.runtime.body import BodySource

@@ -14,10 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-from pyworker.runtime.body import headers_of
 from pyworker.errors import ResponseAborted, mark_reported
 from pyworker.printer import Printer
-from pyworker.runtime.body import StreamTypeError
+from pyworker.runtime.body import StreamTypeError, headers_of
 from pyworker.runtime.http import Response
 from pyworker.runtime.tasks import cancelled_by_caller
 from pyworker.types import Send

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pyworker.runtime.body import headers_of
-from pyworker.runtime.body import BodyUsedError
+from pyworker.runtime.body import BodyUsedError, headers_of
 from pyworker.runtime.http import Response
 from pyworker.runtime.jsvalues import JsBuffer
 from pyworker.runtime.outbound import fetch
