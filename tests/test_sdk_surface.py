@@ -74,7 +74,7 @@ async def test_the_module_layout_and_module_level_env_of_the_sdk(write_worker, m
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert body.pop("all") == sorted(
-        ["Blob", "BlobEnding", "BlobValue", "Body", "BodyUsedError", "Context", "DurableObject", "FetchKwargs",
+        ["Blob", "BlobEnding", "BlobValue", "Body", "Context", "DurableObject", "FetchKwargs",
          "FetchResponse", "File", "FormData", "FormDataValue", "Headers", "JSBody", "Request",
          "RequestInitCfProperties", "Response", "WorkerEntrypoint", "WorkflowEntrypoint", "fetch", "handler",
          "import_from_javascript", "patch_env", "python_from_rpc", "python_to_rpc", "waitUntil", "wait_until"]
@@ -101,7 +101,7 @@ def test_import_from_javascript_names_what_it_provides():
 
 
 def test_workers_env_outside_worker_code_says_where_it_works():
-    from pyworker.sdk.workers.utils import current_env
+    from pyworker.sdk.envaccess import current_env
 
     with pytest.raises(RuntimeError, match=r"^workers.env is only available in worker code"):
         current_env()

@@ -60,10 +60,8 @@ class Blob:
     async def bytes(self) -> builtins.bytes:
         return self._data
 
-    async def array_buffer(self) -> builtins.bytes:
+    async def _array_buffer(self) -> builtins.bytes:
         return self._data
-
-    arrayBuffer = array_buffer
 
     def slice(self, start: int | None = None, end: int | None = None, content_type: str | None = None) -> Blob:
         return Blob([self._data[slice(start, end)]], content_type)

@@ -201,12 +201,6 @@ class Body:
         """The body as an ``ArrayBuffer`` (``.to_bytes()``, ``.to_memoryview()``), as ``FetchResponse.buffer()``."""
         return ArrayBuffer(await self.bytes())
 
-    async def memoryview(self) -> memoryview:
-        return memoryview(await self.bytes())
-
-    async def string(self) -> str:
-        return await self.text()
-
     async def blob(self) -> Blob:
         content_type = self._headers.get("content-type") or ""
         return Blob([await self.bytes()], content_type)

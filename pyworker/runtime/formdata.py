@@ -96,25 +96,17 @@ class FormData(MutableMapping[str, FormValue]):
     def __contains__(self, name: object) -> bool:
         return any(key == name for key, _ in self._items)
 
-    def append(self, name: str, value: FormValue, filename: str | None = None) -> None:
+    def append(self, key: str, value: FormValue, filename: str | None = None) -> None:
         value = _value(value)
         if filename is not None and isinstance(value, Blob):
             value = File([value], filename, value.content_type)
-        self._items.append((name, value))
+        self._items.append((key, value))
 
-    def delete(self, name: str) -> None:
-        self._items = [(key, value) for key, value in self._items if key != name]
+    def delete(self, key: str) -> None:
+        self._items = [(name, value) for name, value in self._items if name != key]
 
-    def get_all(self, name: str) -> list[FormValue]:
-        return [value for key, value in self._items if key == name]
-
-    getAll = get_all
-
-    def has(self, name: str) -> bool:
-        return name in self
-
-    def set(self, name: str, value: FormValue) -> None:
-        self[name] = value
+    def get_all(self, key: str) -> list[FormValue]:
+        return [value for name, value in self._items if name == key]
 
     def keys(self) -> Any:
         return [key for key, _ in self._items]
@@ -124,8 +116,6 @@ class FormData(MutableMapping[str, FormValue]):
 
     def items(self) -> Any:
         return list(self._items)
-
-    entries = items
 
     @property
     def js_object(self) -> FormData:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from http import HTTPMethod
 from typing import Any, overload
 from urllib.parse import urlsplit
 
-from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, make_source
+from pyworker.runtime.body import BODY_USED, Body, BodySource, BodyUsedError, make_source
 from pyworker.runtime.headers import Headers, to_js_headers
 from pyworker.runtime.jsobject import js_object_of
 from pyworker.runtime.jsview import JsMessage, owner_of
@@ -35,21 +34,9 @@ class Request(Body):
     _cf: Any
     _redirect: str
 
-    def __init__(
-        self,
-        input: str | Request | JsMessage,
-        init: Mapping[str, Any] | None = None,
-        *,
-        method: str | None = None,
-        headers: Any = None,
-        body: BodyInit = None,
-        **options: Any,
-    ) -> None:
-        merged: dict[str, Any] = dict(init or {})
-        merged.update({k: v for k, v in (("method", method), ("headers", headers)) if v is not None})
-        if body is not None:
-            merged["body"] = body
-        merged.update(options)
+    def __init__(self, input: str | Request | JsMessage, **other_options: Any) -> None:
+        # As the SDK's: keyword options only (method, headers, body, redirect, cf); None means not given.
+        merged = {key: value for key, value in other_options.items() if value is not None}
         if isinstance(input, JsMessage):  # Request(js_request): the same request, as the SDK wraps it
             if merged:
                 raise ValueError("Expected no options when constructing Request from a js.Request")

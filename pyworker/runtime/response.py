@@ -8,7 +8,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, make_source
+from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, FormData, make_source
 from pyworker.runtime.headers import Headers, to_js_headers
 from pyworker.runtime.jsview import JsMessage, owner_of
 
@@ -72,8 +72,6 @@ class Response(Body):
         status_text: Any = "",
         headers: Any = None,
         web_socket: Any = None,
-        *,
-        statusText: str | None = None,
     ) -> None:
         if isinstance(body, JsMessage) and body.constructor.name == "Response":
             if status not in (None, 200) or status_text or headers is not None:
@@ -92,7 +90,7 @@ class Response(Body):
             )
         if status in NULL_BODY_STATUSES and isinstance(body, str | bytes) and not body:
             body = None  # workerd accepts an empty body here and treats it as none
-        text = str(statusText if statusText is not None else status_text or "")
+        text = str(status_text or "")
         if any(ord(c) < 0x20 for c in text):
             raise TypeError(f"Invalid statusText {text!r}: control characters are not allowed.")
         self._status = status
@@ -132,9 +130,33 @@ class Response(Body):
         """JavaScript's ``Response.type``: ``"default"`` for one code made, ``"basic"`` for one ``fetch()`` returned."""
         return self._type
 
-    @property
-    def web_socket(self) -> Any:
-        return self._web_socket
+    async def memoryview(self) -> memoryview:
+        """The body as a ``memoryview``, as Pyodide's ``FetchResponse.memoryview()``."""
+        return memoryview(await self.bytes())
+
+    async def string(self) -> str:
+        """The body as text, as Pyodide's ``FetchResponse.string()``."""
+        return await self.text()
+
+    async def formData(self) -> FormData:
+        """The SDK's ``FetchResponse.formData()`` (kept there until a compatibility date): ``form_data()``."""
+        return await self.form_data()
+
+    def abort(self, reason: Any = None) -> None:
+        """Pyodide's ``FetchResponse.abort()``: stop reading the body; reading it afterwards raises."""
+        if self._source is not None:
+            self._source, self._used = None, True
+
+    async def unpack_archive(self, *, extract_dir: str | None = None, format: str | None = None) -> None:
+        """Pyodide's ``FetchResponse.unpack_archive()``: unpack the body (a zip or tar) into ``extract_dir``."""
+        import shutil
+        import tempfile
+
+        data = await self.bytes()
+        with tempfile.NamedTemporaryFile(suffix=_archive_suffix(self._url, format)) as archive:
+            archive.write(data)
+            archive.flush()
+            shutil.unpack_archive(archive.name, extract_dir, format)
 
     @classmethod
     def from_json(cls, data: Any, status: int = 200, status_text: str = "", headers: Any = None) -> Response:
@@ -194,6 +216,13 @@ class Response(Body):
 
     def __repr__(self) -> str:
         return f"Response(status={self.status}, status_text={self.status_text!r})"
+
+
+def _archive_suffix(url: str, format: str | None) -> str:
+    if format is not None:
+        return ""
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return name[name.index(".") :] if "." in name else ""
 
 
 def _phrase(status: int) -> str:
