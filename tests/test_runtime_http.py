@@ -221,7 +221,7 @@ def test_headers_equality_and_repr() -> None:
 
 
 def test_form_data_parses_urlencoded() -> None:
-    form = FormData.parse(b"a=1&b=&a=two+words&c=%26", "application/x-www-form-urlencoded")
+    form = FormData._parse(b"a=1&b=&a=two+words&c=%26", "application/x-www-form-urlencoded")
     assert form.get("a") == "1"
     assert form.get_all("a") == ["1", "two words"]
     assert form.get_all("a") == ["1", "two words"]
@@ -245,14 +245,14 @@ def test_form_data_parses_multipart_with_file() -> None:
         ("tag", None, None, b"a"),
         ("tag", None, None, b"b"),
     )
-    form = FormData.parse(body, "multipart/form-data; boundary=XyZ")
+    form = FormData._parse(body, "multipart/form-data; boundary=XyZ")
     assert form.get("title") == "h\u00e9llo"
     assert form.get_all("tag") == ["a", "b"]
     upload = form.get("upload")
     assert isinstance(upload, File)
     assert upload.name == "data.bin"
-    assert upload.type == "application/octet-stream"
-    assert upload.content == content
+    assert upload.content_type == "application/octet-stream"
+    assert run(upload.bytes()) == content
     assert upload.size == len(content)
     assert run(upload.bytes()) == content
     assert repr(upload) == f"File(name='data.bin', type='application/octet-stream', size={len(content)})"
@@ -260,7 +260,7 @@ def test_form_data_parses_multipart_with_file() -> None:
 
 def test_form_data_rejects_other_content_types() -> None:
     with pytest.raises(TypeError, match=r'content-type "text/plain"'):
-        FormData.parse(b"a=1", "text/plain")
+        FormData._parse(b"a=1", "text/plain")
 
 
 def test_form_data_body_round_trips_as_multipart() -> None:
@@ -273,7 +273,7 @@ def test_form_data_body_round_trips_as_multipart() -> None:
     assert parsed.get_all("name") == ["value", "second"]
     upload = parsed.get("file")
     assert isinstance(upload, File)
-    assert (upload.name, upload.type, upload.content) == ("f.bin", "image/png", content)
+    assert (upload.name, upload.content_type, run(upload.bytes())) == ("f.bin", "image/png", content)
 
 
 def test_form_data_body_keeps_an_explicit_content_type() -> None:
@@ -362,7 +362,7 @@ def test_request_form_data_multipart_with_file() -> None:
     assert form.get("field") == "v"
     doc = form.get("doc")
     assert isinstance(doc, File)
-    assert (doc.name, doc.type) == ("notes.txt", "text/plain")
+    assert (doc.name, doc.content_type) == ("notes.txt", "text/plain")
     assert run(doc.text()) == "hi\nthere"
 
 

@@ -174,7 +174,7 @@ def _copy_other(value: Any, wrap: Wrap) -> Any:
     if isinstance(value, Request | Response):
         return transfer(value)
     if isinstance(value, Blob | FormData):
-        return value.copy()
+        return value._copy()
     if isinstance(value, _BindingWrapper):
         return value  # a binding or callback stub: already a handle to the other side
     if isinstance(value, JsException):

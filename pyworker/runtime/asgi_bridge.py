@@ -18,7 +18,7 @@ ASGI_VERSION = {"version": "3.0", "spec_version": "2.3"}
 _LIFESPAN_ATTR = "_pyworker_lifespan_state"
 
 
-async def fetch(app: ASGIApp, request: Request, env: Any, ctx: Any = None) -> Response:
+async def fetch(app: ASGIApp, request: Request, env: Any, ctx: Any = None, encode_body: str = "automatic") -> Response:
     """Hand ``request`` to ``app`` and return its reply; ``env`` is at ``scope["env"]``.
 
     Lifespan startup runs once per app object and its state is shared by later
@@ -45,8 +45,11 @@ async def fetch(app: ASGIApp, request: Request, env: Any, ctx: Any = None) -> Re
     if no_body or not exchange.streaming.result():
         await task
         payload = b"".join(iter(exchange.chunks.get_nowait, None))
-        return Response(None if no_body else payload, status, headers=headers)
-    return Response(exchange.stream(task), status, headers=headers)
+        response = Response(None if no_body else payload, status, headers=headers)
+    else:
+        response = Response(exchange.stream(task), status, headers=headers)
+    response._encode_body = encode_body
+    return response
 
 
 class _Exchange:

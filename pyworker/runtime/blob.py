@@ -24,7 +24,7 @@ class Blob:
     """Immutable bytes with a content type: ``Blob(parts, content_type=None)``; ``parts`` is one
     value or an iterable of ``str``, ``bytes``, buffers and other blobs."""
 
-    JS_NAME = "Blob"
+    _JS_NAME = "Blob"
 
     def __init__(self, blob_parts: Any = (), content_type: str | None = None, endings: str | None = None) -> None:
         single = isinstance(blob_parts, str | bytes | bytearray | memoryview | Blob) or not isinstance(
@@ -44,10 +44,8 @@ class Blob:
     def content_type(self) -> str:
         return self._type
 
-    type = content_type  # JavaScript's name
-
     @property
-    def content(self) -> bytes:
+    def _content(self) -> bytes:
         return self._data
 
     @property
@@ -66,7 +64,7 @@ class Blob:
     def slice(self, start: int | None = None, end: int | None = None, content_type: str | None = None) -> Blob:
         return Blob([self._data[slice(start, end)]], content_type)
 
-    def copy(self) -> Blob:
+    def _copy(self) -> Blob:
         """This blob as the other side of a binding gets it (a new object; blobs are immutable)."""
         return Blob([self._data], self._type)
 
@@ -77,7 +75,7 @@ class Blob:
 class File(Blob):
     """A named blob: ``File(parts, filename, content_type=None, last_modified=None)``."""
 
-    JS_NAME = "File"
+    _JS_NAME = "File"
 
     def __init__(
         self,
@@ -101,9 +99,7 @@ class File(Blob):
     def last_modified(self) -> int:
         return self._last_modified
 
-    lastModified = last_modified
-
-    def copy(self) -> File:
+    def _copy(self) -> File:
         return File([self._data], self._name, self._type, last_modified=self._last_modified)
 
     def __repr__(self) -> str:

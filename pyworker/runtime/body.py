@@ -149,11 +149,11 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
     if isinstance(body, bytes | bytearray | memoryview):
         return BodySource(bytes(body))
     if isinstance(body, FormData):
-        return BodySource(body.encode(headers))
+        return BodySource(body._encode(headers))
     if isinstance(body, Blob):
         if body.content_type and not headers.has("content-type"):
             headers.append("content-type", body.content_type)
-        return BodySource(body.content)
+        return BodySource(body._content)
     if isinstance(body, AsyncIterable):
         return BodySource(stream=body)
     raise TypeError(
@@ -173,14 +173,14 @@ class Body:
     (:func:`pyworker.runtime.message.message_of`); the live list is ``js_object.headers``.
     """
 
-    JS_NAME = "Body"
+    _JS_NAME = "Body"
     _headers: Headers
     _source: BodySource | None
     _used: bool
 
     @property
     def headers(self) -> HTTPMessageMapping:
-        return message_of(self._headers, self.JS_NAME)
+        return message_of(self._headers, self._JS_NAME)
 
     @property
     def body_used(self) -> bool:
@@ -214,4 +214,4 @@ class Body:
 
     async def form_data(self) -> FormData:
         content_type = self._headers.get("content-type") or ""
-        return FormData.parse(await self.bytes(), content_type)
+        return FormData._parse(await self.bytes(), content_type)

@@ -109,6 +109,9 @@ class WorkerEntrypoint:
     answers HTTP); every other subclass is a named entrypoint a binding can select.
     """
 
+    ctx: Any
+    env: Any
+
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx
         self.env = env
@@ -117,6 +120,9 @@ class WorkerEntrypoint:
 class DurableObject:
     """Importable so Durable Object code loads; pyworker does not run Durable Objects yet."""
 
+    ctx: Any
+    env: Any
+
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx
         self.env = env
@@ -124,6 +130,9 @@ class DurableObject:
 
 class WorkflowEntrypoint:
     """Importable so Workflow code loads; pyworker does not run Workflows yet."""
+
+    ctx: Any
+    env: Any
 
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx

@@ -17,7 +17,7 @@ class FormData(MutableMapping[str, FormValue]):
     """Form fields: ``form["name"]`` (the first value), ``get_all``, ``append(name, value, filename=None)``,
     ``delete``, ``in``; iterating yields the names, as in the SDK (multidict-like, JavaScript's methods too)."""
 
-    JS_NAME = "FormData"
+    _JS_NAME = "FormData"
 
     def __init__(self, form_data: Mapping[str, FormValue] | list[tuple[str, FormValue]] | None = None) -> None:
         self._items: list[tuple[str, FormValue]] = []
@@ -31,7 +31,7 @@ class FormData(MutableMapping[str, FormValue]):
                 self.append(name, value)
 
     @classmethod
-    def parse(cls, data: bytes, content_type: str) -> FormData:
+    def _parse(cls, data: bytes, content_type: str) -> FormData:
         if content_type.startswith("application/x-www-form-urlencoded"):
             return cls([(k, v) for k, v in parse_qsl(data.decode(), keep_blank_values=True)])
         if content_type.startswith("multipart/form-data"):
@@ -53,7 +53,7 @@ class FormData(MutableMapping[str, FormValue]):
             return cls(items)
         raise TypeError(f'Cannot parse form data from content-type "{content_type}".')
 
-    def encode(self, headers: Headers) -> bytes:
+    def _encode(self, headers: Headers) -> bytes:
         """Encode as ``multipart/form-data``, as fetch does with a FormData body (files keep their bytes)."""
         boundary = f"----pyworker-{secrets.token_hex(12)}"
         if not headers.has("content-type"):
@@ -65,7 +65,7 @@ class FormData(MutableMapping[str, FormValue]):
                 filename = value.name if isinstance(value, File) else "blob"
                 kind = value.content_type or "application/octet-stream"
                 head = f'{disposition}; filename="{_escape(filename)}"\r\nContent-Type: {kind}'
-                data = value.content
+                data = value._content
             else:
                 head, data = disposition, value.encode()
             parts.append(f"--{boundary}\r\n{head}\r\n\r\n".encode() + data + b"\r\n")
@@ -121,9 +121,9 @@ class FormData(MutableMapping[str, FormValue]):
     def js_object(self) -> FormData:
         return self
 
-    def copy(self) -> FormData:
+    def _copy(self) -> FormData:
         """The form as the other side of a binding gets it: new objects throughout."""
-        return FormData([(name, value.copy() if isinstance(value, Blob) else value) for name, value in self._items])
+        return FormData([(name, value._copy() if isinstance(value, Blob) else value) for name, value in self._items])
 
     def __repr__(self) -> str:
         return f"FormData({self._items!r})"

@@ -28,7 +28,7 @@ class Request(Body):
     SDK), ``headers``, ``cf`` (``None`` unless given or received), and a body readable once.
     Like the SDK's, every field is a read-only property."""
 
-    JS_NAME = "Request"
+    _JS_NAME = "Request"
     _url: str
     _method: str
     _cf: Any

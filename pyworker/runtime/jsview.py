@@ -49,7 +49,7 @@ class JsMessage:
 
     @property
     def constructor(self) -> _Constructor:
-        return _Constructor(object.__getattribute__(self, "_owner").JS_NAME)
+        return _Constructor(object.__getattribute__(self, "_owner")._JS_NAME)
 
     def clone(self) -> JsMessage:
         return JsMessage(object.__getattribute__(self, "_owner").clone())

@@ -17,12 +17,13 @@ _DROPPED = ("content-encoding", "content-length", "transfer-encoding")
 _COMPUTED = ("host", "content-length", "transfer-encoding")
 
 
-async def fetch(resource: str | Request, **options: Any) -> Response:
+async def fetch(resource: str | Request, **other_options: Any) -> Response:
     """Fetch ``resource`` over the network and return a :class:`Response`.
 
     ``fetcher=`` sends the request to another fetch function instead (service
     bindings use it), as in Cloudflare's SDK.
     """
+    options = dict(other_options)
     fetcher = options.pop("fetcher", None)
     request = resource if isinstance(resource, Request) and not options else Request(resource, **options)
     if fetcher is not None:  # a binding's fetch: the binding counts it

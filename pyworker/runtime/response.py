@@ -63,7 +63,7 @@ class Response(Body):
     SDK's, ``status``, ``status_text``, ``headers``, ``url``, ``ok``... are read-only properties.
     """
 
-    JS_NAME = "Response"
+    _JS_NAME = "Response"
 
     def __init__(
         self,
@@ -124,6 +124,7 @@ class Response(Body):
         return self._redirected
 
     _type = "default"
+    _encode_body = "automatic"  # "manual": the body is sent as it is, already encoded per Content-Encoding
 
     @property
     def type(self) -> str:

@@ -13,7 +13,7 @@ from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 
 
-async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Response:
+async def fetch(app: Any, request: Request, env: Any, ctx: Any = None, encode_body: str = "automatic") -> Response:
     """Call ``app`` with a PEP 3333 environ; ``env`` is at ``environ["workers.env"]`` (and ``"env"``).
 
     The app runs in a thread of the worker's pool (:func:`~pyworker.runtime.blocking.run_in_thread`),
@@ -28,7 +28,9 @@ async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Respon
     headers.delete("content-length")
     status = int(code)
     no_body = status in (204, 205, 304) or request.method == "HEAD"
-    return Response(None if no_body else payload, status, reason, headers)
+    response = Response(None if no_body else payload, status, reason, headers)
+    response._encode_body = encode_body
+    return response
 
 
 def _call(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:

@@ -4,7 +4,7 @@ provides it to worker code. Submodules mirror the SDK's: ``workers.rpc``, ``work
 
 from __future__ import annotations
 
-from typing import Any
+import typing as _typing
 
 from pyworker.sdk.workers.blob import Blob, BlobEnding, BlobValue, File
 from pyworker.sdk.workers.entrypoints import DurableObject, WorkerEntrypoint, WorkflowEntrypoint, handler
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     from pyworker.sdk import envaccess
 
     if name == "env":  # `from workers import env`: the env of the worker whose code runs now
