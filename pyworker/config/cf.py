@@ -60,23 +60,25 @@ FALLBACK_CF: dict[str, Any] = {
 }
 
 
-def read_cf(path: Path, where: str) -> dict[str, Any]:
+def read_cf(path: Path, where: str, shown: str | None = None) -> dict[str, Any]:
     """The ``cf`` object from the JSON file at ``path``, merged over :data:`FALLBACK_CF`.
 
-    ``where`` names what asked for the file (``wrangler.toml in api: dev.cf``, ``--cf``).
+    ``where`` names what asked for the file (``wrangler.toml in api: dev.cf``, ``--cf``); messages
+    name the file as ``shown`` (as the config wrote it), else as ``path``.
     """
+    name = shown if shown is not None else str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{where} points to {path}, which does not exist.") from None
+        raise ConfigError(f"{where} points to {name}, which does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{where} points to {path}, which cannot be read: {exc}.") from exc
+        raise ConfigError(f"{where} points to {name}, which cannot be read: {exc}.") from exc
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise ConfigError(f"{where} points to {path}, which is not valid JSON: {exc}.") from None
+        raise ConfigError(f"{where} points to {name}, which is not valid JSON: {exc}.") from None
     if not isinstance(value, dict):
         raise ConfigError(
-            f'{where} points to {path}, which holds {type(value).__name__}, not a JSON object like {{"country": "DE"}}.'
+            f'{where} points to {name}, which holds {type(value).__name__}, not a JSON object like {{"country": "DE"}}.'
         )
     return {**FALLBACK_CF, **value}

@@ -216,7 +216,7 @@ def _dev(value: Any, where: str, directory: Path) -> DevSettings:
     cf = value.get("cf")
     if cf is not None and not isinstance(cf, str):
         raise ConfigError(f'{where}: dev.cf must be the path of a JSON file such as "cf.json", got {shown(cf)}.')
-    return DevSettings(port=port, ip=ip, cf=None if cf is None else read_cf(directory / cf, f"{where}: dev.cf"))
+    return DevSettings(port=port, ip=ip, cf=None if cf is None else read_cf(directory / cf, f"{where}: dev.cf", cf))
 
 
 def _limits(value: Any, where: str) -> Limits:

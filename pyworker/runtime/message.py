@@ -65,7 +65,8 @@ def _hint(message: HTTPMessageMapping, name: str) -> None:
     scope = current_worker.get()
     if owner is None or scope is None or scope.printer is None:
         return
-    where = _users_line(sys._getframe(2))
+    root = getattr(scope.namespace, "root", None)
+    where = _users_line(sys._getframe(2), root.parent if isinstance(root, Path) else None)
     scope.printer.hint(
         scope.name,
         ("headers-copy",),
@@ -76,18 +77,20 @@ def _hint(message: HTTPMessageMapping, name: str) -> None:
     )
 
 
-def _users_line(frame: FrameType | None) -> str:
+def _users_line(frame: FrameType | None, base: Path | None) -> str:
     """``src/entry.py:12: `` for the first frame outside pyworker and the email package, if any."""
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith((_PACKAGE_DIR, _STDLIB_EMAIL)):
-            return f"{_shown_path(filename)}:{frame.f_lineno}: "
+            return f"{_shown_path(filename, base)}:{frame.f_lineno}: "
         frame = frame.f_back
     return ""
 
 
-def _shown_path(filename: str) -> str:
-    try:
-        return str(Path(filename).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return filename
+def _shown_path(filename: str, base: Path | None) -> str:
+    """The file as the user knows it: from the current directory, else from the worker's directory."""
+    path = Path(filename).resolve()
+    for start in (Path.cwd(), base):
+        if start is not None and path.is_relative_to(start.resolve()):
+            return path.relative_to(start.resolve()).as_posix()
+    return filename

@@ -19,6 +19,7 @@ from pyworker.printer import Printer
 from pyworker.runtime.body import StreamTypeError, headers_of
 from pyworker.runtime.http import Response
 from pyworker.runtime.tasks import cancelled_by_caller
+from pyworker.serving.encoding import compressor, encoded
 from pyworker.types import Send
 
 _CONTROL = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
@@ -71,6 +72,11 @@ class Sender:
             response = Response(f"The worker's response could not be sent: {problem}.", 500)
             source, streamed, body, headers = None, False, await response.bytes(), headers_of(response).raw()
         self.status_text = response.status_text
+        encode = compressor(response, self.printer, self.worker)
+        if encode is not None:
+            headers = headers_of(response).raw()
+            if not streamed:
+                body = encode(body, True)
         if not streamed and not headers_of(response).has("content-length") and response.status not in _NO_BODY:
             headers.append((b"content-length", str(len(body)).encode()))
         self.started, self.status = True, response.status
@@ -85,7 +91,8 @@ class Sender:
         if self.head:
             await source.aclose()
         else:
-            await self._stream(source.chunks(), declared_length(response), send)
+            chunks = source.chunks() if encode is None else encoded(source.chunks(), encode)
+            await self._stream(chunks, declared_length(response), send)
         await send({"type": "http.response.body", "body": b""})
 
     async def _stream(self, chunks: AsyncIterator[bytes], length: int | None, send: Send) -> None:
