@@ -224,8 +224,8 @@ def test_every_config_key_pyworker_ignores_gets_a_warning(write_worker):
     )
     directory = write_worker("k", {"src/entry.py": "x = 1\n"}, config=config)
     assert load_config(directory).warnings == (
-        f"{describe(directory / 'wrangler.toml')}: pyworker does not act on these keys yet and ignores them: triggers.crons, "
-        "dev.inspector_port.",
+        f"{describe(directory / 'wrangler.toml')}: pyworker does not act on these keys yet and ignores them: "
+        "triggers.crons, dev.inspector_port.",
     )
 
 

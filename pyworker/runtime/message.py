@@ -24,7 +24,7 @@ _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
 _STDLIB_EMAIL = str(Path(http.client.__file__).resolve().parent.parent / "email")
 
 
-class HTTPMessageMapping(http.client.HTTPMessage, Mapping):  # type: ignore[misc]
+class HTTPMessageMapping(http.client.HTTPMessage, Mapping[str, str]):  # type: ignore[misc]
     """The SDK's ``workers.utils.HTTPMessageMapping``: an ``HTTPMessage`` that is also a ``Mapping``.
 
     A copy pyworker made of a request's or response's headers remembers whose they are, so

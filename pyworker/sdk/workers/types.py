@@ -15,7 +15,7 @@ class Context(Protocol):
 
 JSBody: TypeAlias = "bytes | memoryview"
 Body: TypeAlias = "str | FormData | JSBody"
-Headers: TypeAlias = "dict[str, str] | list[tuple[str, str]] | js.Headers"  # noqa: F821 - a string, as the SDK's
+Headers: TypeAlias = "dict[str, str] | list[tuple[str, str]] | js.Headers"  # type: ignore[name-defined]  # noqa: F821
 
 
 class RequestInitCfProperties(TypedDict, total=False):
