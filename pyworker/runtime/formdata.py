@@ -91,7 +91,8 @@ class FormData(MutableMapping[str, FormValue]):
         return iter([key for key, _ in self._items])
 
     def __len__(self) -> int:
-        return len(self._items)
+        # As the SDK's: len(self.keys()), and keys() is a generator.
+        raise TypeError("object of type 'generator' has no len()")
 
     def __contains__(self, name: object) -> bool:
         return any(key == name for key, _ in self._items)
@@ -109,13 +110,14 @@ class FormData(MutableMapping[str, FormValue]):
         return [value for name, value in self._items if name == key]
 
     def keys(self) -> Any:
-        return [key for key, _ in self._items]
+        """A generator, as the SDK's (JavaScript's ``FormData.keys()``)."""
+        return (key for key, _ in list(self._items))
 
     def values(self) -> Any:
-        return [value for _, value in self._items]
+        return (value for _, value in list(self._items))
 
     def items(self) -> Any:
-        return list(self._items)
+        return (item for item in list(self._items))
 
     @property
     def js_object(self) -> FormData:
