@@ -94,14 +94,19 @@ class Headers:
     def items(self) -> list[tuple[str, str]]:
         return [(k, self.get(k) or "") for k in self.keys()]
 
-    def entries(self) -> Iterator[tuple[str, str]]:
+    def entries(self) -> list[tuple[str, str]]:
         """As JavaScript iterates ``Headers``: sorted names, repeats joined, but each set-cookie on its own."""
-        for key in self.keys():
+        grouped: dict[str, list[str]] = {}
+        for key, value in self._items:  # one pass: this runs each time worker code reads request.headers
+            grouped.setdefault(key, []).append(value)
+        found: list[tuple[str, str]] = []
+        for key in sorted(grouped):
+            values = grouped[key]
             if key == "set-cookie":
-                for value in self.get_all(key):
-                    yield key, value
+                found += [(key, value) for value in values]
             else:
-                yield key, self.get(key) or ""
+                found.append((key, values[0] if len(values) == 1 else ", ".join(values)))
+        return found
 
     def forEach(self, callback: Any) -> None:
         for key, value in self.entries():
@@ -109,7 +114,7 @@ class Headers:
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         # JavaScript's Headers iterates its entries: `for name, value in resp.js_object.headers`.
-        return self.entries()
+        return iter(self.entries())
 
     def __getitem__(self, name: str) -> str | None:
         return self.get(name)
