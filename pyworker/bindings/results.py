@@ -22,14 +22,12 @@ through :func:`binding_result`.
 from __future__ import annotations
 
 import datetime
-from typing import Any, NoReturn
+from typing import Any
 
-from pyworker.runtime.jsobject import JsObjectProxy
-from pyworker.runtime.jsvalues import JsDict, JsProxy
+from pyworker.runtime.jsobject import AttributeOnly, JsObjectProxy
+from pyworker.runtime.jsvalues import JsDict
 from pyworker.runtime.wrappers import _BindingWrapper
 from pyworker.sdk.jsobjects import JsDate
-
-_PROXY = "pyodide.ffi.JsProxy"
 
 
 class JsResult(_BindingWrapper):
@@ -75,7 +73,7 @@ def _raw(value: Any) -> Any:
     return value
 
 
-class RawJs(JsProxy):
+class RawJs(AttributeOnly):
     """A JavaScript class instance nested in a binding's result: a ``JsProxy``, attribute access only."""
 
     __slots__ = ("_target",)
@@ -88,18 +86,6 @@ class RawJs(JsProxy):
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(object.__getattribute__(self, "_target"), name, value)
-
-    def __getitem__(self, key: Any) -> NoReturn:
-        raise TypeError(f"'{_PROXY}' object is not subscriptable")
-
-    def __iter__(self) -> NoReturn:
-        raise TypeError(f"'{_PROXY}' object is not iterable")
-
-    def __contains__(self, key: Any) -> NoReturn:
-        raise TypeError(f"argument of type '{_PROXY}' is not iterable")
-
-    def __len__(self) -> NoReturn:
-        raise TypeError(f"object of type '{_PROXY}' has no len()")
 
     def __repr__(self) -> str:
         return f"[object {type(object.__getattribute__(self, '_target')).JS_NAME}]"

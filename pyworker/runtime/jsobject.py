@@ -18,7 +18,26 @@ from pyworker.runtime.jsvalues import JsProxy
 _NAME = "pyodide.ffi.JsProxy"  # the type name Pyodide's errors show
 
 
-class JsObjectProxy(JsProxy):
+class AttributeOnly(JsProxy):
+    """A ``JsProxy`` of a JavaScript object that is no array, map or set: subscripting, iterating,
+    ``in`` and ``len()`` raise Pyodide's ``TypeError``s."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> NoReturn:
+        raise TypeError(f"'{_NAME}' object is not subscriptable")
+
+    def __iter__(self) -> NoReturn:
+        raise TypeError(f"'{_NAME}' object is not iterable")
+
+    def __contains__(self, key: Any) -> NoReturn:
+        raise TypeError(f"argument of type '{_NAME}' is not iterable")
+
+    def __len__(self) -> NoReturn:
+        raise TypeError(f"object of type '{_NAME}' has no len()")
+
+
+class JsObjectProxy(AttributeOnly):
     """A JavaScript object: attribute access only, as a ``JsProxy`` of one is."""
 
     __slots__ = ("_fields",)
@@ -40,18 +59,6 @@ class JsObjectProxy(JsProxy):
 
     def __dir__(self) -> list[str]:
         return sorted(object.__getattribute__(self, "_fields"))
-
-    def __getitem__(self, key: Any) -> NoReturn:
-        raise TypeError(f"'{_NAME}' object is not subscriptable")
-
-    def __iter__(self) -> NoReturn:
-        raise TypeError(f"'{_NAME}' object is not iterable")
-
-    def __contains__(self, key: Any) -> NoReturn:
-        raise TypeError(f"argument of type '{_NAME}' is not iterable")
-
-    def __len__(self) -> NoReturn:
-        raise TypeError(f"object of type '{_NAME}' has no len()")
 
     def __eq__(self, other: object) -> bool:
         return self is other
