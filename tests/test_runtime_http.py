@@ -720,3 +720,34 @@ def test_js_object_is_the_javascript_object_the_sdk_wraps() -> None:
     assert (request.js_object.constructor.name, response.js_object.constructor.name) == ("Request", "Response")
     assert Request(request.js_object).url == "https://example.com/"
     assert Response(response.js_object).js_object.headers is response.js_object.headers
+
+
+def test_form_and_blob_js_objects_have_javascripts_names() -> None:
+    form = FormData({"a": "1"})
+    js_form = form.js_object
+    js_form.append("a", "2")
+    js_form.set("b", "x")
+    assert (js_form.get("a"), js_form.getAll("a"), js_form.has("b"), js_form.get("zz")) == ("1", ["1", "2"], True, None)
+    assert [list(pair) for pair in js_form.entries()] == [["a", "1"], ["a", "2"], ["b", "x"]]
+    assert (js_form.constructor.name, FormData(js_form).get_all("a")) == ("FormData", ["1", "2"])
+    blob = File([b"hello"], "h.txt", "text/plain").js_object
+    assert (blob.constructor.name, blob.size, blob.type, blob.name) == ("File", 5, "text/plain", "h.txt")
+    assert run(blob.arrayBuffer()).to_bytes() == b"hello"
+    assert run(blob.slice(1, 3).text()) == "el"
+    assert run(Response(blob).text()) == "hello"
+
+
+def test_response_abort_and_unpack_archive_as_pyodides_fetch_response(tmp_path) -> None:
+    import io
+    import zipfile
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("inside.txt", "unpacked")
+    response = Response(data.getvalue())
+    run(response.unpack_archive(extract_dir=str(tmp_path), format="zip"))
+    assert (tmp_path / "inside.txt").read_text() == "unpacked"
+    aborted = Response("never read")
+    aborted.abort()
+    with pytest.raises(BodyUsedError):
+        run(aborted.text())

@@ -7,8 +7,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from pyworker.runtime.jsview import JsBlob, owner_of
+
 
 def _part(part: Any) -> bytes:
+    part = owner_of(part)  # a JavaScript Blob (blob.js_object) is the blob
     if isinstance(part, str):
         return part.encode()
     if isinstance(part, Blob):
@@ -49,8 +52,9 @@ class Blob:
         return self._data
 
     @property
-    def js_object(self) -> Blob:
-        return self
+    def js_object(self) -> JsBlob:
+        """The JavaScript ``Blob`` the SDK wraps (``size``, ``type``, ``arrayBuffer()``...)."""
+        return JsBlob(self)
 
     async def text(self) -> str:
         return self._data.decode("utf-8", errors="replace")

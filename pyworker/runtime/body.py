@@ -11,7 +11,7 @@ from pyworker.runtime.blob import Blob, File
 from pyworker.runtime.formdata import FormData
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.jsvalues import ArrayBuffer
-from pyworker.runtime.jsview import JsMessage
+from pyworker.runtime.jsview import JsMessage, owner_of
 from pyworker.runtime.message import HTTPMessageMapping, message_of
 
 __all__ = [
@@ -142,6 +142,7 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
     """Turn a user-supplied body into a source, setting the content-type a ``str`` body implies."""
     if body is None:
         return None
+    body = owner_of(body)  # form.js_object, blob.js_object: the form or blob itself
     if isinstance(body, str):
         if not headers.has("content-type"):
             headers.append("content-type", "text/plain;charset=UTF-8")

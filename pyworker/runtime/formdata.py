@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from pyworker.runtime.blob import Blob, File
 from pyworker.runtime.headers import Headers
+from pyworker.runtime.jsview import JsFormData, owner_of
 
 FormValue = str | Blob
 
@@ -21,6 +22,7 @@ class FormData(MutableMapping[str, FormValue]):
 
     def __init__(self, form_data: Mapping[str, FormValue] | list[tuple[str, FormValue]] | None = None) -> None:
         self._items: list[tuple[str, FormValue]] = []
+        form_data = owner_of(form_data)  # FormData(js_form_data): that form, as the SDK wraps it
         if isinstance(form_data, FormData):
             self._items = list(form_data._items)
         elif isinstance(form_data, Mapping):
@@ -120,8 +122,9 @@ class FormData(MutableMapping[str, FormValue]):
         return (item for item in list(self._items))
 
     @property
-    def js_object(self) -> FormData:
-        return self
+    def js_object(self) -> JsFormData:
+        """The JavaScript ``FormData`` the SDK wraps (``get``, ``getAll``, ``has``, ``set``, ``entries``...)."""
+        return JsFormData(self)
 
     def _copy(self) -> FormData:
         """The form as the other side of a binding gets it: new objects throughout."""
