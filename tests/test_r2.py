@@ -195,7 +195,7 @@ async def test_binding_results_follow_the_sdks_binding_wrapper_rules(setup) -> N
     with pytest.raises(TypeError, match=r"^'R2Object' object has no len\(\)$"):
         len(put)
     with pytest.raises(TypeError, match=r"^'R2Object' object is not iterable$"):
-        iter(put)
+        list(put)
     got = await bucket.get("k")
     assert (got["key"], got["httpEtag"]) == ("k", put.httpEtag)
     upload = await bucket.createMultipartUpload("big")
@@ -283,3 +283,51 @@ async def test_a_worker_serves_an_object_with_its_http_metadata(setup) -> None:
     assert reply.text == "<h1>hi</h1>"
     assert (reply.headers["content-type"], reply.headers["cache-control"]) == ("text/html", "max-age=60")
     assert reply.headers["etag"] == f'"{hashlib.md5(b"<h1>hi</h1>").hexdigest()}"'
+
+
+async def _results(bucket: Any) -> dict[str, Any]:
+    """One of each R2 result type, as a worker gets it."""
+    put = await bucket.put("p", "value", customMetadata={"owner": "ann"})
+    upload = await bucket.createMultipartUpload("m")
+    part = await upload.uploadPart(1, b"x")
+    return {
+        "put": put,
+        "head": await bucket.head("p"),
+        "failed onlyIf": await bucket.get("p", onlyIf={"etagMatches": "other"}),
+        "get": await bucket.get("p"),
+        "checksums": put.checksums,
+        "created upload": upload,
+        "resumed upload": bucket.resumeMultipartUpload("m", upload.uploadId),
+        "complete": await bucket.resumeMultipartUpload("m", upload.uploadId).complete([part]),
+    }
+
+
+_PROBED = {  # result -> (JavaScript class, an attribute it has)
+    "put": ("R2Object", "key"),
+    "head": ("R2Object", "etag"),
+    "failed onlyIf": ("R2Object", "size"),
+    "get": ("R2ObjectBody", "httpEtag"),
+    "checksums": ("R2Checksums", "md5"),
+    "created upload": ("R2MultipartUpload", "uploadId"),
+    "resumed upload": ("R2MultipartUpload", "key"),
+    "complete": ("R2Object", "version"),
+}
+
+
+@pytest.mark.parametrize("result", list(_PROBED))
+async def test_each_r2_result_type_is_a_binding_wrapper_as_in_the_sdk(setup, result) -> None:
+    _, bucket, _ = setup
+    value = (await _results(bucket))[result]
+    js_name, attr = _PROBED[result]
+    assert js_name == type(value).JS_NAME
+    assert value[attr] is value[attr] or value[attr] == getattr(value, attr)
+    for probe, kind, message in [
+        (lambda: value["missing"], AttributeError, "missing"),
+        (lambda: value.missing, AttributeError, "missing"),
+        (lambda: len(value), TypeError, f"'{js_name}' object has no len()"),
+        (lambda: list(value), TypeError, f"'{js_name}' object is not iterable"),
+        (lambda: "key" in value, TypeError, f"'{js_name}' object is not iterable"),
+    ]:
+        with pytest.raises(kind) as info:
+            probe()
+        assert str(info.value) == message

@@ -11,6 +11,7 @@ Binding results follow the same rules: see :mod:`pyworker.bindings.results`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 
@@ -29,11 +30,16 @@ class _BindingWrapper:
             return getattr(self, key)
         raise TypeError(f"'{type(self).JS_NAME}' object is not subscriptable")
 
-    def __iter__(self) -> NoReturn:
-        raise TypeError(f"'{type(self).JS_NAME}' object is not iterable")
+    def __iter__(self) -> Iterator[Any]:
+        # A generator, as the SDK's: iter() succeeds and the first step raises (so `in` says the same).
+        yield from _not_iterable(type(self).JS_NAME)
 
     def __len__(self) -> NoReturn:
         raise TypeError(f"'{type(self).JS_NAME}' object has no len()")
+
+
+def _not_iterable(js_name: str) -> Iterator[Any]:
+    raise TypeError(f"'{js_name}' object is not iterable")
 
 
 class _RpcStubWrapper(_BindingWrapper):
