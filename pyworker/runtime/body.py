@@ -162,9 +162,9 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
     )
 
 
-def headers_of(message: Body) -> Headers:
+def headers_of(message: Body | JsMessage) -> Headers:
     """The live header list of a request or response (what ``message.js_object.headers`` is)."""
-    return message._headers
+    return message.headers if isinstance(message, JsMessage) else message._headers
 
 
 class Body:

@@ -131,6 +131,11 @@ class Response(Body):
         """JavaScript's ``Response.type``: ``"default"`` for one code made, ``"basic"`` for one ``fetch()`` returned."""
         return self._type
 
+    @property
+    def js_response(self) -> Any:
+        """Pyodide's ``FetchResponse.js_response``: the JavaScript ``Response`` (what ``js_object`` is)."""
+        return self.js_object
+
     async def memoryview(self) -> memoryview:
         """The body as a ``memoryview``, as Pyodide's ``FetchResponse.memoryview()``."""
         return memoryview(await self.bytes())
