@@ -24,6 +24,7 @@ ACTED_ON: dict[str, frozenset[str] | None] = {
     "kv_namespaces": None,
     "d1_databases": None,
     "r2_buckets": None,
+    "workflows": None,  # main's Workflows (issue 18); on this branch still reported as an unsupported binding
 }
 
 DEPLOY_ONLY = frozenset(
