@@ -244,6 +244,8 @@ class Default(WorkerEntrypoint):
     async def fetch(self, request):
         if request.url.endswith("/manual"):
             return await asgi.fetch(app, request, self.env, options=asgi.Options(encode_body="manual"))
+        if request.url.endswith("/empty"):
+            return Response(None, 204, headers={"content-encoding": "gzip"})
         return Response("plain text", headers={"content-encoding": "gzip", "content-length": "10"})
 """
 
@@ -258,6 +260,22 @@ async def test_encode_body_automatic_compresses_and_manual_sends_as_is(write_wor
     async with client_for(server.app("z")) as client:
         headers, automatic = await _raw(client, "/")
         _, manual = await _raw(client, "/manual")
+        empty = await client.get("/empty")
     assert (headers["content-encoding"], gzip.decompress(automatic)) == ("gzip", b"plain text")
     assert headers["content-length"] == str(len(automatic))
     assert gzip.decompress(manual) == b"compressed by the app"
+    assert (empty.status_code, empty.content) == (204, b"")
+
+
+def test_headers_arguments_are_what_the_sdks_to_js_headers_takes():
+    from pyworker.sdk import workers
+
+    with pytest.raises(TypeError, match=r"^'str' object is not callable$"):
+        workers.Headers({"a": "1"})  # a type alias in the SDK
+    made = workers.Response("x", headers=[("a", "1"), ("A", "2")])
+    assert (made.headers.get_all("a"), made.headers["content-type"]) == (["1, 2"], "text/plain;charset=UTF-8")
+    assert workers.Response("y", headers=made.js_object.headers).headers.get_all("a") == ["1, 2"]
+    with pytest.raises(TypeError, match=r"^Received unexpected type for headers argument$"):
+        workers.Response("z", headers=made.headers)  # an HTTPMessage, as the SDK refuses it
+    with pytest.raises(TypeError, match=r"^Received unexpected type for headers argument$"):
+        workers.Request("https://example.com/", headers=made.headers)

@@ -19,6 +19,7 @@ from pyworker.runtime.body import headers_of
 from pyworker.runtime.http import Response
 
 Compressor = Callable[[bytes, bool], bytes]  # (chunk, last) -> bytes to send
+_NULL_BODY = frozenset({101, 204, 205, 304})
 
 
 def compressor(response: Response, printer: Printer, worker: str) -> Compressor | None:
@@ -26,7 +27,7 @@ def compressor(response: Response, printer: Printer, worker: str) -> Compressor 
 
     Drops the worker's ``Content-Length`` when it encodes: it counted the unencoded bytes.
     """
-    if response._encode_body == "manual":
+    if response._encode_body == "manual" or response.body is None or response.status in _NULL_BODY:
         return None
     headers = headers_of(response)
     encoding = (headers.get("content-encoding") or "").strip().lower()
