@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -51,3 +52,4 @@ class DevOptions:
     blocked_loop_warning: float = 1.0  # seconds a handler may hold the event loop before a warning
     workflow_sleep_scale: float = 1.0  # --workflow-sleep-scale: multiplies Workflow sleeps, retry delays, waits
     limits: ClientLimits = field(default_factory=ClientLimits)
+    cf: dict[str, Any] | None = None  # --cf FILE: request.cf of incoming requests (else each worker's own)

@@ -93,7 +93,13 @@ class Worker:
         if self.code is None and self.error is None:
             self._set_state(WorkerState.LOADING)  # a reload keeps serving its current state until the swap
         self._generation += 1
-        return self._generation, WorkerScope(self.name, self.env, self.schedule, printer=self.printer)
+        return self._generation, WorkerScope(
+            self.name,
+            self.env,
+            self.schedule,
+            printer=self.printer,
+            compatibility_flags=self.config.compatibility_flags,
+        )
 
     def _load_failed(self, generation: int, exc: WorkerLoadError) -> None:
         if generation == self._generation:  # else a newer load already started: it decides

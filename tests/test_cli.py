@@ -100,6 +100,7 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--reload", "/", "--no-reload"],
         ["--persist-to", "DIRECTORY", "Keep"],
         ["--workflow-sleep-scale", "FACTOR", "Multiply"],
+        ["--cf", "FILE", "request.cf"],
         ["-h,", "--help", "Show"],
     ]
 

@@ -107,6 +107,7 @@ def test_reads_wrangler_toml_with_every_field(root: Path) -> None:
         },
         dev=DevSettings(port=9000, ip="0.0.0.0"),
         extra={"account_id": "abc123", "build": {"command": "make"}},
+        warnings=("wrangler.toml in w: pyworker does not act on these keys yet and ignores them: build.command.",),
     )
     assert config.main.is_absolute()
     assert config.directory == directory

@@ -180,8 +180,40 @@ async def test_list_with_prefix_delimiter_cursor_and_include(setup) -> None:
     assert pages == [(["a/0", "a/1"], []), (["a/2"], ["a/b/"]), ([], ["a/c/"])]
     everything = await bucket.list(include=["customMetadata"])
     assert [o.key for o in everything.objects] == ["a/0", "a/1", "a/2", "a/b/3", "a/b/4", "a/c/5", "b"]
-    assert everything.objects[3].customMetadata == {"k": "a/b/3"} and everything.objects[3].httpMetadata is None
+    assert everything.objects[3].customMetadata.to_py() == {"k": "a/b/3"} and everything.objects[3].httpMetadata is None
     assert [o.key for o in (await bucket.list(startAfter="a/c/5")).objects] == ["b"]
+
+
+async def test_binding_results_follow_the_sdks_binding_wrapper_rules(setup) -> None:
+    _, bucket, _ = setup
+    put = await bucket.put("k", "v", customMetadata={"owner": "ann"})
+    assert (put["key"], put["size"], put["customMetadata"]["owner"], put.checksums["md5"] is not None) == (
+        "k", 1, "ann", True
+    )  # fmt: skip
+    with pytest.raises(AttributeError, match=r"^nope$"):
+        put["nope"]
+    with pytest.raises(TypeError, match=r"^'R2Object' object has no len\(\)$"):
+        len(put)
+    with pytest.raises(TypeError, match=r"^'R2Object' object is not iterable$"):
+        list(put)
+    got = await bucket.get("k")
+    assert (got["key"], got["httpEtag"]) == ("k", put.httpEtag)
+    upload = await bucket.createMultipartUpload("big")
+    assert (upload["key"], upload["uploadId"]) == ("big", upload.uploadId)
+    assert bucket["head"].__name__ == "head"
+    item = (await bucket.list(include=["customMetadata"])).objects[0]
+    assert item.customMetadata.owner == "ann"
+    assert item.uploaded.getTime() == put.uploaded.timestamp() * 1000
+    assert item.uploaded.toISOString().endswith("Z")
+    for probe, message in [
+        (lambda: item["key"], "'pyodide.ffi.JsProxy' object is not subscriptable"),
+        (lambda: item.customMetadata["owner"], "'pyodide.ffi.JsProxy' object is not subscriptable"),
+        (lambda: len(item), "object of type 'pyodide.ffi.JsProxy' has no len()"),
+        (lambda: "key" in item, "argument of type 'pyodide.ffi.JsProxy' is not iterable"),
+    ]:
+        with pytest.raises(TypeError) as info:
+            probe()
+        assert str(info.value) == message
 
 
 async def test_multipart_upload(setup) -> None:
@@ -251,3 +283,51 @@ async def test_a_worker_serves_an_object_with_its_http_metadata(setup) -> None:
     assert reply.text == "<h1>hi</h1>"
     assert (reply.headers["content-type"], reply.headers["cache-control"]) == ("text/html", "max-age=60")
     assert reply.headers["etag"] == f'"{hashlib.md5(b"<h1>hi</h1>").hexdigest()}"'
+
+
+async def _results(bucket: Any) -> dict[str, Any]:
+    """One of each R2 result type, as a worker gets it."""
+    put = await bucket.put("p", "value", customMetadata={"owner": "ann"})
+    upload = await bucket.createMultipartUpload("m")
+    part = await upload.uploadPart(1, b"x")
+    return {
+        "put": put,
+        "head": await bucket.head("p"),
+        "failed onlyIf": await bucket.get("p", onlyIf={"etagMatches": "other"}),
+        "get": await bucket.get("p"),
+        "checksums": put.checksums,
+        "created upload": upload,
+        "resumed upload": bucket.resumeMultipartUpload("m", upload.uploadId),
+        "complete": await bucket.resumeMultipartUpload("m", upload.uploadId).complete([part]),
+    }
+
+
+_PROBED = {  # result -> (JavaScript class, an attribute it has)
+    "put": ("R2Object", "key"),
+    "head": ("R2Object", "etag"),
+    "failed onlyIf": ("R2Object", "size"),
+    "get": ("R2ObjectBody", "httpEtag"),
+    "checksums": ("R2Checksums", "md5"),
+    "created upload": ("R2MultipartUpload", "uploadId"),
+    "resumed upload": ("R2MultipartUpload", "key"),
+    "complete": ("R2Object", "version"),
+}
+
+
+@pytest.mark.parametrize("result", list(_PROBED))
+async def test_each_r2_result_type_is_a_binding_wrapper_as_in_the_sdk(setup, result) -> None:
+    _, bucket, _ = setup
+    value = (await _results(bucket))[result]
+    js_name, attr = _PROBED[result]
+    assert js_name == type(value).JS_NAME
+    assert value[attr] is value[attr] or value[attr] == getattr(value, attr)
+    for probe, kind, message in [
+        (lambda: value["missing"], AttributeError, "missing"),
+        (lambda: value.missing, AttributeError, "missing"),
+        (lambda: len(value), TypeError, f"'{js_name}' object has no len()"),
+        (lambda: list(value), TypeError, f"'{js_name}' object is not iterable"),
+        (lambda: "key" in value, TypeError, f"'{js_name}' object is not iterable"),
+    ]:
+        with pytest.raises(kind) as info:
+            probe()
+        assert str(info.value) == message

@@ -64,9 +64,12 @@ def test_headers_missing_is_none_like_http_message() -> None:
     assert 5 not in headers
 
 
-def test_headers_iteration_yields_sorted_lower_case_names() -> None:
-    headers = Headers([("X-Beta", "2"), ("x-alpha", "1"), ("X-BETA", "3")])
-    assert list(headers) == ["x-alpha", "x-beta"]
+def test_headers_iteration_yields_sorted_lower_case_entries_as_javascript() -> None:
+    headers = Headers(
+        [("X-Beta", "2"), ("x-alpha", "1"), ("X-BETA", "3"), ("Set-Cookie", "a=1"), ("set-cookie", "b=2")]
+    )
+    assert list(headers) == [("set-cookie", "a=1"), ("set-cookie", "b=2"), ("x-alpha", "1"), ("x-beta", "2, 3")]
+    headers.delete("set-cookie")
     assert headers.keys() == ["x-alpha", "x-beta"]
     assert len(headers) == 2
 
@@ -218,16 +221,16 @@ def test_headers_equality_and_repr() -> None:
 
 
 def test_form_data_parses_urlencoded() -> None:
-    form = FormData.parse(b"a=1&b=&a=two+words&c=%26", "application/x-www-form-urlencoded")
+    form = FormData._parse(b"a=1&b=&a=two+words&c=%26", "application/x-www-form-urlencoded")
     assert form.get("a") == "1"
     assert form.get_all("a") == ["1", "two words"]
-    assert form.getAll("a") == ["1", "two words"]
+    assert form.get_all("a") == ["1", "two words"]
     assert form["b"] == ""
     assert form.get("c") == "&"
-    assert form.has("b")
+    assert "b" in form
     assert "c" in form
     assert form.get("missing") is None
-    assert form.items() == [("a", "1"), ("b", ""), ("a", "two words"), ("c", "&")]
+    assert list(form.items()) == [("a", "1"), ("b", ""), ("a", "two words"), ("c", "&")]
     assert list(form) == ["a", "b", "a", "c"]  # iterating yields the names, as in the SDK
     with pytest.raises(KeyError):
         form["missing"]
@@ -242,14 +245,14 @@ def test_form_data_parses_multipart_with_file() -> None:
         ("tag", None, None, b"a"),
         ("tag", None, None, b"b"),
     )
-    form = FormData.parse(body, "multipart/form-data; boundary=XyZ")
+    form = FormData._parse(body, "multipart/form-data; boundary=XyZ")
     assert form.get("title") == "h\u00e9llo"
     assert form.get_all("tag") == ["a", "b"]
     upload = form.get("upload")
     assert isinstance(upload, File)
     assert upload.name == "data.bin"
-    assert upload.type == "application/octet-stream"
-    assert upload.content == content
+    assert upload.content_type == "application/octet-stream"
+    assert run(upload.bytes()) == content
     assert upload.size == len(content)
     assert run(upload.bytes()) == content
     assert repr(upload) == f"File(name='data.bin', type='application/octet-stream', size={len(content)})"
@@ -257,7 +260,7 @@ def test_form_data_parses_multipart_with_file() -> None:
 
 def test_form_data_rejects_other_content_types() -> None:
     with pytest.raises(TypeError, match=r'content-type "text/plain"'):
-        FormData.parse(b"a=1", "text/plain")
+        FormData._parse(b"a=1", "text/plain")
 
 
 def test_form_data_body_round_trips_as_multipart() -> None:
@@ -270,7 +273,7 @@ def test_form_data_body_round_trips_as_multipart() -> None:
     assert parsed.get_all("name") == ["value", "second"]
     upload = parsed.get("file")
     assert isinstance(upload, File)
-    assert (upload.name, upload.type, upload.content) == ("f.bin", "image/png", content)
+    assert (upload.name, upload.content_type, run(upload.bytes())) == ("f.bin", "image/png", content)
 
 
 def test_form_data_body_keeps_an_explicit_content_type() -> None:
@@ -285,7 +288,7 @@ def test_request_basic_properties() -> None:
     request = Request(URL, method="post", headers={"X-Trace": "abc"})
     assert request.url == URL
     assert request.method == "POST"
-    assert isinstance(request.headers, Headers)
+    assert isinstance(request.headers, http.client.HTTPMessage)
     assert request.headers["x-trace"] == "abc"
     assert request.headers["X-TRACE"] == "abc"
     assert request.body is None
@@ -307,7 +310,7 @@ def test_request_method_is_upper_cased(method: str) -> None:
 
 
 def test_request_accepts_a_js_style_init_mapping() -> None:
-    request = Request(URL, {"method": "PUT", "headers": {"x-a": "1"}, "body": b"data"})
+    request = Request(URL, method="PUT", headers={"x-a": "1"}, body=b"data")
     assert (request.method, request.headers["x-a"]) == ("PUT", "1")
     assert run(request.bytes()) == b"data"
 
@@ -355,11 +358,11 @@ def test_request_form_data_urlencoded() -> None:
 def test_request_form_data_multipart_with_file() -> None:
     body = multipart("B0und", ("field", None, None, b"v"), ("doc", "notes.txt", "text/plain", b"hi\nthere"))
     request = Request(URL, method="POST", body=body, headers={"content-type": "multipart/form-data; boundary=B0und"})
-    form = run(request.formData())
+    form = run(request.form_data())
     assert form.get("field") == "v"
     doc = form.get("doc")
     assert isinstance(doc, File)
-    assert (doc.name, doc.type) == ("notes.txt", "text/plain")
+    assert (doc.name, doc.content_type) == ("notes.txt", "text/plain")
     assert run(doc.text()) == "hi\nthere"
 
 
@@ -368,7 +371,7 @@ def test_request_body_is_readable_once() -> None:
     assert not request.body_used
     assert run(request.text()) == "once"
     assert request.body_used
-    assert request.bodyUsed
+    assert request.js_object.bodyUsed
     with pytest.raises(BodyUsedError, match="already used"):
         run(request.text())
     with pytest.raises(OSError):
@@ -387,8 +390,8 @@ def test_request_without_body_is_also_readable_once() -> None:
 def test_request_clone_gives_independent_readers() -> None:
     request = Request(URL, method="POST", body="payload", headers={"x-a": "1"}, cf={"cacheTtl": 5})
     clone = request.clone()
-    assert (clone.url, clone.method, clone.cf) == (URL, "POST", {"cacheTtl": 5})
-    clone.headers.set("x-a", "changed")
+    assert (clone.url, clone.method, clone.cf.to_py()) == (URL, "POST", {"cacheTtl": 5})
+    clone.js_object.headers.set("x-a", "changed")
     assert request.headers["x-a"] == "1"
     assert run(request.text()) == "payload"
     assert not clone.body_used
@@ -431,7 +434,7 @@ def test_request_from_request_copies_and_moves_the_body() -> None:
     original = Request(URL, method="POST", body="moved", headers={"x-a": "1"}, redirect="manual", cf={"k": 1})
     copy = Request(original, method="PUT")
     assert (copy.url, copy.method, copy.headers["x-a"]) == (URL, "PUT", "1")
-    assert (copy.redirect, copy.cf) == ("manual", {"k": 1})
+    assert (copy.redirect, copy.cf.k) == ("manual", 1)
     assert original.body_used
     assert not copy.body_used
     assert run(copy.text()) == "moved"
@@ -442,7 +445,7 @@ def test_request_from_request_copies_and_moves_the_body() -> None:
 def test_request_from_request_has_its_own_headers() -> None:
     original = Request(URL, headers={"x-a": "1"})
     copy = Request(original)
-    copy.headers.set("x-a", "2")
+    copy.js_object.headers.set("x-a", "2")
     assert original.headers["x-a"] == "1"
     assert copy.method == "GET"
 
@@ -567,7 +570,7 @@ def test_response_third_positional_headers_are_taken_as_headers(headers: Any) ->
 def test_response_keywords_match_cloudflare_signature() -> None:
     response = Response(body="x", status=202, status_text="Later", headers={"x-a": "1"})
     assert (response.status, response.status_text, response.headers["x-a"]) == (202, "Later", "1")
-    assert Response(None, 200, statusText="Fine").status_text == "Fine"
+    assert Response(None, 200, "Fine").status_text == "Fine"
 
 
 def test_response_status_text_with_control_characters_raises() -> None:
@@ -683,7 +686,7 @@ def test_response_clone() -> None:
     response = Response("body", 201, "Made", {"x-a": "1"})
     clone = response.clone()
     assert (clone.status, clone.status_text, clone.headers["x-a"]) == (201, "Made", "1")
-    clone.headers.set("x-a", "2")
+    clone.js_object.headers.set("x-a", "2")
     assert response.headers["x-a"] == "1"
     assert run(response.text()) == "body"
     assert run(clone.text()) == "body"
@@ -711,8 +714,40 @@ def test_response_body_is_readable_once() -> None:
         run(response.text())
 
 
-def test_js_object_is_the_object_itself_for_code_written_for_pyodide() -> None:
+def test_js_object_is_the_javascript_object_the_sdk_wraps() -> None:
     request = Request("https://example.com/")
     response = Response("x")
-    assert request.js_object is request
-    assert response.js_object is response
+    assert (request.js_object.constructor.name, response.js_object.constructor.name) == ("Request", "Response")
+    assert Request(request.js_object).url == "https://example.com/"
+    assert Response(response.js_object).js_object.headers is response.js_object.headers
+
+
+def test_form_and_blob_js_objects_have_javascripts_names() -> None:
+    form = FormData({"a": "1"})
+    js_form = form.js_object
+    js_form.append("a", "2")
+    js_form.set("b", "x")
+    assert (js_form.get("a"), js_form.getAll("a"), js_form.has("b"), js_form.get("zz")) == ("1", ["1", "2"], True, None)
+    assert [list(pair) for pair in js_form.entries()] == [["a", "1"], ["a", "2"], ["b", "x"]]
+    assert (js_form.constructor.name, FormData(js_form).get_all("a")) == ("FormData", ["1", "2"])
+    blob = File([b"hello"], "h.txt", "text/plain").js_object
+    assert (blob.constructor.name, blob.size, blob.type, blob.name) == ("File", 5, "text/plain", "h.txt")
+    assert run(blob.arrayBuffer()).to_bytes() == b"hello"
+    assert run(blob.slice(1, 3).text()) == "el"
+    assert run(Response(blob).text()) == "hello"
+
+
+def test_response_abort_and_unpack_archive_as_pyodides_fetch_response(tmp_path) -> None:
+    import io
+    import zipfile
+
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("inside.txt", "unpacked")
+    response = Response(data.getvalue())
+    run(response.unpack_archive(extract_dir=str(tmp_path), format="zip"))
+    assert (tmp_path / "inside.txt").read_text() == "unpacked"
+    aborted = Response("never read")
+    aborted.abort()
+    with pytest.raises(BodyUsedError):
+        run(aborted.text())

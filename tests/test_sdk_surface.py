@@ -74,7 +74,7 @@ async def test_the_module_layout_and_module_level_env_of_the_sdk(write_worker, m
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert body.pop("all") == sorted(
-        ["Blob", "BlobEnding", "BlobValue", "Body", "BodyUsedError", "Context", "DurableObject", "FetchKwargs",
+        ["Blob", "BlobEnding", "BlobValue", "Body", "Context", "DurableObject", "FetchKwargs",
          "FetchResponse", "File", "FormData", "FormDataValue", "Headers", "JSBody", "Request",
          "RequestInitCfProperties", "Response", "WorkerEntrypoint", "WorkflowEntrypoint", "fetch", "handler",
          "import_from_javascript", "patch_env", "python_from_rpc", "python_to_rpc", "waitUntil", "wait_until"]
@@ -101,7 +101,7 @@ def test_import_from_javascript_names_what_it_provides():
 
 
 def test_workers_env_outside_worker_code_says_where_it_works():
-    from pyworker.sdk.workers.utils import current_env
+    from pyworker.sdk.envaccess import current_env
 
     with pytest.raises(RuntimeError, match=r"^workers.env is only available in worker code"):
         current_env()
@@ -186,7 +186,9 @@ def test_form_data_is_a_mutable_mapping_as_in_the_sdk():
     assert form.get_all("a") == ["3"]
     form.delete("upload")
     del form["a"]
-    assert len(form) == 0 and "a" not in form
+    assert list(form) == [] and "a" not in form
+    with pytest.raises(TypeError, match=r"^object of type 'generator' has no len\(\)$"):
+        len(form)  # the SDK's FormData.__len__ takes len() of a generator
     with pytest.raises(TypeError, match=r"^Expected single item"):
         form["x"] = ["1", "2"]
 

@@ -10,10 +10,12 @@ it is a safe integer). These helpers apply the same rules, so code sees the same
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from pyworker.bindings.refusals import refused
 from pyworker.runtime.jsvalues import JsDict, JsException, number_text
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -37,14 +39,11 @@ def call_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Any]:
 
 def _refuse(value: Any) -> None:
     # The SDK's _raise_on_disabled_type, with its message.
-    if isinstance(value, tuple | bytearray):
-        raise TypeError(f"{type(value)} cannot be sent over RPC.")
-    if isinstance(value, dict):
-        for item in value.values():
-            _refuse(item)
-    elif isinstance(value, list):
-        for item in value:
-            _refuse(item)
+    found = refused(value)
+    if found is not None:
+        kind = type(found[0])
+        raise TypeError(f"Awaitable {kind} cannot be sent over RPC." if inspect.isawaitable(found[0])
+                        else f"{kind} cannot be sent over RPC.")  # fmt: skip
 
 
 def arg(values: list[Any], index: int) -> Any:

@@ -16,6 +16,7 @@ from pyworker.bindings.provider import BindingHost
 from pyworker.bindings.r2_conditions import byte_range, condition_holds
 from pyworker.bindings.r2_objects import ALGORITHMS, HTTP_FIELDS, R2Object, R2ObjectBody, digest, r2_error
 from pyworker.bindings.r2_upload import R2MultipartUpload
+from pyworker.bindings.results import binding_result
 from pyworker.config.model import WorkerConfig
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.runtime.wrappers import _BindingWrapper
@@ -209,7 +210,7 @@ class R2Bucket(_BindingWrapper):
         """``{objects, truncated, cursor?, delimitedPrefixes}`` for ``{prefix, limit, cursor, delimiter, include}``."""
         return self._list(options(arg(call_args(args, kwargs), 0), "list"))
 
-    async def _list(self, given: dict[str, Any]) -> JsDict:
+    async def _list(self, given: dict[str, Any]) -> Any:
         limit = given.get("limit", MAX_LIST)
         if not isinstance(limit, int | float) or not 1 <= limit <= MAX_LIST:
             raise r2_error("list", "MaxKeys params must be positive integer <= 1000.", 10022)
@@ -227,7 +228,7 @@ class R2Bucket(_BindingWrapper):
         if cursor is not None:
             result["cursor"] = cursor
         result["delimitedPrefixes"] = prefixes
-        return result
+        return binding_result(result)  # the objects are nested: JsProxy objects, not wrapped again
 
     @promise
     def createMultipartUpload(self, *args: Any, **kwargs: Any) -> Any:

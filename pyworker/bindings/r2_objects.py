@@ -12,8 +12,8 @@ import hashlib
 from typing import Any
 
 from pyworker.bindings.jsapi import ReadableStream, json_parse
+from pyworker.bindings.results import JsResult
 from pyworker.runtime.jsvalues import JsDict, JsException
-from pyworker.runtime.wrappers import _BindingWrapper
 from pyworker.storage.r2 import StoredObject
 
 ALGORITHMS = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512"}
@@ -36,7 +36,7 @@ def _date(ms: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(ms / 1000)  # the SDK's Date conversion: naive, local time
 
 
-class R2Checksums(_BindingWrapper):
+class R2Checksums(JsResult):
     """``obj.checksums``: each algorithm's digest as a ``memoryview`` (or ``None``); ``toJSON()`` gives hex."""
 
     JS_NAME = "R2Checksums"
@@ -55,7 +55,7 @@ class R2Checksums(_BindingWrapper):
         return JsDict(self._hex)
 
 
-class R2Object(_BindingWrapper):
+class R2Object(JsResult):
     """An object's metadata (``head``, ``put``, ``list``, or a ``get`` whose ``onlyIf`` did not hold)."""
 
     JS_NAME = "R2Object"

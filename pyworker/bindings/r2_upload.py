@@ -7,8 +7,8 @@ from typing import Any
 from pyworker.bindings.jsapi import ReadableStream, as_bytes, call_args, js_string
 from pyworker.bindings.promises import promise
 from pyworker.bindings.r2_objects import R2Object, r2_error
+from pyworker.bindings.results import JsResult
 from pyworker.runtime.jsvalues import JsDict, JsException
-from pyworker.runtime.wrappers import _BindingWrapper
 from pyworker.storage import r2_multipart
 from pyworker.storage.r2 import R2Store, UploadError
 
@@ -24,7 +24,7 @@ def _failed(action: str, exc: UploadError) -> JsException:
     return r2_error(action, _MESSAGES[exc.code], exc.code)
 
 
-class R2MultipartUpload(_BindingWrapper):
+class R2MultipartUpload(JsResult):
     """An upload in progress: ``uploadPart``, then ``complete`` (or ``abort``)."""
 
     JS_NAME = "R2MultipartUpload"

@@ -123,10 +123,11 @@ class ServiceStub(_FetcherWrapper):
             method = wiring.methods[name] = RpcMethod(wiring, name)
         return method
 
-    def fetch(self, input: str | Request, init: dict[str, Any] | None = None, **options: Any) -> Call:
-        """Hand a request to the target's ``fetch`` in memory; awaiting gives its :class:`Response`."""
+    def fetch(self, input: str | Request, **options: Any) -> Call:
+        """Hand a request to the target's ``fetch`` in memory; awaiting gives its :class:`Response`.
+        Options are ``workers.fetch``'s keywords (``method``, ``headers``, ``body``, ``cf``...), as the SDK's."""
         wiring: _Wiring = object.__getattribute__(self, "_ServiceStub__wiring")
-        request = Request(input, init, **options)  # made now: a bad URL or body fails where the call is written
+        request = Request(input, **options)  # made now: a bad URL or body fails where the call is written
         return Call(_fetch(wiring, request), wiring.fetch_site)
 
     def __repr__(self) -> str:

@@ -28,6 +28,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from pyworker.bindings.refusals import refused as sdk_refused
 from pyworker.runtime.body import Blob, FormData
 from pyworker.runtime.http import Request, Response, transfer
 from pyworker.runtime.jsvalues import JsDict, JsException, number_text
@@ -58,7 +59,11 @@ def copy_value(value: Any, root: str, wrap: Wrap) -> Any:
         return _copy(value, wrap)
     except _Refused as refused:
         if refused.clone:  # the SDK's own check runs first over the whole value: its TypeError wins
-            _sdk_refusals(value)
+            found = sdk_refused(value)
+            if found is not None:
+                first = _Refused(found[0], clone=False)
+                first.steps.append(found[1])
+                raise _error(first, root) from None
         raise _error(refused, root) from None
     except RecursionError:
         raise TypeError(f"{root} cannot be sent over RPC: it is nested too deeply or contains itself.") from None
@@ -169,7 +174,7 @@ def _copy_other(value: Any, wrap: Wrap) -> Any:
     if isinstance(value, Request | Response):
         return transfer(value)
     if isinstance(value, Blob | FormData):
-        return value.copy()
+        return value._copy()
     if isinstance(value, _BindingWrapper):
         return value  # a binding or callback stub: already a handle to the other side
     if isinstance(value, JsException):
@@ -181,20 +186,6 @@ def _copy_other(value: Any, wrap: Wrap) -> Any:
     if callable(value) and not isinstance(value, type):
         return wrap(value)
     raise _Refused(value, clone=True)
-
-
-def _sdk_refusals(value: Any, depth: int = 0) -> None:
-    """The SDK's ``_raise_on_disabled_type``: a tuple, bytearray or awaitable anywhere is a ``TypeError``."""
-    if depth > 100 or isinstance(value, _BindingWrapper | str | bytes):
-        return
-    if isinstance(value, tuple | bytearray) or inspect.isawaitable(value):
-        raise _error(_Refused(value, clone=False), "a value")
-    if isinstance(value, dict):
-        for item in value.values():
-            _sdk_refusals(item, depth + 1)
-    elif isinstance(value, list | set | frozenset):
-        for item in value:
-            _sdk_refusals(item, depth + 1)
 
 
 def _show(key: Any) -> str:

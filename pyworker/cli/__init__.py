@@ -89,6 +89,14 @@ def main() -> None:
     metavar="FACTOR",
     help="Multiply Workflow sleeps, retry delays and event timeouts (0.001: an hour in 3.6 s).",
 )
+@click.option(
+    "--cf",
+    "cf_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="request.cf of incoming requests from this JSON object [default: wrangler's offline values].",
+)
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -101,6 +109,7 @@ def dev(
     reload: bool,
     persist_to: Path | None,
     workflow_sleep_scale: float,
+    cf_file: Path | None,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.options import DevOptions
@@ -120,6 +129,10 @@ def dev(
     )
     printer = Printer(level=options.log_level, batch=True, background=True)
     try:
+        if cf_file is not None:
+            from pyworker.config.cf import read_cf
+
+            options.cf = read_cf(cf_file, "--cf")
         run(options, printer)
     except PyworkerError as exc:
         printer.flush()

@@ -23,6 +23,7 @@ class DevSettings:
 
     port: int | None = None
     ip: str | None = None
+    cf: dict[str, Any] | None = None  # dev.cf: the request.cf object read from that JSON file
 
 
 @dataclass(frozen=True)

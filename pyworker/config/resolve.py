@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pyworker.config.cf import read_cf
 from pyworker.config.dotenv import read_dev_vars
 from pyworker.config.files import describe, display_path, find_config, read_config_file
+from pyworker.config.keys import ignored_keys
 from pyworker.config.model import DevSettings, Limits, ServiceBinding, WorkerConfig
 from pyworker.errors import ConfigError
 
@@ -116,6 +118,9 @@ def _build(
         raise ConfigError(f'{where}: "main" points to {main_value}, which is not a Python module (.py).')
 
     warnings.extend(_unsupported(raw, where))
+    ignored = ignored_keys(raw, UNSUPPORTED_BINDINGS)
+    if ignored:
+        warnings.append(f"{where}: pyworker does not act on these keys yet and ignores them: {', '.join(ignored)}.")
     return WorkerConfig(
         name=name,
         main=main,
@@ -128,7 +133,7 @@ def _build(
         vars=_vars(raw.get("vars"), where),
         secrets=secrets,
         var_overrides=var_overrides,
-        dev=_dev(raw.get("dev"), where),
+        dev=_dev(raw.get("dev"), where, config_path.parent),
         limits=_limits(raw.get("limits"), where),
         env_name=env_name,
         extra={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
@@ -218,7 +223,7 @@ def _vars(value: Any, where: str) -> dict[str, Any]:
     return dict(value)
 
 
-def _dev(value: Any, where: str) -> DevSettings:
+def _dev(value: Any, where: str, directory: Path) -> DevSettings:
     if value is None:
         return DevSettings()
     if not isinstance(value, dict):
@@ -228,7 +233,10 @@ def _dev(value: Any, where: str) -> DevSettings:
         raise ConfigError(f"{where}: dev.port must be a port number (1-65535), got {shown(port)}.")
     if ip is not None and not isinstance(ip, str):
         raise ConfigError(f'{where}: dev.ip must be a string such as "127.0.0.1", got {shown(ip)}.')
-    return DevSettings(port=port, ip=ip)
+    cf = value.get("cf")
+    if cf is not None and not isinstance(cf, str):
+        raise ConfigError(f'{where}: dev.cf must be the path of a JSON file such as "cf.json", got {shown(cf)}.')
+    return DevSettings(port=port, ip=ip, cf=None if cf is None else read_cf(directory / cf, f"{where}: dev.cf", cf))
 
 
 def _limits(value: Any, where: str) -> Limits:

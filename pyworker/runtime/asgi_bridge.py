@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pyworker.runtime.body import headers_of
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.jswrapped import unwrap
@@ -18,7 +19,7 @@ ASGI_VERSION = {"version": "3.0", "spec_version": "2.3"}
 _LIFESPAN_ATTR = "_pyworker_lifespan_state"
 
 
-async def fetch(app: ASGIApp, request: Request, env: Any, ctx: Any = None) -> Response:
+async def fetch(app: ASGIApp, request: Request, env: Any, ctx: Any = None, encode_body: str = "automatic") -> Response:
     """Hand ``request`` to ``app`` and return its reply; ``env`` is at ``scope["env"]``.
 
     Lifespan startup runs once per app object and its state is shared by later
@@ -46,8 +47,11 @@ async def fetch(app: ASGIApp, request: Request, env: Any, ctx: Any = None) -> Re
     if no_body or not exchange.streaming.result():
         await task
         payload = b"".join(iter(exchange.chunks.get_nowait, None))
-        return Response(None if no_body else payload, status, headers=headers)
-    return Response(exchange.stream(task), status, headers=headers)
+        response = Response(None if no_body else payload, status, headers=headers)
+    else:
+        response = Response(exchange.stream(task), status, headers=headers)
+    response._encode_body = encode_body
+    return response
 
 
 class _Exchange:
@@ -108,7 +112,7 @@ def _scope(request: Request, env: Any, state: dict[str, Any]) -> Scope:
         "raw_path": (url.path or "/").encode(),
         "query_string": url.query.encode(),
         "root_path": "",
-        "headers": request.headers.raw(),
+        "headers": headers_of(request).raw(),
         "client": ("127.0.0.1", 0),
         "server": (url.hostname or "localhost", port),
         "env": env,

@@ -7,8 +7,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from pyworker.runtime.jsview import JsBlob, owner_of
+
 
 def _part(part: Any) -> bytes:
+    part = owner_of(part)  # a JavaScript Blob (blob.js_object) is the blob
     if isinstance(part, str):
         return part.encode()
     if isinstance(part, Blob):
@@ -24,7 +27,7 @@ class Blob:
     """Immutable bytes with a content type: ``Blob(parts, content_type=None)``; ``parts`` is one
     value or an iterable of ``str``, ``bytes``, buffers and other blobs."""
 
-    JS_NAME = "Blob"
+    _JS_NAME = "Blob"
 
     def __init__(self, blob_parts: Any = (), content_type: str | None = None, endings: str | None = None) -> None:
         single = isinstance(blob_parts, str | bytes | bytearray | memoryview | Blob) or not isinstance(
@@ -44,15 +47,14 @@ class Blob:
     def content_type(self) -> str:
         return self._type
 
-    type = content_type  # JavaScript's name
-
     @property
-    def content(self) -> bytes:
+    def _content(self) -> bytes:
         return self._data
 
     @property
-    def js_object(self) -> Blob:
-        return self
+    def js_object(self) -> JsBlob:
+        """The JavaScript ``Blob`` the SDK wraps (``size``, ``type``, ``arrayBuffer()``...)."""
+        return JsBlob(self)
 
     async def text(self) -> str:
         return self._data.decode("utf-8", errors="replace")
@@ -60,15 +62,13 @@ class Blob:
     async def bytes(self) -> builtins.bytes:
         return self._data
 
-    async def array_buffer(self) -> builtins.bytes:
+    async def _array_buffer(self) -> builtins.bytes:
         return self._data
-
-    arrayBuffer = array_buffer
 
     def slice(self, start: int | None = None, end: int | None = None, content_type: str | None = None) -> Blob:
         return Blob([self._data[slice(start, end)]], content_type)
 
-    def copy(self) -> Blob:
+    def _copy(self) -> Blob:
         """This blob as the other side of a binding gets it (a new object; blobs are immutable)."""
         return Blob([self._data], self._type)
 
@@ -79,7 +79,7 @@ class Blob:
 class File(Blob):
     """A named blob: ``File(parts, filename, content_type=None, last_modified=None)``."""
 
-    JS_NAME = "File"
+    _JS_NAME = "File"
 
     def __init__(
         self,
@@ -103,9 +103,7 @@ class File(Blob):
     def last_modified(self) -> int:
         return self._last_modified
 
-    lastModified = last_modified
-
-    def copy(self) -> File:
+    def _copy(self) -> File:
         return File([self._data], self._name, self._type, last_modified=self._last_modified)
 
     def __repr__(self) -> str:

@@ -11,8 +11,21 @@ from pyworker.runtime.blob import Blob, File
 from pyworker.runtime.formdata import FormData
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.jsvalues import ArrayBuffer
+from pyworker.runtime.jsview import JsMessage, owner_of
+from pyworker.runtime.message import HTTPMessageMapping, message_of
 
-__all__ = ["BODY_USED", "Blob", "Body", "BodyInit", "BodySource", "BodyUsedError", "File", "FormData", "make_source"]
+__all__ = [
+    "BODY_USED",
+    "Blob",
+    "Body",
+    "BodyInit",
+    "BodySource",
+    "BodyUsedError",
+    "File",
+    "FormData",
+    "headers_of",
+    "make_source",
+]
 
 BodyInit = str | bytes | bytearray | memoryview | Blob | FormData | AsyncIterable[bytes] | None
 
@@ -129,6 +142,7 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
     """Turn a user-supplied body into a source, setting the content-type a ``str`` body implies."""
     if body is None:
         return None
+    body = owner_of(body)  # form.js_object, blob.js_object: the form or blob itself
     if isinstance(body, str):
         if not headers.has("content-type"):
             headers.append("content-type", "text/plain;charset=UTF-8")
@@ -136,11 +150,11 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
     if isinstance(body, bytes | bytearray | memoryview):
         return BodySource(bytes(body))
     if isinstance(body, FormData):
-        return BodySource(body.encode(headers))
+        return BodySource(body._encode(headers))
     if isinstance(body, Blob):
         if body.content_type and not headers.has("content-type"):
             headers.append("content-type", body.content_type)
-        return BodySource(body.content)
+        return BodySource(body._content)
     if isinstance(body, AsyncIterable):
         return BodySource(stream=body)
     raise TypeError(
@@ -148,23 +162,35 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
     )
 
 
-class Body:
-    """Methods shared by Request and Response: a body can be read once."""
+def headers_of(message: Body | JsMessage) -> Headers:
+    """The live header list of a request or response (what ``message.js_object.headers`` is)."""
+    return message.headers if isinstance(message, JsMessage) else message._headers
 
-    headers: Headers
+
+class Body:
+    """Methods shared by Request and Response: a body can be read once.
+
+    ``headers`` is what the SDK returns: a new ``HTTPMessage`` copy on each access
+    (:func:`pyworker.runtime.message.message_of`); the live list is ``js_object.headers``.
+    """
+
+    _JS_NAME = "Body"
+    _headers: Headers
     _source: BodySource | None
     _used: bool
+
+    @property
+    def headers(self) -> HTTPMessageMapping:
+        return message_of(self._headers, self._JS_NAME)
 
     @property
     def body_used(self) -> bool:
         return self._used
 
     @property
-    def js_object(self) -> Any:
-        """Cloudflare code passes ``request.js_object`` to ``asgi.fetch``; here there is no JS side."""
-        return self
-
-    bodyUsed = body_used
+    def js_object(self) -> JsMessage:
+        """The JavaScript object the SDK wraps: JavaScript names, and the live ``Headers``."""
+        return JsMessage(self)
 
     async def bytes(self) -> bytes:
         if self._used:
@@ -172,21 +198,12 @@ class Body:
         self._used = True
         return b"" if self._source is None else await self._source.read()
 
-    array_buffer = bytes
-    arrayBuffer = bytes
-
     async def buffer(self) -> ArrayBuffer:
         """The body as an ``ArrayBuffer`` (``.to_bytes()``, ``.to_memoryview()``), as ``FetchResponse.buffer()``."""
         return ArrayBuffer(await self.bytes())
 
-    async def memoryview(self) -> memoryview:
-        return memoryview(await self.bytes())
-
-    async def string(self) -> str:
-        return await self.text()
-
     async def blob(self) -> Blob:
-        content_type = self.headers.get("content-type") or ""
+        content_type = self._headers.get("content-type") or ""
         return Blob([await self.bytes()], content_type)
 
     async def text(self) -> str:
@@ -197,7 +214,5 @@ class Body:
         return json.loads(await self.bytes(), **kwargs)
 
     async def form_data(self) -> FormData:
-        content_type = self.headers.get("content-type") or ""
-        return FormData.parse(await self.bytes(), content_type)
-
-    formData = form_data
+        content_type = self._headers.get("content-type") or ""
+        return FormData._parse(await self.bytes(), content_type)

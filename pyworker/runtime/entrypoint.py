@@ -109,6 +109,9 @@ class WorkerEntrypoint:
     answers HTTP); every other subclass is a named entrypoint a binding can select.
     """
 
+    ctx: Any
+    env: Any
+
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx
         self.env = env
@@ -116,6 +119,9 @@ class WorkerEntrypoint:
 
 class DurableObject:
     """Importable so Durable Object code loads; pyworker does not run Durable Objects yet."""
+
+    ctx: Any
+    env: Any
 
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx
@@ -125,6 +131,9 @@ class DurableObject:
 class WorkflowEntrypoint:
     """Base class of a Workflow: ``async def run(self, event, step)``, run by its engine
     (:mod:`pyworker.bindings.workflows`) once per instance, and replayed after interruptions."""
+
+    ctx: Any
+    env: Any
 
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx

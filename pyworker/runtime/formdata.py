@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from pyworker.runtime.blob import Blob, File
 from pyworker.runtime.headers import Headers
+from pyworker.runtime.jsview import JsFormData, owner_of
 
 FormValue = str | Blob
 
@@ -17,10 +18,11 @@ class FormData(MutableMapping[str, FormValue]):
     """Form fields: ``form["name"]`` (the first value), ``get_all``, ``append(name, value, filename=None)``,
     ``delete``, ``in``; iterating yields the names, as in the SDK (multidict-like, JavaScript's methods too)."""
 
-    JS_NAME = "FormData"
+    _JS_NAME = "FormData"
 
     def __init__(self, form_data: Mapping[str, FormValue] | list[tuple[str, FormValue]] | None = None) -> None:
         self._items: list[tuple[str, FormValue]] = []
+        form_data = owner_of(form_data)  # FormData(js_form_data): that form, as the SDK wraps it
         if isinstance(form_data, FormData):
             self._items = list(form_data._items)
         elif isinstance(form_data, Mapping):
@@ -31,7 +33,7 @@ class FormData(MutableMapping[str, FormValue]):
                 self.append(name, value)
 
     @classmethod
-    def parse(cls, data: bytes, content_type: str) -> FormData:
+    def _parse(cls, data: bytes, content_type: str) -> FormData:
         if content_type.startswith("application/x-www-form-urlencoded"):
             return cls([(k, v) for k, v in parse_qsl(data.decode(), keep_blank_values=True)])
         if content_type.startswith("multipart/form-data"):
@@ -53,7 +55,7 @@ class FormData(MutableMapping[str, FormValue]):
             return cls(items)
         raise TypeError(f'Cannot parse form data from content-type "{content_type}".')
 
-    def encode(self, headers: Headers) -> bytes:
+    def _encode(self, headers: Headers) -> bytes:
         """Encode as ``multipart/form-data``, as fetch does with a FormData body (files keep their bytes)."""
         boundary = f"----pyworker-{secrets.token_hex(12)}"
         if not headers.has("content-type"):
@@ -65,7 +67,7 @@ class FormData(MutableMapping[str, FormValue]):
                 filename = value.name if isinstance(value, File) else "blob"
                 kind = value.content_type or "application/octet-stream"
                 head = f'{disposition}; filename="{_escape(filename)}"\r\nContent-Type: {kind}'
-                data = value.content
+                data = value._content
             else:
                 head, data = disposition, value.encode()
             parts.append(f"--{boundary}\r\n{head}\r\n\r\n".encode() + data + b"\r\n")
@@ -91,49 +93,42 @@ class FormData(MutableMapping[str, FormValue]):
         return iter([key for key, _ in self._items])
 
     def __len__(self) -> int:
-        return len(self._items)
+        # As the SDK's: len(self.keys()), and keys() is a generator.
+        raise TypeError("object of type 'generator' has no len()")
 
     def __contains__(self, name: object) -> bool:
         return any(key == name for key, _ in self._items)
 
-    def append(self, name: str, value: FormValue, filename: str | None = None) -> None:
+    def append(self, key: str, value: FormValue, filename: str | None = None) -> None:
         value = _value(value)
         if filename is not None and isinstance(value, Blob):
             value = File([value], filename, value.content_type)
-        self._items.append((name, value))
+        self._items.append((key, value))
 
-    def delete(self, name: str) -> None:
-        self._items = [(key, value) for key, value in self._items if key != name]
+    def delete(self, key: str) -> None:
+        self._items = [(name, value) for name, value in self._items if name != key]
 
-    def get_all(self, name: str) -> list[FormValue]:
-        return [value for key, value in self._items if key == name]
-
-    getAll = get_all
-
-    def has(self, name: str) -> bool:
-        return name in self
-
-    def set(self, name: str, value: FormValue) -> None:
-        self[name] = value
+    def get_all(self, key: str) -> list[FormValue]:
+        return [value for name, value in self._items if name == key]
 
     def keys(self) -> Any:
-        return [key for key, _ in self._items]
+        """A generator, as the SDK's (JavaScript's ``FormData.keys()``)."""
+        return (key for key, _ in list(self._items))
 
     def values(self) -> Any:
-        return [value for _, value in self._items]
+        return (value for _, value in list(self._items))
 
     def items(self) -> Any:
-        return list(self._items)
-
-    entries = items
+        return (item for item in list(self._items))
 
     @property
-    def js_object(self) -> FormData:
-        return self
+    def js_object(self) -> JsFormData:
+        """The JavaScript ``FormData`` the SDK wraps (``get``, ``getAll``, ``has``, ``set``, ``entries``...)."""
+        return JsFormData(self)
 
-    def copy(self) -> FormData:
+    def _copy(self) -> FormData:
         """The form as the other side of a binding gets it: new objects throughout."""
-        return FormData([(name, value.copy() if isinstance(value, Blob) else value) for name, value in self._items])
+        return FormData([(name, value._copy() if isinstance(value, Blob) else value) for name, value in self._items])
 
     def __repr__(self) -> str:
         return f"FormData({self._items!r})"

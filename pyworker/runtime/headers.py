@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from email.message import Message
 from typing import Any
 
 # RFC 7230 token characters: what workerd accepts in a header name.
@@ -11,12 +12,13 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 class Headers:
-    """Case-insensitive, multi-valued headers with the Fetch API's methods.
+    """JavaScript's ``Headers``: what ``resp.js_object.headers`` and ``js.Headers.new()`` are.
 
-    It reads like the ``http.client.HTTPMessage`` Cloudflare gives Python code
-    (``headers["Content-Type"]`` is ``None`` when missing, iteration yields names,
-    ``get_all``) and also has the JS ``Headers`` methods (``has``, ``set``,
-    ``append``, ``delete``). Names come out lower-case; ``get`` joins repeats with ``", "``.
+    Case-insensitive and multi-valued, with the JS methods (``has``, ``get``, ``set``,
+    ``append``, ``delete``, ``getSetCookie``, ``entries``; iteration yields ``(name, value)``
+    pairs). Names come out lower-case; ``get`` joins repeats with ``", "``. Python code sees
+    a request's or response's headers as the SDK gives them, an ``HTTPMessage`` copy
+    (:mod:`pyworker.runtime.message`); this class is the live list behind it.
     """
 
     __slots__ = ("_items",)
@@ -28,7 +30,8 @@ class Headers:
         if isinstance(init, Headers):
             self._items = list(init._items)
             return
-        pairs: Iterable[Any] = init.items() if isinstance(init, Mapping) else init
+        # A dict, an HTTPMessage (``request.headers``: every pair, repeats too), or pairs.
+        pairs: Iterable[Any] = init.items() if isinstance(init, Mapping | Message) else init
         for pair in pairs:
             if isinstance(pair, str | bytes) or len(pair) != 2:
                 raise TypeError(f"Invalid header pair {pair!r}: each item must be a (name, value) pair.")
@@ -91,8 +94,27 @@ class Headers:
     def items(self) -> list[tuple[str, str]]:
         return [(k, self.get(k) or "") for k in self.keys()]
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
+    def entries(self) -> list[tuple[str, str]]:
+        """As JavaScript iterates ``Headers``: sorted names, repeats joined, but each set-cookie on its own."""
+        grouped: dict[str, list[str]] = {}
+        for key, value in self._items:  # one pass: this runs each time worker code reads request.headers
+            grouped.setdefault(key, []).append(value)
+        found: list[tuple[str, str]] = []
+        for key in sorted(grouped):
+            values = grouped[key]
+            if key == "set-cookie":
+                found += [(key, value) for value in values]
+            else:
+                found.append((key, values[0] if len(values) == 1 else ", ".join(values)))
+        return found
+
+    def forEach(self, callback: Any) -> None:
+        for key, value in self.entries():
+            callback(value, key, self)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        # JavaScript's Headers iterates its entries: `for name, value in resp.js_object.headers`.
+        return iter(self.entries())
 
     def __getitem__(self, name: str) -> str | None:
         return self.get(name)
@@ -119,6 +141,16 @@ class Headers:
 
     def copy(self) -> Headers:
         return Headers(self)
+
+
+def to_js_headers(value: Any) -> Headers:
+    """A ``headers=`` argument as the SDK's ``_to_js_headers`` takes it: a dict, a list of pairs or a
+    JavaScript ``Headers`` (``resp.js_object.headers``); anything else (an ``HTTPMessage`` too) is refused."""
+    if value is None:
+        return Headers()
+    if isinstance(value, list | dict | Headers):
+        return Headers(value)
+    raise TypeError("Received unexpected type for headers argument")
 
 
 def _name(name: str) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from http import HTTPMethod
 from typing import Any, overload
 
-from pyworker.runtime.body import BODY_USED, Body, BodyInit, BodySource, BodyUsedError, make_source
-from pyworker.runtime.headers import Headers
-from pyworker.runtime.jsvalues import JsDict
+from pyworker.runtime.body import BODY_USED, Body, BodySource, BodyUsedError, make_source
+from pyworker.runtime.headers import Headers, to_js_headers
+from pyworker.runtime.jsobject import js_object_of
+from pyworker.runtime.jsview import JsMessage, owner_of
 from pyworker.runtime.jswrapped import unwrap
 from pyworker.runtime.response import Response
 from pyworker.runtime.urls import whatwg_url
@@ -21,32 +21,27 @@ __all__ = ["Request", "Response", "incoming_request", "method_of", "transfer"]
 
 class Request(Body):
     """An HTTP request: ``url``, ``method`` (an ``http.HTTPMethod`` for the standard ones, as in the
-    SDK), ``headers``, ``cf`` (``None`` unless given or received), and a body readable once."""
+    SDK), ``headers``, ``cf`` (``None`` unless given or received), and a body readable once.
+    Like the SDK's, every field is a read-only property."""
 
-    url: str
-    method: str
-    cf: dict[str, Any] | None
-    redirect: str
+    _JS_NAME = "Request"
+    _url: str
+    _method: str
+    _cf: Any
+    _redirect: str
 
-    def __init__(
-        self,
-        input: str | Request,
-        init: Mapping[str, Any] | None = None,
-        *,
-        method: str | None = None,
-        headers: Any = None,
-        body: BodyInit = None,
-        **options: Any,
-    ) -> None:
-        merged: dict[str, Any] = dict(init or {})
-        merged.update({k: v for k, v in (("method", method), ("headers", headers)) if v is not None})
-        if body is not None:
-            merged["body"] = body
-        merged.update(options)
-        input = unwrap(input)  # a JavaScript Request (pyworker.sdk.jsfetch) stands for one of ours
+    def __init__(self, input: str | Request | JsMessage, **other_options: Any) -> None:
+        # As the SDK's: keyword options only (method, headers, body, redirect, cf); None means not given.
+        merged = {key: value for key, value in other_options.items() if value is not None}
+        input = unwrap(input)  # a JavaScript Request of pyworker.sdk.jsfetch stands for one of ours
+        if isinstance(input, JsMessage):  # Request(js_request): the same request, as the SDK wraps it
+            if merged:
+                raise ValueError("Expected no options when constructing Request from a js.Request")
+            self.__dict__.update(owner_of(input).__dict__)
+            return
         if isinstance(input, Request):
-            base_url, base_method, base_headers = input.url, input.method, input.headers
-            base_cf, base_redirect = input.cf, input.redirect
+            base_url, base_method, base_headers = input.url, input.method, input._headers
+            base_cf, base_redirect = input._cf, input.redirect
         else:
             # As ``new Request()`` parses it (WHATWG): every outbound path builds its Request here.
             base_url, base_method, base_headers = whatwg_url(str(input)), "GET", None
@@ -54,28 +49,48 @@ class Request(Body):
         redirect = str(merged.get("redirect", base_redirect))
         if redirect not in REDIRECT_MODES:
             raise TypeError(f'Invalid redirect value "{redirect}": use "follow" or "manual".')
-        self.url = base_url
-        self.method = method_of(str(merged.get("method") or base_method).upper())
-        self.headers = Headers(merged.get("headers", base_headers))
+        self._url = base_url
+        self._method = method_of(str(merged.get("method") or base_method).upper())
+        self._headers = to_js_headers(merged["headers"]) if "headers" in merged else Headers(base_headers)
         cf = merged.get("cf", base_cf)
-        self.cf = JsDict(cf) if cf is not None else None
-        self.redirect = redirect
+        self._cf = js_object_of(cf) if cf is not None else None
+        self._redirect = redirect
         if "body" in merged:
-            self._source = make_source(merged["body"], self.headers)
+            self._source = make_source(merged["body"], self._headers)
         else:  # taken last, so a request that fails the checks above leaves the original's body alone
             self._source = input._take_source() if isinstance(input, Request) else None
         self._used = False
         # As in workerd: only a new method or body is checked, so a GET with a body can still be proxied.
         rewritten = "method" in merged or "body" in merged
-        if self._source is not None and self.method in ("GET", "HEAD") and rewritten:
+        if self._source is not None and self._method in ("GET", "HEAD") and rewritten:
             raise TypeError("Request with GET/HEAD method cannot have body.")
 
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def method(self) -> str:
+        return self._method
+
+    @property
+    def cf(self) -> Any:
+        """Cloudflare's properties of the incoming request (a JavaScript object: ``request.cf.colo``)."""
+        cf = self._cf
+        if type(cf) is dict:  # an incoming request's shared template: its own object, made on first use
+            cf = self._cf = js_object_of(cf)
+        return cf
+
+    @property
+    def redirect(self) -> str:
+        return self._redirect
+
     @classmethod
-    def _from_parts(cls, url: str, method: str, headers: Headers, source: BodySource | None) -> Request:
+    def _from_parts(cls, url: str, method: str, headers: Headers, source: BodySource | None, cf: Any = None) -> Request:
         """Build a request the server received, skipping the checks a user-made one needs."""
         request = cls.__new__(cls)
-        request.url, request.method, request.headers = url, method_of(method), headers
-        request.cf, request.redirect = None, "follow"
+        request._url, request._method, request._headers = url, method_of(method), headers
+        request._cf, request._redirect = cf, "follow"
         request._source, request._used = source, False
         return request
 
@@ -99,8 +114,8 @@ class Request(Body):
         if self._used:
             raise BodyUsedError(BODY_USED)
         source = None if self._source is None else self._source.share()
-        copy = type(self)._from_parts(self.url, self.method, self.headers.copy(), source)
-        copy.cf, copy.redirect = None if self.cf is None else JsDict(self.cf), self.redirect
+        copy = type(self)._from_parts(self._url, self._method, self._headers.copy(), source, self._cf)
+        copy._redirect = self._redirect
         return copy
 
     @property
@@ -122,9 +137,9 @@ class Request(Body):
         return f"<Request {self.method} {self.url}>"
 
 
-def incoming_request(url: str, method: str, headers: Headers, source: BodySource | None) -> Request:
+def incoming_request(url: str, method: str, headers: Headers, source: BodySource | None, cf: Any = None) -> Request:
     """A request the server received, built without the checks a user-made one needs."""
-    return Request._from_parts(url, method, headers, source)
+    return Request._from_parts(url, method, headers, source, cf)
 
 
 @overload

@@ -6,6 +6,7 @@ from typing import Any
 
 from pyworker.errors import InvocationLimit
 from pyworker.runtime import limits
+from pyworker.runtime.body import headers_of
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.jsvalues import JsException
@@ -16,12 +17,13 @@ _DROPPED = ("content-encoding", "content-length", "transfer-encoding")
 _COMPUTED = ("host", "content-length", "transfer-encoding")
 
 
-async def fetch(resource: str | Request, **options: Any) -> Response:
+async def fetch(resource: str | Request, **other_options: Any) -> Response:
     """Fetch ``resource`` over the network and return a :class:`Response`.
 
     ``fetcher=`` sends the request to another fetch function instead (service
     bindings use it), as in Cloudflare's SDK.
     """
+    options = dict(other_options)
     fetcher = options.pop("fetcher", None)
     request = resource if isinstance(resource, Request) and not options else Request(resource, **options)
     if fetcher is not None:  # a binding's fetch: the binding counts it
@@ -34,7 +36,7 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     import httpx  # imported on first use: it costs start-up time most workers never need
 
     body = await request.bytes() if request.body is not None else None
-    outgoing = request.headers.copy()
+    outgoing = headers_of(request).copy()
     for name in _COMPUTED:
         outgoing.delete(name)
     # No client-side timeout: Workers have none either, and slow APIs must work locally.
@@ -48,7 +50,5 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     for name in _DROPPED:
         headers.delete(name)
     response = Response(reply.content or None, reply.status_code, reply.reason_phrase, headers)
-    response.url = str(reply.url)
-    response.redirected = bool(reply.history)
-    response.type = "basic"
+    response._url, response._redirected, response._type = str(reply.url), bool(reply.history), "basic"
     return response

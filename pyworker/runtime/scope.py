@@ -27,6 +27,7 @@ class WorkerScope:
     namespace: Any = None  # the generation's import namespace (pyworker.loading.modules.WorkerModules)
     printer: Printer | None = None  # where ``console.log`` goes
     threads: Any = None  # the generation's ThreadPoolExecutor for blocking code (pyworker.runtime.blocking)
+    compatibility_flags: tuple[str, ...] = ()  # the config's, for workers.utils.get_compat_flag
 
 
 current_worker: ContextVar[WorkerScope | None] = ContextVar("pyworker_worker", default=None)

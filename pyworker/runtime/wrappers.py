@@ -4,12 +4,14 @@ On Cloudflare, ``self.env.KV`` is a ``workers.rpc._BindingWrapper``, a service b
 ``_FetcherWrapper``, a Durable Object namespace a ``_DurableObjectNamespaceWrapper`` and
 ``self.env`` an ``_EnvWrapper``; code and tests check ``isinstance`` against them. pyworker's
 binding objects subclass these, so the checks hold; ``workers.rpc`` re-exports them. The
-behaviours here are the SDK's: a binding is truthy, and iterating it or taking ``len()``
-raises its ``TypeError`` naming the JavaScript class.
+behaviours here are the SDK's: a binding is truthy, ``obj["attr"]`` is ``obj.attr``, and
+iterating it or taking ``len()`` raises its ``TypeError`` naming the JavaScript class.
+Binding results follow the same rules: see :mod:`pyworker.bindings.results`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 
@@ -22,11 +24,22 @@ class _BindingWrapper:
     def __bool__(self) -> bool:
         return True
 
-    def __iter__(self) -> NoReturn:
-        raise TypeError(f"'{type(self).JS_NAME}' object is not iterable")
+    def __getitem__(self, key: Any) -> Any:
+        # The SDK's _BindingWrapper.__getitem__: obj["attr"] is obj.attr (AttributeError when missing).
+        if isinstance(key, str):
+            return getattr(self, key)
+        raise TypeError(f"'{type(self).JS_NAME}' object is not subscriptable")
+
+    def __iter__(self) -> Iterator[Any]:
+        # A generator, as the SDK's: iter() succeeds and the first step raises (so `in` says the same).
+        yield from _not_iterable(type(self).JS_NAME)
 
     def __len__(self) -> NoReturn:
         raise TypeError(f"'{type(self).JS_NAME}' object has no len()")
+
+
+def _not_iterable(js_name: str) -> Iterator[Any]:
+    raise TypeError(f"'{js_name}' object is not iterable")
 
 
 class _RpcStubWrapper(_BindingWrapper):

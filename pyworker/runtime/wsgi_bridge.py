@@ -8,12 +8,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pyworker.runtime.blocking import run_in_thread
+from pyworker.runtime.body import headers_of
 from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.jswrapped import unwrap
 
 
-async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Response:
+async def fetch(app: Any, request: Request, env: Any, ctx: Any = None, encode_body: str = "automatic") -> Response:
     """Call ``app`` with a PEP 3333 environ; ``env`` is at ``environ["workers.env"]`` (and ``"env"``).
 
     The app runs in a thread of the worker's pool (:func:`~pyworker.runtime.blocking.run_in_thread`),
@@ -29,7 +30,9 @@ async def fetch(app: Any, request: Request, env: Any, ctx: Any = None) -> Respon
     headers.delete("content-length")
     status = int(code)
     no_body = status in (204, 205, 304) or request.method == "HEAD"
-    return Response(None if no_body else payload, status, reason, headers)
+    response = Response(None if no_body else payload, status, reason, headers)
+    response._encode_body = encode_body
+    return response
 
 
 def _call(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -76,7 +79,7 @@ def build_environ(request: Request, env: Any, body: bytes) -> dict[str, Any]:
         "workers.env": env,
         "env": env,
     }
-    for name, value in request.headers.items():
+    for name, value in headers_of(request).items():
         if name == "content-type":
             environ["CONTENT_TYPE"] = value
         elif name == "content-length":

@@ -11,6 +11,7 @@ goes through the same outbound path as ``workers.fetch`` (one subrequest each).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -83,7 +84,7 @@ class _JsBody(JsWrapped):
 
     @property
     def headers(self) -> JsHeaders:
-        return JsHeaders(self._message.headers)
+        return JsHeaders(self._message._headers)  # the live JavaScript Headers, not the SDK's copy
 
     @property
     def bodyUsed(self) -> bool:
@@ -279,3 +280,16 @@ async def fetch(resource: Any, init: Any = None, **options: Any) -> JsResponse:
     except OSError as exc:  # the network failed: JavaScript's fetch rejects with a TypeError
         raise JsException("TypeError", str(exc)) from exc
     return JsResponse(response)
+
+
+def handler(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The SDK's ``@handler`` for a module-level ``on_fetch``: the JavaScript ``Request`` it would get
+    becomes the SDK's ``Request``, as ``workers.entrypoints.handler`` does on Cloudflare."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], JsRequest):
+            args = (args[0]._request, *args[1:])
+        return func(*args, **kwargs)
+
+    return wrapper

@@ -14,6 +14,7 @@ import asyncio
 import time
 from typing import Any
 
+from pyworker.config.cf import FALLBACK_CF
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.runtime.http import Response
@@ -35,6 +36,14 @@ class WorkerApp:
         self.options = options or DevOptions()
         self.watchman = Watchman()
 
+    def _cf(self) -> dict[str, Any]:
+        """``request.cf`` for this worker: ``--cf``, else its ``[dev] cf`` file, else wrangler's offline values."""
+        if self.options.cf is not None:
+            return self.options.cf
+        config = getattr(self.worker, "config", None)
+        own = None if config is None else config.dev.cf
+        return FALLBACK_CF if own is None else own
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             return
@@ -47,7 +56,7 @@ class WorkerApp:
         head = method == "HEAD"
         task: asyncio.Task[Any] = asyncio.current_task()  # type: ignore[assignment]
         link = ClientLink(receive, self.options.limits, task, self.options.request_timeout, self.watchman)
-        request = read_request(scope, target, self.options.limits, link.body)
+        request = read_request(scope, target, self.options.limits, link.body, self._cf())
         if isinstance(request, Response):  # refused before any worker runs
             link.close()
             await send_response(request, send, head)

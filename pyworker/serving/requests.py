@@ -16,6 +16,7 @@ import functools
 import ipaddress
 import re
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from pyworker.options import ClientLimits
 from pyworker.runtime.body import BodySource
@@ -31,7 +32,11 @@ _ABSOLUTE = re.compile(r"(?P<scheme>https?)://(?P<authority>[^/?#]*)(?P<rest>.*)
 
 
 def read_request(
-    scope: Scope, target: str, limits: ClientLimits, body: Callable[[], AsyncIterator[bytes]]
+    scope: Scope,
+    target: str,
+    limits: ClientLimits,
+    body: Callable[[], AsyncIterator[bytes]],
+    cf: dict[str, Any] | None = None,
 ) -> Request | Response:
     """The worker's ``Request`` (``body()`` gives its body as it arrives), or the server's own answer
     to a request no worker should see. ``target`` is :func:`raw_target`'s.
@@ -74,7 +79,7 @@ def read_request(
         if int(lengths[0]) > limits.max_body_bytes:
             return too_large(limits)
     source = BodySource(stream=body()) if chunked or (lengths and int(lengths[0])) else None
-    return incoming_request(url, method, Headers.from_raw(raw), source)
+    return incoming_request(url, method, Headers.from_raw(raw), source, cf)
 
 
 def _special(version: str, method: str, target: str) -> Response:

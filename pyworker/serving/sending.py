@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator
 
 from pyworker.errors import ResponseAborted, mark_reported
 from pyworker.printer import Printer
-from pyworker.runtime.body import StreamTypeError
+from pyworker.runtime.body import StreamTypeError, headers_of
 from pyworker.runtime.http import Response
 from pyworker.runtime.tasks import cancelled_by_caller
+from pyworker.serving.encoding import compressor, encoded
 from pyworker.types import Send
 
 _CONTROL = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
@@ -28,8 +29,8 @@ _NO_BODY = (204, 304)
 async def send_response(response: Response, send: Send, head: bool = False) -> None:
     """Send a response pyworker itself made (its body is bytes or nothing)."""
     body = b"" if response.body is None else await response.body.read()
-    headers = response.headers.raw()
-    if not response.headers.has("content-length") and response.status not in _NO_BODY:
+    headers = headers_of(response).raw()
+    if not headers_of(response).has("content-length") and response.status not in _NO_BODY:
         headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
@@ -62,16 +63,21 @@ class Sender:
         source = response.body
         streamed = source is not None and not source.buffered
         body = b"" if source is None or streamed else await source.read()
-        headers = response.headers.raw()
+        headers = headers_of(response).raw()
         problem = head_problem(response.status, headers, None if streamed else body, self.head)
         if problem is not None:
             self.printer.worker(self.worker, f"{self.request_line}: {problem}; answered 500 instead.", "error")
             if streamed:
                 await source.aclose()  # type: ignore[union-attr]
             response = Response(f"The worker's response could not be sent: {problem}.", 500)
-            source, streamed, body, headers = None, False, await response.bytes(), response.headers.raw()
+            source, streamed, body, headers = None, False, await response.bytes(), headers_of(response).raw()
         self.status_text = response.status_text
-        if not streamed and not response.headers.has("content-length") and response.status not in _NO_BODY:
+        encode = compressor(response, self.printer, self.worker)
+        if encode is not None:
+            headers = headers_of(response).raw()
+            if not streamed:
+                body = encode(body, True)
+        if not streamed and not headers_of(response).has("content-length") and response.status not in _NO_BODY:
             headers.append((b"content-length", str(len(body)).encode()))
         self.started, self.status = True, response.status
         try:
@@ -85,7 +91,8 @@ class Sender:
         if self.head:
             await source.aclose()
         else:
-            await self._stream(source.chunks(), declared_length(response), send)
+            chunks = source.chunks() if encode is None else encoded(source.chunks(), encode)
+            await self._stream(chunks, declared_length(response), send)
         await send({"type": "http.response.body", "body": b""})
 
     async def _stream(self, chunks: AsyncIterator[bytes], length: int | None, send: Send) -> None:
@@ -140,5 +147,5 @@ def head_problem(status: int, headers: list[tuple[bytes, bytes]], body: bytes | 
 
 
 def declared_length(response: Response) -> int | None:
-    length = response.headers.get("content-length")
+    length = headers_of(response).get("content-length")
     return int(length) if length is not None and length.isdigit() else None

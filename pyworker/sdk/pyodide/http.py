@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pyworker.runtime.body import BodyUsedError
+from pyworker.runtime.body import BodyUsedError, headers_of
 from pyworker.runtime.http import Response
 from pyworker.runtime.jsvalues import JsBuffer
 from pyworker.runtime.outbound import fetch
@@ -48,7 +48,7 @@ class FetchResponse:
     @property
     def headers(self) -> dict[str, str]:
         headers: dict[str, str] = {}
-        for name, value in self.js_response.headers.items():
+        for name, value in headers_of(self.js_response).items():
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         return headers
 

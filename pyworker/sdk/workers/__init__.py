@@ -4,30 +4,24 @@ provides it to worker code. Submodules mirror the SDK's: ``workers.rpc``, ``work
 
 from __future__ import annotations
 
-from typing import Any
+import typing as _typing
 
-from pyworker.runtime.body import BodyUsedError
-from pyworker.runtime.entrypoint import ExecutionContext
-from pyworker.runtime.headers import Headers
 from pyworker.sdk.workers.blob import Blob, BlobEnding, BlobValue, File
 from pyworker.sdk.workers.entrypoints import DurableObject, WorkerEntrypoint, WorkflowEntrypoint, handler
 from pyworker.sdk.workers.fetch import fetch
 from pyworker.sdk.workers.formdata import FormData, FormDataValue
 from pyworker.sdk.workers.request import Request
 from pyworker.sdk.workers.response import FetchResponse, Response
+from pyworker.sdk.workers.rpc import _EnvWrapper as _EnvWrapper
 from pyworker.sdk.workers.rpc import python_from_rpc, python_to_rpc
-from pyworker.sdk.workers.types import Body, FetchKwargs, JSBody, RequestInitCfProperties
-from pyworker.sdk.workers.utils import current_env, import_from_javascript, patch_env, wait_until
-
-Context = ExecutionContext
-waitUntil = wait_until
+from pyworker.sdk.workers.types import Body, Context, FetchKwargs, Headers, JSBody, RequestInitCfProperties
+from pyworker.sdk.workers.utils import import_from_javascript, patch_env
 
 __all__ = [
     "Blob",
     "BlobEnding",
     "BlobValue",
     "Body",
-    "BodyUsedError",
     "Context",
     "DurableObject",
     "FetchKwargs",
@@ -54,7 +48,11 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
+    from pyworker.sdk import envaccess
+
     if name == "env":  # `from workers import env`: the env of the worker whose code runs now
-        return current_env()
+        return envaccess.current_env()
+    if name in ("wait_until", "waitUntil"):
+        return envaccess.wait_until
     raise AttributeError(f"module 'workers' has no attribute {name!r}")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
-from pyworker.runtime.asgi_bridge import fetch as _fetch
+from pyworker.runtime import asgi_bridge as _bridge
 from pyworker.runtime.entrypoint import WorkerEntrypoint
-from pyworker.runtime.http import Request, Response
+from pyworker.runtime.jsview import owner_of as _owner_of
 from pyworker.sdk.workers.gateway import BaseOptions
-from pyworker.sdk.workers.gateway.adapters import entrypoint_for
+from pyworker.sdk.workers.gateway import adapters as _adapters
+from pyworker.sdk.workers.types import Context
+
+ASGI = {"spec_version": "2.0", "version": "3.0"}
+NULL_BODY_STATUSES = frozenset({101, 103, 204, 205, 304})
+logger = logging.getLogger("asgi")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,14 +26,15 @@ class Options(BaseOptions):
 DEFAULT_OPTIONS = Options()
 
 
-async def fetch(app: Any, req: Request, env: Any, ctx: Any = None, *, options: Options | None = None) -> Response:
-    """Hand ``req`` to ``app``; ``env`` is at ``scope["env"]`` (and ``asgi.env`` as a FastAPI dependency)."""
-    return await _fetch(app, req, env, ctx)
+async def fetch(app: Any, req: Any, env: Any, ctx: Context | None = None, *, options: Options | None = None) -> Any:
+    """Hand ``req`` (a ``Request`` or its ``js_object``) to ``app``; ``env`` is at ``scope["env"]``
+    (and ``asgi.env`` as a FastAPI dependency). ``options.encode_body`` goes on the response."""
+    return await _bridge.fetch(app, _owner_of(req), env, ctx, (options or DEFAULT_OPTIONS).encode_body)
 
 
 def entrypoint(app: Any, *, options: Options | None = None) -> type[WorkerEntrypoint]:
     """The default entrypoint for an ASGI application: ``Default = asgi.entrypoint(app)``."""
-    return entrypoint_for(_fetch, app)
+    return _adapters.entrypoint_for(_bridge.fetch, app, (options or DEFAULT_OPTIONS).encode_body)
 
 
 def __getattr__(name: str) -> Any:

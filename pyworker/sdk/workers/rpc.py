@@ -7,9 +7,9 @@ _EnvWrapper)`` hold, as on Cloudflare).
 
 from __future__ import annotations
 
-from typing import Any
+import typing as _typing
 
-from pyworker.bindings.values import copy_value
+from pyworker.bindings import values as _values
 from pyworker.runtime.jsvalues import JsDict
 from pyworker.runtime.wrappers import (
     _BindingWrapper,
@@ -35,11 +35,11 @@ __all__ = [
 ]
 
 
-def python_to_rpc(value: Any) -> Any:
+def python_to_rpc(value: _typing.Any) -> _typing.Any:
     """``value`` as it would cross a binding (copied under the RPC rules; refusals raise as for a call)."""
-    return copy_value(value, "the value", lambda function: function)
+    return _values.copy_value(value, "the value", lambda function: function)
 
 
-def python_from_rpc(obj: Any) -> Any:
+def python_from_rpc(obj: _typing.Any) -> _typing.Any:
     """Values pyworker hands over are Python values already; kept for code that calls it."""
     return obj

@@ -7,7 +7,6 @@ from http import HTTPMethod
 from typing import Any, Protocol, TypeAlias, TypedDict
 
 from pyworker.runtime.formdata import FormData
-from pyworker.runtime.headers import Headers as _HeadersClass
 
 
 class Context(Protocol):
@@ -16,7 +15,7 @@ class Context(Protocol):
 
 JSBody: TypeAlias = "bytes | memoryview"
 Body: TypeAlias = "str | FormData | JSBody"
-Headers: TypeAlias = "dict[str, str] | list[tuple[str, str]] | _HeadersClass"
+Headers: TypeAlias = "dict[str, str] | list[tuple[str, str]] | js.Headers"  # type: ignore[name-defined]  # noqa: F821
 
 
 class RequestInitCfProperties(TypedDict, total=False):
@@ -40,6 +39,7 @@ class FetchKwargs(TypedDict, total=False):
     method: HTTPMethod | None
     redirect: str | None
     cf: RequestInitCfProperties | None
+    fetcher: Any | None
 
 
 __all__ = ["Body", "Context", "FetchKwargs", "FormData", "Headers", "JSBody", "RequestInitCfProperties"]

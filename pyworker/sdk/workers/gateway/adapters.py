@@ -8,14 +8,14 @@ from typing import Any
 from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.http import Request, Response
 
-Fetch = Callable[[Any, Request, Any, Any], Awaitable[Response]]
+Fetch = Callable[[Any, Request, Any, Any, str], Awaitable[Response]]
 
 
-def entrypoint_for(fetch: Fetch, app: Any) -> type[WorkerEntrypoint]:
+def entrypoint_for(fetch: Fetch, app: Any, encode_body: str = "automatic") -> type[WorkerEntrypoint]:
     """The default entrypoint serving ``app`` through ``fetch`` (the ASGI or WSGI bridge)."""
 
     class Default(WorkerEntrypoint):
         async def fetch(self, request: Request) -> Response:
-            return await fetch(app, request, self.env, self.ctx)
+            return await fetch(app, request, self.env, self.ctx, encode_body)
 
     return Default
