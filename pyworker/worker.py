@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Mapping
 from types import CoroutineType
 from typing import Any
 
+from pyworker.bindings.assets import asset_server
 from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import PyworkerError, UncaughtBaseException, WorkerLoadError, mark_reported, was_reported
@@ -52,6 +53,7 @@ class Worker:
         self.name = config.name
         self.env = env
         self.printer = printer
+        self.assets = asset_server(config, printer)  # served before the worker runs; None without `assets`
         self.code: WorkerCode | None = None
         self.error: str | None = None
         self.state = WorkerState.LOADING
@@ -116,6 +118,7 @@ class Worker:
         self.config = config
         self._subrequests = _subrequest_limit(config)
         self.env = env
+        self.assets = asset_server(config, self.printer)
 
     async def stop(self) -> None:
         """Wait for ``ctx.wait_until`` work, then forget the worker's modules."""

@@ -16,7 +16,8 @@ LAYERS = [
     ["serving", "commands"],
     ["reload"],
     ["worker"],
-    ["bindings", "loading", "sdk"],
+    ["bindings", "loading", "sdk", "events"],
+    ["assets"],
     ["runtime", "config", "registry", "storage"],
     ["types", "errors", "options", "printer", "__init__"],
 ]

@@ -29,7 +29,7 @@ STORAGE_BINDINGS = frozenset({"kv_namespaces", "d1_databases", "r2_buckets"})
 # Binding kinds pyworker does not emulate yet: reported once, then ignored.
 UNSUPPORTED_BINDINGS = tuple(
     sorted(
-        (NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"} - STORAGE_BINDINGS) | {"assets"}
+        (NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"} - STORAGE_BINDINGS)
     )
 )
 
@@ -91,22 +91,12 @@ def _build(
     main_value = raw.get("main")
     if main_value is not None and not isinstance(main_value, str):
         raise ConfigError(f'{where}: "main" must be a string such as "src/entry.py", got {shown(main_value)}.')
-    if not main_value or not main_value.strip():
+    if (not main_value or not main_value.strip()) and isinstance(raw.get("assets"), dict):
+        main = None  # a worker of static assets only, as Cloudflare allows
+    elif not main_value or not main_value.strip():
         raise ConfigError(f'{where}: "main" is missing. Set main = "src/entry.py" to the worker\'s Python module.')
-    try:
-        main = (config_path.parent / main_value).resolve()
-    except (OSError, RuntimeError, ValueError) as exc:  # NUL bytes, symlink loops
-        raise ConfigError(f'{where}: "main" is not a usable path: {shown(main_value)}.') from exc
-    if main.is_dir():
-        raise ConfigError(
-            f'{where}: "main" points to {main_value}, which is a directory. '
-            'Point it at the worker\'s Python module, e.g. main = "src/entry.py".'
-        )
-    if not main.is_file():
-        raise ConfigError(f'{where}: "main" points to {main_value}, which does not exist.')
-    if main.suffix != ".py":
-        raise ConfigError(f'{where}: "main" points to {main_value}, which is not a Python module (.py).')
-
+    else:
+        main = _main_path(config_path, main_value, where)
     unsupported = [key for key in UNSUPPORTED_BINDINGS if raw.get(key)]
     if unsupported:
         warnings.append(
@@ -130,6 +120,23 @@ def _build(
         extra={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
         warnings=tuple(warnings),
     )
+
+
+def _main_path(config_path: Path, main_value: str, where: str) -> Path:
+    try:
+        main = (config_path.parent / main_value).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # NUL bytes, symlink loops
+        raise ConfigError(f'{where}: "main" is not a usable path: {shown(main_value)}.') from exc
+    if main.is_dir():
+        raise ConfigError(
+            f'{where}: "main" points to {main_value}, which is a directory. '
+            'Point it at the worker\'s Python module, e.g. main = "src/entry.py".'
+        )
+    if not main.is_file():
+        raise ConfigError(f'{where}: "main" points to {main_value}, which does not exist.')
+    if main.suffix != ".py":
+        raise ConfigError(f'{where}: "main" points to {main_value}, which is not a Python module (.py).')
+    return main
 
 
 def shown(value: Any) -> str:
