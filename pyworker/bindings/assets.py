@@ -25,7 +25,7 @@ def asset_server(config: WorkerConfig, printer: Printer) -> AssetServer | None:
     assets = read_assets(config)
     if assets is None:
         return None
-    return AssetServer(assets, lambda line: printer.worker(config.name, line, "warning"))
+    return AssetServer(assets, lambda line: printer.worker(config.name, line, "warn"))
 
 
 class AssetsBinding(_FetcherWrapper):

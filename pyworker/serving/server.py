@@ -24,6 +24,7 @@ from pyworker.runtime.tasks import task_factory
 from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
+from pyworker.serving.front import Front
 from pyworker.serving.listeners import Listener, bind_other, bind_workers, moves
 from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
@@ -72,7 +73,8 @@ class DevServer:
 
     def app(self, name: str) -> WorkerApp:
         """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
-        return WorkerApp(self.worker(name), self.printer, self.options)
+        worker = self.worker(name)
+        return WorkerApp(worker, self.printer, self.options, Front(worker, lambda: worker.assets))
 
     # -- start-up -------------------------------------------------------------------
     def load(self) -> None:
