@@ -50,3 +50,4 @@ class DevOptions:
     request_timeout: float = 30.0  # seconds a fetch may take to produce its response (--request-timeout)
     blocked_loop_warning: float = 1.0  # seconds a handler may hold the event loop before a warning
     limits: ClientLimits = field(default_factory=ClientLimits)
+    crons: bool = False  # --crons: fire triggers.crons on their schedule (UTC)

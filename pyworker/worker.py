@@ -18,6 +18,7 @@ from typing import Any
 from pyworker.bindings.assets import asset_server
 from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
+from pyworker.events.crons import worker_crons
 from pyworker.errors import PyworkerError, UncaughtBaseException, WorkerLoadError, mark_reported, was_reported
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
@@ -54,6 +55,7 @@ class Worker:
         self.env = env
         self.printer = printer
         self.assets = asset_server(config, printer)  # served before the worker runs; None without `assets`
+        self.crons = worker_crons(config)  # triggers.crons, checked now: a bad one is a config error
         self.code: WorkerCode | None = None
         self.error: str | None = None
         self.state = WorkerState.LOADING
@@ -119,6 +121,7 @@ class Worker:
         self._subrequests = _subrequest_limit(config)
         self.env = env
         self.assets = asset_server(config, self.printer)
+        self.crons = worker_crons(config)
 
     async def stop(self) -> None:
         """Wait for ``ctx.wait_until`` work, then forget the worker's modules."""

@@ -81,6 +81,10 @@ def main() -> None:
     default=None,
     help="Keep KV, D1 and R2 data in DIR/v3 [default: the first worker's .wrangler/state].",
 )
+@click.option("--crons", is_flag=True, default=False, help="Fire each worker's triggers.crons on schedule (UTC).")
+@click.option(
+    "--test-scheduled", is_flag=True, default=False, help="Accepted for wrangler: /__scheduled is always on."
+)
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -92,6 +96,8 @@ def dev(
     request_timeout: float,
     reload: bool,
     persist_to: Path | None,
+    crons: bool,
+    test_scheduled: bool,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.options import DevOptions
@@ -107,6 +113,7 @@ def dev(
         reload=reload,
         persist_to=persist_to,
         request_timeout=request_timeout,
+        crons=crons,
     )
     printer = Printer(level=options.log_level, batch=True, background=True)
     try:

@@ -13,6 +13,7 @@ from pyworker.bindings.env import build_env
 from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
 from pyworker.errors import ServeError, WorkerLoadError
+from pyworker.events.crons import CronRunner
 from pyworker.loading.dependencies import unmet_dependencies
 from pyworker.loading.shared import shared_state_conflicts
 from pyworker.options import DevOptions
@@ -130,7 +131,7 @@ class DevServer:
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning)
         with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks(), watchdog:
-            async with self._watching():  # registered before "Ready on", so edits right after it are seen
+            async with self._watching(), self._crons():  # registered before "Ready on", so edits right after it are seen
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
                 listening = asyncio.ensure_future(server.listening.wait())
                 await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
@@ -160,6 +161,19 @@ class DevServer:
             yield
         finally:
             stop.set()
+            task.cancel()
+
+    @contextlib.asynccontextmanager
+    async def _crons(self) -> AsyncIterator[None]:
+        """With ``--crons``, fire every worker's ``triggers.crons`` while serving."""
+        if not self.options.crons:
+            yield
+            return
+        runner = CronRunner(lambda: [(worker, worker.crons) for worker in self.workers], self.printer)
+        task = asyncio.ensure_future(runner.run())
+        try:
+            yield
+        finally:
             task.cancel()
 
     async def _reload_loop(self, stop: asyncio.Event) -> None:
