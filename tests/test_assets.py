@@ -185,7 +185,11 @@ async def test_headers_and_redirects_files(write_worker, make_server, output):
     }
     app = make_server(site(write_worker, files, code=None)).app("w")
     moved = await call(app, "/old?keep=1")
-    assert (moved.status, moved.headers["location"], moved.headers["x-frame-options"]) == (301, "/new.txt?keep=1", "DENY")
+    assert (moved.status, moved.headers["location"], moved.headers["x-frame-options"]) == (
+        301,
+        "/new.txt?keep=1",
+        "DENY",
+    )
     deep = await call(app, "/blog/hello/2024/05")
     assert (deep.status, deep.headers["location"]) == (308, "/posts/hello/2024/05")
     away = await call(app, "/go")
@@ -197,8 +201,14 @@ async def test_headers_and_redirects_files(write_worker, make_server, output):
     assert "x-frame-options" not in docs.headers
     for meta in ("/_headers", "/_redirects"):
         assert (await call(app, meta)).status == 404
-    assert "[w] _redirects: Valid status codes are 200, 301, 302 (default), 303, 307, or 308. Got 418. (line 5: /bad /x 418)" in output.getvalue()
-    assert "[w] _headers: Expected a colon-separated header pair (e.g. name: value) (line 6: not a rule)" in output.getvalue()
+    assert (
+        "[w] _redirects: Valid status codes are 200, 301, 302 (default), 303, 307, or 308. Got 418. (line 5: /bad /x 418)"
+        in output.getvalue()
+    )
+    assert (
+        "[w] _headers: Expected a colon-separated header pair (e.g. name: value) (line 6: not a rule)"
+        in output.getvalue()
+    )
 
 
 async def test_assetsignore(write_worker, make_server):
@@ -219,11 +229,27 @@ def test_ignore_patterns():
 
 
 TRAVERSALS = [
-    "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/.%2e/secret.txt", "/..%2fsecret.txt",
-    "/public%2f..%2f..%2fsecret.txt", "/..%5csecret.txt", "/..\\secret.txt", "/%5c..%5csecret.txt",
-    "//etc/passwd", "/%2fetc%2fpasswd", "/C:%5cWindows%5cwin.ini", "/ok.txt%00", "/ok.txt%00.png",
-    "/%c0%ae%c0%ae/secret.txt", "/%c0%af..%c0%afsecret.txt", "/%e0%80%ae%e0%80%ae/secret.txt",
-    "/link/secret.txt", "/outside.txt", "/./ok.txt/..", "/sub/../../secret.txt",
+    "/../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/%2E%2E/secret.txt",
+    "/.%2e/secret.txt",
+    "/..%2fsecret.txt",
+    "/public%2f..%2f..%2fsecret.txt",
+    "/..%5csecret.txt",
+    "/..\\secret.txt",
+    "/%5c..%5csecret.txt",
+    "//etc/passwd",
+    "/%2fetc%2fpasswd",
+    "/C:%5cWindows%5cwin.ini",
+    "/ok.txt%00",
+    "/ok.txt%00.png",
+    "/%c0%ae%c0%ae/secret.txt",
+    "/%c0%af..%c0%afsecret.txt",
+    "/%e0%80%ae%e0%80%ae/secret.txt",
+    "/link/secret.txt",
+    "/outside.txt",
+    "/./ok.txt/..",
+    "/sub/../../secret.txt",
 ]
 
 
@@ -259,7 +285,9 @@ class Default(WorkerEntrypoint):
         missing = await self.env.ASSETS.fetch(request)
         return Response(f"{found.status} {await found.text()} {missing.status}")
 """
-    app = make_server(site(write_worker, {"ok.txt": "ok"}, ', binding = "ASSETS", run_worker_first = true', code)).app("w")
+    app = make_server(site(write_worker, {"ok.txt": "ok"}, ', binding = "ASSETS", run_worker_first = true', code)).app(
+        "w"
+    )
     assert (await call(app, "/nothing")).text == "200 ok 404"
     plain = make_server(site(write_worker, {"ok.txt": "ok"}, name="m")).app("m")
     refused = await call(plain, "/ok.txt", "POST")

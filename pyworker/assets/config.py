@@ -91,13 +91,15 @@ def _run_worker_first(value: object, where: str) -> tuple[bool, tuple[str, ...],
         return value, (), ()
     if not isinstance(value, list) or not all(isinstance(rule, str) for rule in value):
         raise ConfigError(
-            f'{where}: assets.run_worker_first must be true, false or a list of routes such as ["/api/*"]; got {value!r}.'
+            f"{where}: assets.run_worker_first must be true, false or a list of routes "
+            f'such as ["/api/*"]; got {value!r}.'
         )
     if not value:
         raise ConfigError(f"{where}: No `run_worker_first` rules were provided; must provide at least 1 rule.")
     if len(value) > MAX_ROUTES_RULES:
         raise ConfigError(
-            f"{where}: Too many `run_worker_first` rules were provided; {len(value)} rules provided exceeds max of {MAX_ROUTES_RULES}."
+            f"{where}: Too many `run_worker_first` rules were provided; "
+            f"{len(value)} rules provided exceeds max of {MAX_ROUTES_RULES}."
         )
     include, exclude, invalid = [], [], []
     for rule in value:

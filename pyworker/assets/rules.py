@@ -94,14 +94,13 @@ def parse_headers(text: str) -> Parsed:
         if not line or line.startswith("#"):
             continue
         if len(line) > MAX_LINE_LENGTH:
-            parsed.invalid.append(
-                f"Ignoring line {number} as it exceeds the maximum allowed length of {MAX_LINE_LENGTH}."
-            )
+            parsed.invalid.append(_too_long(number))
             continue
         if _PATH_LIKE.match(line):
             if len(parsed.headers) >= MAX_HEADER_RULES:
                 parsed.invalid.append(
-                    f"Maximum number of rules supported is {MAX_HEADER_RULES}. Skipping remaining {len(lines) - number + 1} lines of file."
+                    f"Maximum number of rules supported is {MAX_HEADER_RULES}. "
+                    f"Skipping remaining {len(lines) - number + 1} lines of file."
                 )
                 break
             if line.count("*") > 1:
@@ -109,7 +108,8 @@ def parse_headers(text: str) -> Parsed:
                     parsed,
                     number,
                     line,
-                    f"Only one wildcard is allowed per rule. Use a named placeholder (e.g. :project) instead. Skipping {line}.",
+                    "Only one wildcard is allowed per rule. Use a named placeholder (e.g. :project) instead. "
+                    f"Skipping {line}.",
                 )
                 current = (line, None)
                 continue
@@ -147,6 +147,37 @@ def parse_headers(text: str) -> Parsed:
     return parsed
 
 
+_URLS = "URLs should either be relative (e.g. begin with a forward-slash), or use HTTPS (e.g. begin with https://)."
+_LOOP = (
+    "Infinite loop detected in this rule and has been ignored. This will cause a redirect to strip `.html` or "
+    "`/index` and end up triggering this rule again. Please fix or remove this rule to silence this warning."
+)
+
+
+def _too_long(number: int) -> str:
+    return f"Ignoring line {number} as it exceeds the maximum allowed length of {MAX_LINE_LENGTH}."
+
+
+def _redirect_line(line: str, html_handling: str) -> tuple[str, str, int] | str:
+    """``(from, to, status)`` of one ``_redirects`` line, or why Cloudflare skips it."""
+    tokens = re.sub(r"\s+#.*$", "", line).split()
+    if not 2 <= len(tokens) <= 3:
+        return f"Expected exactly 2 or 3 whitespace-separated tokens. Got {len(tokens)}."
+    source, to, status_text = tokens[0], tokens[1], tokens[2] if len(tokens) == 3 else "302"
+    if not (source.startswith("/") or source.startswith("https://")) or not (to.startswith("/") or _HAS_HOST.match(to)):
+        return _URLS
+    status = int(status_text) if status_text.isdigit() else 0
+    if status not in STATUSES:
+        return f"Valid status codes are 200, 301, 302 (default), 303, 307, or 308. Got {status_text}."
+    relative = not _HAS_HOST.match(to)
+    to_index = re.search(r"/index(\.html)?$", to) is not None
+    if relative and to_index and (source.endswith("/*") or (source.endswith("/") and html_handling != "none")):
+        return _LOOP
+    if status == 200 and not relative:
+        return f"Proxy (200) redirects can only point to relative paths. Got {to}"
+    return source, to, status
+
+
 def parse_redirects(text: str, html_handling: str) -> Parsed:
     parsed = Parsed()
     seen: set[str] = set()
@@ -157,59 +188,16 @@ def parse_redirects(text: str, html_handling: str) -> Parsed:
         if not line or line.startswith("#"):
             continue
         if len(line) > MAX_LINE_LENGTH:
-            parsed.invalid.append(
-                f"Ignoring line {number} as it exceeds the maximum allowed length of {MAX_LINE_LENGTH}."
-            )
+            parsed.invalid.append(_too_long(number))
             continue
-        tokens = re.sub(r"\s+#.*$", "", line).split()
-        if not 2 <= len(tokens) <= 3:
-            _skip(parsed, number, line, f"Expected exactly 2 or 3 whitespace-separated tokens. Got {len(tokens)}.")
+        found = _redirect_line(line, html_handling)
+        if isinstance(found, str) or found[0] in seen:
+            message = found if isinstance(found, str) else f"Ignoring duplicate rule for path {found[0]}."
+            _skip(parsed, number, line, message)
             continue
-        source, to, status_text = tokens[0], tokens[1], tokens[2] if len(tokens) == 3 else "302"
-        if not (source.startswith("/") or source.startswith("https://")):
-            _skip(
-                parsed,
-                number,
-                line,
-                "URLs should either be relative (e.g. begin with a forward-slash), or use HTTPS (e.g. begin with https://).",
-            )
-            continue
-        if not (to.startswith("/") or _HAS_HOST.match(to)):
-            _skip(
-                parsed,
-                number,
-                line,
-                "URLs should either be relative (e.g. begin with a forward-slash), or use HTTPS (e.g. begin with https://).",
-            )
-            continue
-        status = int(status_text) if status_text.isdigit() else 0
-        if status not in STATUSES:
-            _skip(
-                parsed,
-                number,
-                line,
-                f"Valid status codes are 200, 301, 302 (default), 303, 307, or 308. Got {status_text}.",
-            )
-            continue
-        relative = not _HAS_HOST.match(to)
-        to_index = re.search(r"/index(\.html)?$", to) is not None
-        if relative and to_index and (source.endswith("/*") or (source.endswith("/") and html_handling != "none")):
-            _skip(
-                parsed,
-                number,
-                line,
-                "Infinite loop detected in this rule and has been ignored. This will cause a redirect to strip `.html` or `/index` and end up triggering this rule again. Please fix or remove this rule to silence this warning.",
-            )
-            continue
-        if source in seen:
-            _skip(parsed, number, line, f"Ignoring duplicate rule for path {source}.")
-            continue
+        source, to, status = found
         seen.add(source)
-        if status == 200 and not relative:
-            _skip(parsed, number, line, f"Proxy (200) redirects can only point to relative paths. Got {to}")
-            continue
-        dynamic = "*" in source or _PLACEHOLDER.search(source) is not None
-        if static_allowed and not dynamic:
+        if static_allowed and "*" not in source and _PLACEHOLDER.search(source) is None:
             if len(parsed.static) >= MAX_STATIC_REDIRECTS:
                 parsed.invalid.append(
                     f"Maximum number of static rules supported is {MAX_STATIC_REDIRECTS}. Skipping line."
@@ -220,7 +208,8 @@ def parse_redirects(text: str, html_handling: str) -> Parsed:
         static_allowed = False
         if len(parsed.dynamic) >= MAX_DYNAMIC_REDIRECTS:
             parsed.invalid.append(
-                f"Maximum number of dynamic rules supported is {MAX_DYNAMIC_REDIRECTS}. Skipping remaining {len(lines) - number + 1} lines of file."
+                f"Maximum number of dynamic rules supported is {MAX_DYNAMIC_REDIRECTS}. "
+                f"Skipping remaining {len(lines) - number + 1} lines of file."
             )
             break
         rule = _compile(source)

@@ -8,6 +8,7 @@ asset for the path). :meth:`AssetServer.fetch` is ``env.ASSETS.fetch``: always a
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -29,10 +30,8 @@ def decode_path(pathname: str) -> str:
     parts = []
     for part in pathname.split("/"):
         if "%" in part and not _BAD_ESCAPE.search(part):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):  # overlong or broken UTF-8: kept, so it names no file
                 part = unquote(part, errors="strict")
-            except UnicodeDecodeError:  # overlong or broken UTF-8: not decoded, so it names no file
-                pass
         parts.append(part)
     return re.sub("/+", "/", "/".join(parts))
 

@@ -82,9 +82,7 @@ def main() -> None:
     help="Keep KV, D1 and R2 data in DIR/v3 [default: the first worker's .wrangler/state].",
 )
 @click.option("--crons", is_flag=True, default=False, help="Fire each worker's triggers.crons on schedule (UTC).")
-@click.option(
-    "--test-scheduled", is_flag=True, default=False, help="Accepted for wrangler: /__scheduled is always on."
-)
+@click.option("--test-scheduled", is_flag=True, default=False, help="Accepted for wrangler: /__scheduled is always on.")
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],

@@ -131,7 +131,10 @@ class DevServer:
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning)
         with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks(), watchdog:
-            async with self._watching(), self._crons():  # registered before "Ready on", so edits right after it are seen
+            async with (
+                self._watching(),
+                self._crons(),
+            ):  # registered before "Ready on", so edits right after it are seen
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
                 listening = asyncio.ensure_future(server.listening.wait())
                 await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
