@@ -18,8 +18,8 @@ from typing import Any
 from pyworker.bindings.assets import asset_server
 from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
-from pyworker.events.crons import worker_crons
 from pyworker.errors import PyworkerError, UncaughtBaseException, WorkerLoadError, mark_reported, was_reported
+from pyworker.events.crons import worker_crons
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.runtime import limits

@@ -161,7 +161,8 @@ async def test_run_worker_first(write_worker, make_server):
 def test_bad_assets_config_is_one_clear_error(write_worker):
     for assets, message in [
         ('{ directory = "public", html_handling = "smart" }',
-         'assets.html_handling must be one of "auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"; got \'smart\'.'),
+         'assets.html_handling must be one of "auto-trailing-slash", "force-trailing-slash", '
+         '"drop-trailing-slash", "none"; got \'smart\'.'),
         ('{ directory = "nowhere" }', "assets.directory points to nowhere, which is not a directory."),
         ('{ directory = "public", run_worker_first = ["!/x/*"] }',
          "Only negative `run_worker_first` rules were provided; must provide at least 1 non-negative rule"),
@@ -202,8 +203,8 @@ async def test_headers_and_redirects_files(write_worker, make_server, output):
     for meta in ("/_headers", "/_redirects"):
         assert (await call(app, meta)).status == 404
     assert (
-        "[w] _redirects: Valid status codes are 200, 301, 302 (default), 303, 307, or 308. Got 418. (line 5: /bad /x 418)"
-        in output.getvalue()
+        "[w] _redirects: Valid status codes are 200, 301, 302 (default), 303, 307, or 308. Got 418. "
+        "(line 5: /bad /x 418)" in output.getvalue()
     )
     assert (
         "[w] _headers: Expected a colon-separated header pair (e.g. name: value) (line 6: not a rule)"

@@ -80,7 +80,8 @@ def test_a_bad_cron_is_one_error_naming_the_worker(write_worker):
     with pytest.raises(ConfigError) as caught:
         worker_crons(load_config(directory))
     assert str(caught.value).endswith(
-        '(worker w): triggers.crons "61 * * * *" is not a valid cron expression: minute "61" is not valid: expected 0-59.'
+        '(worker w): triggers.crons "61 * * * *" is not a valid cron expression: '
+        'minute "61" is not valid: expected 0-59.'
     )
 
 

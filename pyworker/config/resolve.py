@@ -28,7 +28,7 @@ STORAGE_BINDINGS = frozenset({"kv_namespaces", "d1_databases", "r2_buckets"})
 
 # Binding kinds pyworker does not emulate yet: reported once, then ignored.
 UNSUPPORTED_BINDINGS = tuple(
-    sorted((NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"} - STORAGE_BINDINGS))
+    sorted(NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"} - STORAGE_BINDINGS)
 )
 
 KNOWN_KEYS = frozenset(

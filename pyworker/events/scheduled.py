@@ -23,7 +23,7 @@ PATHS = ("/__scheduled", "/cdn-cgi/handler/scheduled")
 class ScheduledController:
     """What ``scheduled(self, controller)`` gets: ``cron``, ``scheduledTime`` (ms since the epoch), ``noRetry()``."""
 
-    __slots__ = ("cron", "scheduledTime", "_no_retry")
+    __slots__ = ("_no_retry", "cron", "scheduledTime")
 
     type = "scheduled"
 
