@@ -17,7 +17,8 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
-MONTHS = {name: i for i, name in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
+MONTHS = {name: i for i, name in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
+                                           "OCT", "NOV", "DEC"), 1)}  # fmt: skip
 DAYS = {name: i for i, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 1)}
 MAX_YEARS = 8  # a search for the next run gives up after this many years (e.g. "0 0 30 2 *")
 
