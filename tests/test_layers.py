@@ -17,7 +17,7 @@ LAYERS = [
     ["reload"],
     ["worker"],
     ["bindings", "loading", "sdk", "events"],
-    ["assets"],
+    ["assets", "queues"],
     ["runtime", "config", "registry", "storage"],
     ["types", "errors", "options", "printer", "__init__"],
 ]

@@ -1,6 +1,6 @@
 """What every binding kind is: a provider turning its config entries into values on ``env``.
 
-A kind lives in one module of this package (``service.py``; ``kv.py``, ``d1.py``... next)
+A kind lives in one module of this package (``service.py``, ``kv.py``, ``d1.py``, ``queues.py``...)
 exposing ``KEY`` (its config key, e.g. ``"services"``), ``build`` and ``describe``. They
 get a :class:`BindingHost`: what the dev server lends bindings, never the server itself.
 """
@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import StorageError
 from pyworker.printer import Printer
+from pyworker.queues.broker import QueueBroker
 from pyworker.storage.host import Storage
 from pyworker.types import Directory
 
@@ -26,6 +27,7 @@ class BindingHost:
     directory: Directory
     printer: Printer
     storage: Storage | None = None
+    queues: QueueBroker | None = None  # the server's queue broker (producers send through it)
 
     def state(self) -> Storage:
         """The server's storage; a host without one cannot serve KV, D1 or R2 bindings."""

@@ -18,6 +18,9 @@ from pyworker.loading.dependencies import unmet_dependencies
 from pyworker.loading.shared import shared_state_conflicts
 from pyworker.options import DevOptions
 from pyworker.printer import Printer, escape
+from pyworker.queues.broker import QueueBroker
+from pyworker.queues.config import Consumer
+from pyworker.queues.config import consumers as queue_consumers
 from pyworker.registry import WorkerRegistry
 from pyworker.reload.reloader import Reloaded, Reloader
 from pyworker.reload.watch import FileWatcher
@@ -53,7 +56,8 @@ class DevServer:
         configs = list(load_workers(options) if configs is None else configs)
         first = configs[0].directory if configs else Path.cwd()
         self.storage = Storage(StateDir.resolve(first, options.persist_to))
-        self.host = BindingHost(self.registry, printer, self.storage)
+        self.queues = QueueBroker(self.storage, self.registry, printer, self._consumers)
+        self.host = BindingHost(self.registry, printer, self.storage, self.queues)
         for config in configs:
             self.registry.add(Worker(config, build_env(config, self.host), printer))
         self.listeners: list[Listener] = []
@@ -71,6 +75,10 @@ class DevServer:
         if worker is None:
             raise KeyError(name)
         return worker
+
+    def _consumers(self) -> dict[str, tuple[str, Consumer]]:
+        """Each consumed queue and its consumer (the last worker declaring one wins)."""
+        return {c.queue: (w.name, c) for w in self.workers for c in queue_consumers(w.config)}
 
     def app(self, name: str) -> WorkerApp:
         """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
@@ -144,7 +152,9 @@ class DevServer:
                     if self._loads is not None:
                         self.shared_state_warnings()
                     self.announce(loading)
+                    self.queues.start()
                 await serving
+                await self.queues.stop()
         if self._loads is not None:
             self._loads.cancel()
         for worker in self.workers:
@@ -186,6 +196,7 @@ class DevServer:
             if change.config_changed:
                 await self._rewire(change)
                 watcher.refresh()
+                self.queues.start()
 
     def _watcher_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and (exc := task.exception()) is not None:
