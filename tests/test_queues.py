@@ -21,7 +21,9 @@ class Default(WorkerEntrypoint):
     async def fetch(self, request):
         await self.env.JOBS.send({"n": 1, "tags": ["a"]})
         await self.env.JOBS.send("plain", contentType="text")
-        await self.env.JOBS.sendBatch([{"body": b"\\x00\\x01", "contentType": "bytes"}, {"body": [1, 2], "contentType": "json"}])
+        await self.env.JOBS.sendBatch(
+            [{"body": b"\\x00\\x01", "contentType": "bytes"}, {"body": [1, 2], "contentType": "json"}]
+        )
         return Response("sent")
 """
 
@@ -37,7 +39,8 @@ class Default(WorkerEntrypoint):
     async def queue(self, batch, env, ctx):
         for message in batch.messages:
             body = message.body
-            SEEN.append((batch.queue, message.attempts, type(body).__name__, bytes(body) if isinstance(body, memoryview) else body))
+            shown = bytes(body) if isinstance(body, memoryview) else body
+            SEEN.append((batch.queue, message.attempts, type(body).__name__, shown))
             if body == "boom" or (isinstance(body, dict) and body.get("fail")):
                 if body == "boom":
                     message.ack()
@@ -163,7 +166,7 @@ def test_settling_follows_workerd():
     warnings: list[str] = []
     stored = [Stored(i, b'"x"', "json", 0, 0) for i in ("a", "b", "c")]
     batch, settlement = delivered("q", stored, warnings.append)
-    a, b, c = batch.messages
+    a, b, _ = batch.messages
     a.ack()
     a.retry(delaySeconds=5)
     b.retry({"delaySeconds": 7})
