@@ -1,4 +1,4 @@
-"""A raw ASGI call (the target exactly as sent: httpx would normalise ``..``), for the asset tests."""
+"""A raw ASGI call (the target exactly as sent: httpx would normalise ``..``), for the asset and event tests."""
 
 from __future__ import annotations
 
@@ -17,23 +17,23 @@ class Answer:
         return self.body.decode()
 
 
-async def call(app: Any, target: str, method: str = "GET", headers: dict[str, str] | None = None) -> Answer:
+async def call(
+    app: Any, target: str, method: str = "GET", headers: dict[str, str] | None = None, body: bytes = b""
+) -> Answer:
     path, _, query = target.partition("?")
     raw = [(b"host", b"w.test")] + [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    if body:
+        raw.append((b"content-length", str(len(body)).encode()))
     scope = {
         "type": "http", "http_version": "1.1", "method": method, "scheme": "http", "path": path,
         "raw_path": path.encode("latin-1"), "query_string": query.encode("latin-1"), "headers": raw,
         "server": ("127.0.0.1", 8787), "client": ("127.0.0.1", 5000),
     }  # fmt: skip
     sent: list[dict[str, Any]] = []
-    done = False
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
 
     async def receive() -> dict[str, Any]:
-        nonlocal done
-        if done:
-            return {"type": "http.disconnect"}
-        done = True
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
@@ -44,5 +44,6 @@ async def call(app: Any, target: str, method: str = "GET", headers: dict[str, st
     for name, value in start["headers"]:
         key = name.decode().lower()
         head[key] = f"{head[key]}, {value.decode()}" if key in head else value.decode()
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return Answer(start["status"], head, body)
+    return Answer(
+        start["status"], head, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    )

@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from pyworker.assets.server import AssetServer
+from pyworker.events.email import PATH as EMAIL_PATH
+from pyworker.events.email import email_route
 from pyworker.events.scheduled import scheduled_route
+from pyworker.printer import Printer
 from pyworker.runtime.http import Request, Response
 from pyworker.types import Target
 
 
 class Front:
-    """Answers ``/__scheduled`` and ``/cdn-cgi/handler/scheduled``, then asks the worker's assets.
+    """Answers ``/__scheduled``, ``/cdn-cgi/handler/scheduled`` and ``/cdn-cgi/handler/email``, then asks the assets.
 
     ``assets`` is read on every request, so a reloaded config's assets take over at once.
     ``None`` from :meth:`__call__` means: run the worker.
     """
 
-    def __init__(self, worker: Target, assets: Callable[[], AssetServer | None]) -> None:
+    def __init__(self, worker: Target, printer: Printer, assets: Callable[[], AssetServer | None]) -> None:
         self.worker = worker
+        self.printer = printer
         self.assets = assets
 
     async def __call__(self, request: Request) -> Response | None:
         url = request.url
         if "/__scheduled" in url or "/cdn-cgi/handler/" in url:
+            if urlsplit(url).path == EMAIL_PATH and str(request.method).upper() == "POST":
+                return await email_route(self.worker, self.printer, request)
             answer = await scheduled_route(self.worker, request)
             if answer is not None:
                 return answer

@@ -83,7 +83,7 @@ class DevServer:
     def app(self, name: str) -> WorkerApp:
         """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
         worker = self.worker(name)
-        return WorkerApp(worker, self.printer, self.options, Front(worker, lambda: worker.assets))
+        return WorkerApp(worker, self.printer, self.options, Front(worker, self.printer, lambda: worker.assets))
 
     # -- start-up -------------------------------------------------------------------
     def load(self) -> None:
