@@ -94,6 +94,8 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--request-timeout", "SECONDS", "How"],
         ["--reload", "/", "--no-reload"],
         ["--persist-to", "DIRECTORY", "Keep"],
+        ["--crons", "Fire", "each"],
+        ["--test-scheduled", "Accepted", "for"],
         ["-h,", "--help", "Show"],
     ]
 
