@@ -116,12 +116,14 @@ class Worker:
         self._loaded.set()
 
     def reconfigure(self, config: WorkerConfig, env: Any) -> None:
-        """Use a re-read config: new invocations get its env; running ones keep theirs."""
+        """Use a re-read config: new invocations get its env; running ones keep theirs.
+
+        Raises :class:`ConfigError` (and changes nothing) for bad ``assets`` or ``triggers``."""
+        assets, crons = asset_server(config, self.printer), worker_crons(config)
         self.config = config
         self._subrequests = _subrequest_limit(config)
         self.env = env
-        self.assets = asset_server(config, self.printer)
-        self.crons = worker_crons(config)
+        self.assets, self.crons = assets, crons
 
     async def stop(self) -> None:
         """Wait for ``ctx.wait_until`` work, then forget the worker's modules."""

@@ -341,3 +341,24 @@ def test_a_worker_with_assets_and_no_main_loads(write_worker):
     config = load_config(site(write_worker, {"a.txt": "a"}, code=None))
     assert config.main is None
     assert isinstance(Path(config.import_root), Path)
+
+
+async def test_the_reloader_skips_asset_only_batches(write_worker, make_server, output):
+    from pyworker.reload.reloader import Reloader
+
+    directory = site(write_worker, {"a.txt": "one"})
+    server = make_server(directory)
+    reloader = Reloader(server.registry, server.printer, server.options, server.host)
+    generation = server.worker("w").code
+
+    async def one(batch):
+        yield batch
+
+    asset = (directory / "public" / "a.txt").resolve()
+    asset.write_text("two")
+    await reloader.run(one({"w": {asset}}))
+    assert (reloader.reloads, server.worker("w").code) == (0, generation)
+    assert (await call(server.app("w"), "/a.txt")).text == "two"
+    await reloader.run(one({"w": {asset, (directory / "src/entry.py").resolve()}}))
+    assert reloader.reloads == 1 and server.worker("w").code is not generation
+    assert output.lines()[-1].startswith("[w] reloaded in ") and output.lines()[-1].endswith("(src/entry.py)")
