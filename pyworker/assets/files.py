@@ -44,7 +44,7 @@ class AssetFiles:
 
     def meta(self, name: str, parse: Callable[[str | None], T]) -> T:
         """``parse`` of the file ``name`` at the top of the directory (``None`` if absent), re-read when it changes."""
-        path = os.path.join(self.root, name)
+        path = f"{self.real_root}{os.sep}{name}"
         try:
             info = os.stat(path)
             key: tuple[int, int, int] | None = (info.st_ino, info.st_size, info.st_mtime_ns)
@@ -76,17 +76,32 @@ class AssetFiles:
             return None
         if self.ignore().ignored(relative):
             return None
-        candidate = os.path.join(self.root, *parts)
-        try:
-            info = os.stat(candidate)
-        except (OSError, ValueError):
+        found = self._inside(parts)
+        if found is None:
             return None
+        real, info = found
         if not stat.S_ISREG(info.st_mode):
             return None
-        real = os.path.realpath(candidate)
-        if not real.startswith(self.real_root + os.sep):
-            return None  # a symlink out of the directory
         return Asset(real, info.st_size, self._etag(real, info))
+
+    def _inside(self, parts: list[str]) -> tuple[str, os.stat_result] | None:
+        """The real path of ``parts`` under the directory and its stat, or ``None`` if it is absent or outside.
+
+        One ``lstat`` per segment; only a path through a symlink pays for a full ``realpath``.
+        """
+        path = self.real_root
+        try:
+            for part in parts:
+                path = f"{path}{os.sep}{part}"
+                info = os.lstat(path)
+                if stat.S_ISLNK(info.st_mode):
+                    real = os.path.realpath(os.path.join(self.real_root, *parts))
+                    if not real.startswith(self.real_root + os.sep):
+                        return None  # a symlink out of the directory
+                    return real, os.stat(real)
+        except (OSError, ValueError):
+            return None
+        return path, info
 
     def _etag(self, path: str, info: os.stat_result) -> str:
         key = (info.st_ino, info.st_size, info.st_mtime_ns)

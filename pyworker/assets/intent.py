@@ -59,8 +59,13 @@ class Intents:
             return Intent(redirect=destination)
         return None
 
-    def _first(self, skip: bool, *steps: tuple[str, str] | Asset | None) -> Intent | None:
+    def _first(self, skip: bool, *steps: tuple[str, str] | str | Asset | None) -> Intent | None:
+        """The first step that applies: an asset found already, a path (serve it if it exists), or
+        ``(file, destination)`` (redirect if the destination would serve the file). Lazy: a step
+        after the one that applies is never looked up."""
         for step in steps:
+            if isinstance(step, str):
+                step = self.exists(step)
             if isinstance(step, Asset):
                 return Intent(step)
             if isinstance(step, tuple) and (found := self._redirect(step[0], step[1], skip)) is not None:
@@ -68,33 +73,33 @@ class Intents:
         return None
 
     def _auto(self, path: str, exact: Asset | None, skip: bool) -> Intent | None:
-        e, r = self.exists, self._first
+        r = self._first
         found: Intent | None = None
         if path.endswith("/index"):
             found = r(skip, (f"{path}.html", path[: -len("index")]), (f"{path[:-6]}.html", path[:-6]))
         elif path.endswith("/index.html"):
             found = r(skip, (path, path[: -len("index.html")]), (f"{path[:-11]}.html", path[:-11]))
         elif path.endswith("/"):
-            found = r(skip, e(f"{path}index.html"), (f"{path[:-1]}.html", path[:-1]))
+            found = r(skip, f"{path}index.html", (f"{path[:-1]}.html", path[:-1]))
         elif path.endswith(".html"):
             found = r(skip, (path, path[:-5]), (f"{path[:-5]}/index.html", f"{path[:-5]}/"))
-        return found or r(skip, exact, e(f"{path}.html"), (f"{path}/index.html", f"{path}/"))
+        return found or r(skip, exact, f"{path}.html", (f"{path}/index.html", f"{path}/"))
 
     def _force(self, path: str, exact: Asset | None, skip: bool) -> Intent | None:
-        e, r = self.exists, self._first
+        r = self._first
         found: Intent | None = None
         if path.endswith("/index"):
             found = r(skip, (f"{path}.html", path[:-5]), (f"{path[:-6]}.html", path[:-5]))
         elif path.endswith("/index.html"):
             found = r(skip, (path, path[:-10]), (f"{path[:-11]}.html", path[:-10]))
         elif path.endswith("/"):
-            found = r(skip, e(f"{path}index.html"), e(f"{path[:-1]}.html"))
+            found = r(skip, f"{path}index.html", f"{path[:-1]}.html")
         elif path.endswith(".html"):
             found = r(skip, (path, f"{path[:-5]}/"), exact, (f"{path[:-5]}/index.html", f"{path[:-5]}/"))
         return found or r(skip, exact, (f"{path}.html", f"{path}/"), (f"{path}/index.html", f"{path}/"))
 
     def _drop(self, path: str, exact: Asset | None, skip: bool) -> Intent | None:
-        e, r = self.exists, self._first
+        r = self._first
         found: Intent | None = None
         if path.endswith("/index"):
             if path == "/index":
@@ -108,12 +113,12 @@ class Intents:
                 found = r(skip, (path, path[:-11]), exact, (f"{path[:-11]}.html", path[:-11]))
         elif path.endswith("/"):
             if path == "/":
-                found = r(skip, e("/index.html"))
+                found = r(skip, "/index.html")
             else:
                 found = r(skip, (f"{path[:-1]}.html", path[:-1]), (f"{path[:-1]}/index.html", path[:-1]))
         elif path.endswith(".html"):
             found = r(skip, (path, path[:-5]), (f"{path[:-5]}/index.html", path[:-5]))
-        return found or r(skip, exact, e(f"{path}.html"), e(f"{path}/index.html"))
+        return found or r(skip, exact, f"{path}.html", f"{path}/index.html")
 
     def not_found(self, path: str) -> Intent | None:
         if self.not_found_handling == "single-page-application":
