@@ -70,7 +70,9 @@ def measure(duration: float = 6.0, rounds: int = 3, connections: int = 50, clien
             for _ in range(rounds):
                 for server in commands:
                     before = cpu_seconds(pids[server])
-                    figures = load(f"http://127.0.0.1:{ports[server]}/{name}", chosen, connections, duration / rounds, 0)
+                    figures = load(
+                        f"http://127.0.0.1:{ports[server]}/{name}", chosen, connections, duration / rounds, 0
+                    )
                     cpu[server] += cpu_seconds(pids[server]) - before
                     served[server] += figures["requests"]
                     if figures["errors"]:

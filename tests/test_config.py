@@ -815,4 +815,3 @@ def test_static_assets_and_queues_are_supported_and_main_is_optional_with_assets
     )
     config = load_config(tmp_path)
     assert (config.warnings, config.main, config.import_root) == ((), None, tmp_path.resolve())
-
