@@ -93,7 +93,7 @@ def _raw(root: Path, messages: int) -> float:
 def measure(messages: int = 2000, rounds: int = 3) -> dict[str, Any]:
     """``send_per_s``, ``batch_per_s`` (pyworker) and ``raw_per_s`` (raw SQLite), medians over rounds."""
     figures: dict[str, list[float]] = {"send_per_s": [], "batch_per_s": [], "raw_per_s": []}
-    for round_ in range(rounds):
+    for _ in range(rounds):
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             for key, batched in (("send_per_s", False), ("batch_per_s", True)):
