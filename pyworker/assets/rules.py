@@ -8,6 +8,7 @@ each with Cloudflare's message, which the caller prints.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 MAX_LINE_LENGTH = 2000
@@ -85,10 +86,8 @@ def _skip(parsed: Parsed, number: int, line: str, message: str) -> None:
     parsed.invalid.append(f"{message} (line {number}: {line})")
 
 
-def parse_headers(text: str) -> Parsed:
-    parsed = Parsed()
-    current: tuple[str, HeaderRule | None] | None = None
-    lines = text.split("\n")
+def _rule_lines(lines: list[str], parsed: Parsed) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of each line that may be a rule: not blank, not a comment, not too long."""
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -96,6 +95,14 @@ def parse_headers(text: str) -> Parsed:
         if len(line) > MAX_LINE_LENGTH:
             parsed.invalid.append(_too_long(number))
             continue
+        yield number, line
+
+
+def parse_headers(text: str) -> Parsed:
+    parsed = Parsed()
+    current: tuple[str, HeaderRule | None] | None = None
+    lines = text.split("\n")
+    for number, line in _rule_lines(lines, parsed):
         if _PATH_LIKE.match(line):
             if len(parsed.headers) >= MAX_HEADER_RULES:
                 parsed.invalid.append(
@@ -183,13 +190,7 @@ def parse_redirects(text: str, html_handling: str) -> Parsed:
     seen: set[str] = set()
     static_allowed = True
     lines = text.split("\n")
-    for number, raw in enumerate(lines, 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if len(line) > MAX_LINE_LENGTH:
-            parsed.invalid.append(_too_long(number))
-            continue
+    for number, line in _rule_lines(lines, parsed):
         found = _redirect_line(line, html_handling)
         if isinstance(found, str) or found[0] in seen:
             message = found if isinstance(found, str) else f"Ignoring duplicate rule for path {found[0]}."

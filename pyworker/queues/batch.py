@@ -54,6 +54,16 @@ def _delay(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int | None:
     return None if delay is None else int(delay)
 
 
+def ignored(call: str, earlier: str, message_id: str | None = None) -> str:
+    """workerd's warning for a call that an earlier one made pointless."""
+    on = "" if message_id is None else f" on message {message_id}"
+    on_a = "" if message_id is None else " on a message"
+    return (
+        f"Received a call to {call}(){on} after {earlier}() was already called. "
+        f"Calling {call}(){on_a} after calling {earlier}() has no effect."
+    )
+
+
 class QueueMessage(_BindingWrapper):
     """One delivered message: ``id``, ``timestamp``, ``body``, ``attempts``, ``ack()``, ``retry()``."""
 
@@ -75,31 +85,15 @@ class QueueMessage(_BindingWrapper):
         result = self._settlement
         if result.ack_all:
             return
-        where = f"Received a call to ack() on message {self.id} after"
-        if result.retry_all:
-            self._warn(
-                f"{where} retryAll() was already called. "
-                "Calling ack() on a message after calling retryAll() has no effect."
-            )
-        elif self.id in result.retries:
-            self._warn(
-                f"{where} retry() was already called. Calling ack() on a message after calling retry() has no effect."
-            )
+        if result.retry_all or self.id in result.retries:
+            self._warn(ignored("ack", "retryAll" if result.retry_all else "retry", self.id))
         else:
             result.acks.add(self.id)
 
     def retry(self, *args: Any, **kwargs: Any) -> None:
         result = self._settlement
-        where = f"Received a call to retry() on message {self.id} after"
-        if result.ack_all:
-            self._warn(
-                f"{where} ackAll() was already called. "
-                "Calling retry() on a message after calling ackAll() has no effect."
-            )
-        elif self.id in result.acks:
-            self._warn(
-                f"{where} ack() was already called. Calling retry() on a message after calling ack() has no effect."
-            )
+        if result.ack_all or self.id in result.acks:
+            self._warn(ignored("retry", "ackAll" if result.ack_all else "ack", self.id))
         else:
             result.retries[self.id] = _delay(args, kwargs)
 
@@ -124,19 +118,13 @@ class MessageBatch(_BindingWrapper):
 
     def ackAll(self) -> None:
         if self._settlement.retry_all:
-            self._warn(
-                "Received a call to ackAll() after retryAll() was already called. "
-                "Calling ackAll() after calling retryAll() has no effect."
-            )
+            self._warn(ignored("ackAll", "retryAll"))
             return
         self._settlement.ack_all = True
 
     def retryAll(self, *args: Any, **kwargs: Any) -> None:
         if self._settlement.ack_all:
-            self._warn(
-                "Received a call to retryAll() after ackAll() was already called. "
-                "Calling retryAll() after calling ackAll() has no effect."
-            )
+            self._warn(ignored("retryAll", "ackAll"))
             return
         self._settlement.retry_all = True
         self._settlement.retry_all_delay = _delay(args, kwargs)
