@@ -203,3 +203,35 @@ async def test_unsettled_messages_are_delivered_again_after_a_restart(tmp_path):
         again.close()
     assert [(m.id, m.failures) for m in redelivered] == [("m1", 0), ("m2", 0)]
     assert (tmp_path / "v3" / "queues" / "queues.sqlite").is_file()
+
+
+def test_two_consumers_of_one_queue_stop_start_up(write_worker):
+    from pyworker.config import load_config
+    from pyworker.errors import ConfigError
+    from pyworker.options import DevOptions
+    from pyworker.printer import Printer
+    from pyworker.serving.server import DevServer
+
+    configs = [load_config(write_worker(name, {"src/entry.py": CONSUMER}, config=consumer_config().replace(
+        'name = "consumer"', f'name = "{name}"'))) for name in ("one", "two")]  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        DevServer(DevOptions(), Printer(level="none"), configs)
+    assert str(caught.value) == (
+        'Queue "jobs" has two consumers, workers one and two; a queue has one consumer. '
+        "Remove one of the [[queues.consumers]] entries."
+    )
+
+
+async def test_a_delivery_loop_that_fails_says_so(write_worker, make_server, output):
+    server = make_server(write_worker("consumer", {"src/entry.py": CONSUMER}, config=consumer_config()))
+
+    async def broken(queue):
+        raise OSError("disk gone")
+
+    server.queues.store.ready = broken  # type: ignore[method-assign]
+    server.queues.start()
+    loop = server.queues._loops["jobs"]
+    await asyncio.wait([loop], timeout=10)
+    assert 'Delivery on queue "jobs" stopped: OSError: disk gone. Its messages are kept; restart to resume.' in (
+        output.getvalue()
+    )

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
 
 from pyworker.errors import WorkerLoadError
-from pyworker.printer import Printer
+from pyworker.printer import Printer, escape
 from pyworker.queues.batch import delivered
 from pyworker.queues.body import content_type, encode
 from pyworker.queues.config import Consumer
@@ -69,7 +70,14 @@ class QueueBroker:
         """Start a delivery loop for every consumed queue that has none (call again after a reload)."""
         for queue in self.consumers():
             if queue not in self._loops or self._loops[queue].done():
-                self._loops[queue] = asyncio.ensure_future(self._deliver_forever(queue))
+                task = self._loops[queue] = asyncio.ensure_future(self._deliver_forever(queue))
+                task.add_done_callback(functools.partial(self._stopped, queue))
+
+    def _stopped(self, queue: str, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            cause = f"{type(exc).__name__}: {exc}"
+            message = f'Delivery on queue "{queue}" stopped: {cause}. Its messages are kept; restart to resume.'
+            self.printer.write(escape(message), "error")
 
     async def stop(self) -> None:
         for task in self._loops.values():

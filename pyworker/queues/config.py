@@ -103,3 +103,19 @@ def consumers(config: WorkerConfig) -> list[Consumer]:
             )
         )
     return found
+
+
+def consumer_map(configs: list[WorkerConfig], strict: bool = False) -> dict[str, tuple[str, Consumer]]:
+    """Each consumed queue and ``(worker, settings)``. Cloudflare allows one consumer per queue:
+    with ``strict`` a second one is a :class:`ConfigError`; otherwise the last declared wins."""
+    found: dict[str, tuple[str, Consumer]] = {}
+    for config in configs:
+        for consumer in consumers(config):
+            earlier = found.get(consumer.queue)
+            if strict and earlier is not None and earlier[0] != config.name:
+                raise ConfigError(
+                    f'Queue "{consumer.queue}" has two consumers, workers {earlier[0]} and {config.name}; '
+                    "a queue has one consumer. Remove one of the [[queues.consumers]] entries."
+                )
+            found[consumer.queue] = (config.name, consumer)
+    return found

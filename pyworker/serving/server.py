@@ -19,8 +19,7 @@ from pyworker.loading.shared import shared_state_conflicts
 from pyworker.options import DevOptions
 from pyworker.printer import Printer, escape
 from pyworker.queues.broker import QueueBroker
-from pyworker.queues.config import Consumer
-from pyworker.queues.config import consumers as queue_consumers
+from pyworker.queues.config import Consumer, consumer_map
 from pyworker.registry import WorkerRegistry
 from pyworker.reload.reloader import Reloaded, Reloader
 from pyworker.reload.watch import FileWatcher
@@ -58,6 +57,7 @@ class DevServer:
         self.storage = Storage(StateDir.resolve(first, options.persist_to))
         self.queues = QueueBroker(self.storage, self.registry, printer, self._consumers)
         self.host = BindingHost(self.registry, printer, self.storage, self.queues)
+        consumer_map(configs, strict=True)
         for config in configs:
             self.registry.add(Worker(config, build_env(config, self.host), printer))
         self.listeners: list[Listener] = []
@@ -77,8 +77,8 @@ class DevServer:
         return worker
 
     def _consumers(self) -> dict[str, tuple[str, Consumer]]:
-        """Each consumed queue and its consumer (the last worker declaring one wins)."""
-        return {c.queue: (w.name, c) for w in self.workers for c in queue_consumers(w.config)}
+        """Each consumed queue and its consumer (checked at start-up; after a reload the last one wins)."""
+        return consumer_map([worker.config for worker in self.workers])
 
     def app(self, name: str) -> WorkerApp:
         """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
