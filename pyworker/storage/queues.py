@@ -59,7 +59,7 @@ class QueueStore:
     """Every queue's messages, in the storage's state directory."""
 
     def __init__(self, storage: Storage) -> None:
-        self.path = storage.state.root / "queues" / "queues.sqlite"
+        self.path = storage.state.queues()
         self.db: Database = storage.database(self.path, "queues", _setup)
 
     async def add(self, queue: str, messages: list[New]) -> None:

@@ -65,6 +65,10 @@ class StateDir:
         """A bucket's directory: ``bucket.sqlite`` for keys and metadata, ``blobs/`` for large values."""
         return self.root / "pyworker" / "r2" / _digest("r2", bucket_name)
 
+    def queues(self) -> Path:
+        """Every queue's messages, in one file (Miniflare keeps queues in memory: no wrangler file to share)."""
+        return self.root / "queues" / "queues.sqlite"
+
     def display(self, path: Path) -> str:
         """``path`` relative to the working directory when it is below it, for tables and messages."""
         try:
