@@ -122,3 +122,14 @@ async def test_crons_fire_on_their_schedule_in_utc(write_worker, make_server, ou
         '[w] cron "*/30 * * * *" at 2026-03-01T02:00:00Z: ok',
     ]
     assert worker.code.module.SEEN == ["*/30 * * * *"] * 2 + ["0 1 * * *"] + ["*/30 * * * *"] * 2  # type: ignore[union-attr]
+
+
+def test_the_start_up_table_lists_the_crons(write_worker, make_server):
+    from pyworker.bindings.env import describe_bindings
+
+    config = 'name = "w"\nmain = "src/entry.py"\n[triggers]\ncrons = ["*/5 * * * *", "0 0 * * SUN"]\n'
+    server = make_server(write_worker("w", {"src/entry.py": LEGACY}, config=config))
+    assert describe_bindings(server.worker("w").config, server.host) == [
+        'cron "*/5 * * * *" (runs with --crons)',
+        'cron "0 0 * * SUN" (runs with --crons)',
+    ]

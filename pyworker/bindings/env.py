@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyworker.bindings import assets, d1, kv, queues, r2, service
+from pyworker.bindings import assets, d1, kv, queues, r2, service, triggers
 from pyworker.bindings.provider import BindingHost, Provider
 from pyworker.config.model import WorkerConfig
 from pyworker.runtime.wrappers import _EnvWrapper
 
 # Every binding kind pyworker emulates. A new kind is a module like `service` and one entry here.
-PROVIDERS: tuple[Provider, ...] = (service, kv, d1, r2, assets, queues)  # type: ignore[assignment]
+PROVIDERS: tuple[Provider, ...] = (service, kv, d1, r2, assets, queues, triggers)  # type: ignore[assignment]
 
 
 class Env(_EnvWrapper):
