@@ -53,12 +53,8 @@ class Cron:
         if day.month not in self.months:
             return False
         by_day, by_weekday = self._by_day(day), self._by_weekday(day)
-        if self.day_any and self.weekday_any:
-            return True
-        if self.day_any:
-            return by_weekday
-        if self.weekday_any:
-            return by_day
+        if self.day_any or self.weekday_any:  # one day field starts with "*": both must match (Vixie cron)
+            return by_day and by_weekday
         return by_day or by_weekday
 
     def _by_day(self, day: dt.date) -> bool:
@@ -167,8 +163,8 @@ def parse(text: str) -> Cron:
         days=frozenset(sets[2]),
         months=frozenset(sets[3]),
         weekdays=frozenset(sets[4]),
-        day_any=fields[2] == "*",
-        weekday_any=fields[4] == "*",
+        day_any=fields[2].startswith("*"),  # as Vixie cron: "*/2" is unrestricted for the OR rule
+        weekday_any=fields[4].startswith("*"),
         last_day=bool(specials["L"]),
         last_weekday=bool(specials["LW"]),
         nearest=frozenset(specials["W"]),  # type: ignore[arg-type]
