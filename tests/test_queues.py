@@ -235,3 +235,27 @@ async def test_a_delivery_loop_that_fails_says_so(write_worker, make_server, out
     assert 'Delivery on queue "jobs" stopped: OSError: disk gone. Its messages are kept; restart to resume.' in (
         output.getvalue()
     )
+
+
+async def test_delays_hold_messages_back(write_worker, make_server):
+    import time
+
+    config = PRODUCER_CONFIG + "delivery_delay = 60\n"
+    server = make_server(write_worker("producer", {"src/entry.py": PRODUCER}, config=config))
+    env = server.worker("producer").env
+    before = time.time()
+    await env.JOBS.send("later", contentType="text")  # the producer's delivery_delay
+    await env.JOBS.send("sooner", contentType="text", delaySeconds=5)
+    await env.JOBS.sendBatch([{"body": "a"}, {"body": "b", "delaySeconds": 1}], delaySeconds=30)
+    store = server.queues.store
+    assert await store.visible("jobs", before + 0.5) == 0
+    assert await store.visible("jobs", before + 2) == 1  # b
+    assert await store.visible("jobs", before + 6) == 2  # and sooner
+    assert await store.visible("jobs", before + 31) == 3  # and a
+    assert await store.visible("jobs", time.time() + 61) == 4
+    with pytest.raises(JsException) as caught:
+        await env.JOBS.send("x", contentType="yaml")
+    assert str(caught.value) == "TypeError: Unsupported queue message content type: yaml"
+    with pytest.raises(JsException) as caught:
+        await env.JOBS.sendBatch([])
+    assert str(caught.value) == "TypeError: sendBatch() requires at least one message"
