@@ -259,3 +259,35 @@ async def test_delays_hold_messages_back(write_worker, make_server):
     with pytest.raises(JsException) as caught:
         await env.JOBS.sendBatch([])
     assert str(caught.value) == "TypeError: sendBatch() requires at least one message"
+
+
+CONCURRENT = """\
+import asyncio
+from workers import WorkerEntrypoint
+
+STATE = {"active": 0, "peak": 0}
+BOTH = asyncio.Event()
+
+class Default(WorkerEntrypoint):
+    async def queue(self, batch, env, ctx):
+        STATE["active"] += 1
+        STATE["peak"] = max(STATE["peak"], STATE["active"])
+        if STATE["active"] == 2:
+            BOTH.set()
+        await asyncio.wait_for(BOTH.wait(), 10)  # both batches run at once, or this one times out
+        STATE["active"] -= 1
+"""
+
+
+async def test_max_concurrency_runs_batches_side_by_side(write_worker, make_server):
+    extra = "max_concurrency = 2\n"
+    config = consumer_config(extra).replace("max_batch_size = 10", "max_batch_size = 1")
+    server = make_server(write_worker("consumer", {"src/entry.py": CONCURRENT}, config=config))
+    await server.queues.send("jobs", [("a", "text", None), ("b", "text", None)], 0)
+    server.queues.start()
+    try:
+        await batches(server.queues, 2)
+    finally:
+        await server.queues.stop()
+    assert server.worker("consumer").code.module.STATE == {"active": 0, "peak": 2}  # type: ignore[union-attr]
+    assert await server.queues.store.count("jobs") == 0

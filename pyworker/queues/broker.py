@@ -2,7 +2,8 @@
 
 Each consumed queue has one delivery loop. It waits for a visible message, then until the
 batch is full (``max_batch_size``) or the first message has waited ``max_batch_timeout``,
-leases the batch and runs the consumer's ``queue`` handler through the invocation frame.
+leases the batch and runs the consumer's ``queue`` handler through the invocation frame
+(one batch at a time, or up to ``max_concurrency`` at once).
 Then each message is acked, retried (after its delay) or, past ``max_retries``, moved to the
 ``dead_letter_queue`` or dropped, with Miniflare's log lines. A queue with no consumer
 loaded keeps its messages until one is.
@@ -93,21 +94,31 @@ class QueueBroker:
 
     async def _deliver_forever(self, queue: str) -> None:
         event = self._event(queue)
-        while (found := self.consumers().get(queue)) is not None:
-            worker, consumer = found
-            event.clear()  # before looking: a send from now on wakes the wait below
-            _, first = await self.store.ready(queue)
-            now = time.time()
-            if first is None or first > now:
-                await self._wait(event, None if first is None else first - now)
-                continue
-            deadline = first + consumer.max_batch_timeout
-            if now < deadline and await self.store.visible(queue, now) < consumer.max_batch_size:
-                await self._wait(event, deadline - now)
-                continue
-            batch = await self.store.lease(queue, time.time(), consumer.max_batch_size)
-            if batch:
-                await self.deliver(queue, worker, consumer, batch)
+        running: set[asyncio.Future[None]] = set()  # batches in flight: up to max_concurrency (default 1)
+        try:
+            while (found := self.consumers().get(queue)) is not None:
+                worker, consumer = found
+                if len(running) >= (consumer.max_concurrency or 1):
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                event.clear()  # before looking: a send (or a settled batch) from now on wakes the wait below
+                _, first = await self.store.ready(queue)
+                now = time.time()
+                if first is None or first > now:
+                    await self._wait(event, None if first is None else first - now)
+                    continue
+                deadline = first + consumer.max_batch_timeout
+                if now < deadline and await self.store.visible(queue, now) < consumer.max_batch_size:
+                    await self._wait(event, deadline - now)
+                    continue
+                batch = await self.store.lease(queue, time.time(), consumer.max_batch_size)
+                if batch:
+                    flight = asyncio.ensure_future(self.deliver(queue, worker, consumer, batch))
+                    running.add(flight)
+                    flight.add_done_callback(running.discard)
+        finally:
+            for left in list(running):
+                left.cancel()
 
     async def deliver(self, queue: str, worker: str, consumer: Consumer, stored: list[Stored]) -> None:
         """Run one batch through the consumer and settle every message of it."""
@@ -164,6 +175,7 @@ class QueueBroker:
         await self.store.settle(acked + dropped, retried, moved, [])
         self.batches += 1
         self.settled.set()
+        self._event(queue).set()  # retried messages may be visible again now
         self.printer.worker(worker, f"QUEUE {queue} {len(acked)}/{len(stored)} ({millis}ms)")
         if moved:
             assert consumer.dead_letter_queue is not None
