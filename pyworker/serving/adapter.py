@@ -24,7 +24,7 @@ from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
 
-Before = Callable[[Request], Awaitable[Response | None]]
+Before = Callable[[Request], Awaitable[Response | None] | None]  # None at once: no answer, run the worker
 
 _INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default entrypoint's fetch
 
@@ -61,7 +61,8 @@ class WorkerApp:
             return
         sender = Sender(self.worker.name, self.printer, method, target, head)
         try:
-            response = None if self.before is None else await self.before(request)
+            answering = None if self.before is None else self.before(request)
+            response = None if answering is None else await answering
             if response is None:
                 response = await respond(self.worker, _INCOMING, request)
             link.responding()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from pyworker.assets.server import AssetServer
@@ -18,7 +18,9 @@ class Front:
     """Answers ``/__scheduled``, ``/cdn-cgi/handler/scheduled`` and ``/cdn-cgi/handler/email``, then asks the assets.
 
     ``assets`` is read on every request, so a reloaded config's assets take over at once.
-    ``None`` from :meth:`__call__` means: run the worker.
+    :meth:`__call__` runs on every request: it is a plain call that returns ``None`` at once
+    (run the worker) unless a route or the assets may answer; then it returns the awaitable
+    answer, which may itself be ``None``.
     """
 
     def __init__(self, worker: Target, printer: Printer, assets: Callable[[], AssetServer | None]) -> None:
@@ -26,13 +28,18 @@ class Front:
         self.printer = printer
         self.assets = assets
 
-    async def __call__(self, request: Request) -> Response | None:
+    def __call__(self, request: Request) -> Awaitable[Response | None] | None:
         url = request.url
         if "/__scheduled" in url or "/cdn-cgi/handler/" in url:
-            if urlsplit(url).path == EMAIL_PATH and str(request.method).upper() == "POST":
-                return await email_route(self.worker, self.printer, request)
-            answer = await scheduled_route(self.worker, request)
-            if answer is not None:
-                return answer
+            return self._routes(request)
+        assets = self.assets()
+        return None if assets is None else assets.route(request)
+
+    async def _routes(self, request: Request) -> Response | None:
+        if urlsplit(request.url).path == EMAIL_PATH and str(request.method).upper() == "POST":
+            return await email_route(self.worker, self.printer, request)
+        answer = await scheduled_route(self.worker, request)
+        if answer is not None:
+            return answer
         assets = self.assets()
         return None if assets is None else await assets.route(request)
