@@ -47,11 +47,12 @@ class Settings:
     storage_ops: int = 3000
     storage_rounds: int = 5
     workflow_steps: int = 1000
+    queue_messages: int = 2000
 
 
 QUICK = Settings(
     coldstart_runs=2, duration=1.0, rounds=1, warmup=0.5, changes=3, sizes=(1, 8), scale_runs=1, hops=7, rpc_calls=2000,
-    storage_ops=500, storage_rounds=1, workflow_steps=100,
+    storage_ops=500, storage_rounds=1, workflow_steps=100, queue_messages=300,
 )  # fmt: skip
 
 
@@ -310,6 +311,40 @@ def storage_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def assets_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    import assets
+
+    result = assets.measure(settings.duration / 2, max(1, settings.rounds // 2))
+    rows = []
+    for label, what in (("small", "a 2 KiB file"), ("large", "a 512 KiB file (streamed)")):
+        share, cpu = result[f"{label}_ratio"], result[f"{label}_cpu_ratio"]
+        rows.append(
+            Row(
+                f"assets: {what}, requests/s (server CPU µs/request)",
+                f"{result[f'pyworker_{label}_rps']:,.0f} ({result[f'pyworker_{label}_cpu_us']:.0f} µs)",
+                f"{result[f'starlette_{label}_rps']:,.0f} ({result[f'starlette_{label}_cpu_us']:.0f} µs) "
+                "(Starlette `StaticFiles` on bare uvicorn)",
+                f"{share:.2f} (CPU {cpu:.2f})",
+                "≥ 1.0 x StaticFiles",
+                met(share >= 1.0),
+            )
+        )
+    return rows
+
+
+def queue_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    import queues
+
+    result = queues.measure(settings.queue_messages, max(1, settings.storage_rounds // 2))
+    raw = f"{result['raw_per_s']:,.0f} (one `INSERT` + one `DELETE` per message on raw `sqlite3`)"
+    return [
+        Row("queues: `send()` → consumer `ack()`, messages/s", f"{result['send_per_s']:,.0f}", raw,
+            f"{result['send_ratio']:.2f}"),
+        Row("queues: `sendBatch(100)` → consumer `ack()`, messages/s", f"{result['batch_per_s']:,.0f}", raw,
+            f"{result['batch_ratio']:.2f}"),
+    ]  # fmt: skip
+
+
 def memory_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
     if "throughput" not in shared:
         raise RuntimeError("no figures: the throughput section (which measures them) did not run or failed")
@@ -354,6 +389,8 @@ SECTIONS: dict[str, tuple[str, Section]] = {
     "memory": ("memory", memory_rows),
     "storage": ("storage", storage_rows),
     "workflows": ("workflows", workflow_rows),
+    "assets": ("assets", assets_rows),
+    "queues": ("queues", queue_rows),
 }
 
 

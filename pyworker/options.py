@@ -53,3 +53,4 @@ class DevOptions:
     workflow_sleep_scale: float = 1.0  # --workflow-sleep-scale: multiplies Workflow sleeps, retry delays, waits
     limits: ClientLimits = field(default_factory=ClientLimits)
     cf: dict[str, Any] | None = None  # --cf FILE: request.cf of incoming requests (else each worker's own)
+    crons: bool = False  # --crons: fire triggers.crons on their schedule (UTC)

@@ -15,9 +15,11 @@ from collections.abc import Awaitable, Mapping
 from types import CoroutineType
 from typing import Any
 
+from pyworker.bindings.assets import asset_server
 from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import PyworkerError, UncaughtBaseException, WorkerLoadError, mark_reported, was_reported
+from pyworker.events.crons import worker_crons
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.runtime import limits
@@ -52,6 +54,8 @@ class Worker:
         self.name = config.name
         self.env = env
         self.printer = printer
+        self.assets = asset_server(config, printer)  # served before the worker runs; None without `assets`
+        self.crons = worker_crons(config)  # triggers.crons, checked now: a bad one is a config error
         self.code: WorkerCode | None = None
         self.error: str | None = None
         self.state = WorkerState.LOADING
@@ -118,10 +122,14 @@ class Worker:
         self._loaded.set()
 
     def reconfigure(self, config: WorkerConfig, env: Any) -> None:
-        """Use a re-read config: new invocations get its env; running ones keep theirs."""
+        """Use a re-read config: new invocations get its env; running ones keep theirs.
+
+        Raises :class:`ConfigError` (and changes nothing) for bad ``assets`` or ``triggers``."""
+        assets, crons = asset_server(config, self.printer), worker_crons(config)
         self.config = config
         self._subrequests = _subrequest_limit(config)
         self.env = env
+        self.assets, self.crons = assets, crons
 
     async def settle(self) -> None:
         """Wait for the ``ctx.wait_until`` work started so far (and what it starts in turn)."""

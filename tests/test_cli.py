@@ -101,6 +101,8 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--persist-to", "DIRECTORY", "Keep"],
         ["--workflow-sleep-scale", "FACTOR", "Multiply"],
         ["--cf", "FILE", "request.cf"],
+        ["--crons", "Fire", "each"],
+        ["--test-scheduled", "Accepted", "for"],
         ["-h,", "--help", "Show"],
     ]
 

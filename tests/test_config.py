@@ -809,12 +809,11 @@ def test_a_directory_of_workers_expands_to_each_worker_sorted() -> None:
     assert configs[0].services == (ServiceBinding("WORKER_B", "worker_b"),)
 
 
-def test_static_assets_are_reported_as_unsupported(tmp_path: Path) -> None:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src/entry.py").write_text("")
+def test_static_assets_and_queues_are_supported_and_main_is_optional_with_assets(tmp_path: Path) -> None:
+    (tmp_path / "public").mkdir()
     (tmp_path / "wrangler.toml").write_text(
-        'name = "w"\nmain = "src/entry.py"\nassets = { directory = "./public", binding = "ASSETS" }\n'
+        'name = "w"\nassets = { directory = "./public", binding = "ASSETS" }\n'
+        '[[queues.producers]]\nbinding = "Q"\nqueue = "q"\n'
     )
     config = load_config(tmp_path)
-    assert len(config.warnings) == 1
-    assert config.warnings[0].endswith("pyworker does not support these bindings yet and ignores them: assets.")
+    assert (config.warnings, config.main, config.import_root) == ((), None, tmp_path.resolve())

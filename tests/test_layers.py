@@ -16,7 +16,8 @@ LAYERS = [
     ["serving", "commands", "tools", "testing", "pytest_plugin"],
     ["reload"],
     ["worker"],
-    ["bindings", "loading", "sdk"],
+    ["bindings", "loading", "sdk", "events"],
+    ["assets", "queues"],
     ["runtime", "config", "registry", "storage"],
     ["types", "errors", "options", "printer", "__init__"],
 ]

@@ -220,12 +220,12 @@ def test_dev_cf_option_reads_its_file_or_says_what_is_wrong(tmp_path):
 def test_every_config_key_pyworker_ignores_gets_a_warning(write_worker):
     config = (
         'name = "k"\nmain = "src/entry.py"\naccount_id = "abc"\n'
-        '[triggers]\ncrons = ["*/5 * * * *"]\n[dev]\nport = 9000\ninspector_port = 9229\n'
+        '[triggers]\ncrons = ["*/5 * * * *"]\n[build]\ncommand = "make"\n[dev]\nport = 9000\ninspector_port = 9229\n'
     )
     directory = write_worker("k", {"src/entry.py": "x = 1\n"}, config=config)
     assert load_config(directory).warnings == (
         f"{describe(directory / 'wrangler.toml')}: pyworker does not act on these keys yet and ignores them: "
-        "triggers.crons, dev.inspector_port.",
+        "build.command, dev.inspector_port.",
     )
 
 

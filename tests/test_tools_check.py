@@ -193,13 +193,12 @@ def test_kinds_pyworker_does_not_emulate_are_listed(write_worker) -> None:
     lines = run("w").output.splitlines()
     assert [line for line in lines if line.startswith("  binding")] == [
         "  binding AI: ai, not emulated by pyworker",
-        "  binding JOBS: queues, not emulated by pyworker",
+        "  binding JOBS: queues",
     ]
-    assert lines[-3:] == [
-        "Warning: wrangler.toml in w: pyworker does not support these bindings yet and ignores them: queues.",
+    assert lines[-2:] == [
         "Warning: wrangler.toml in w: pyworker does not emulate these bindings: ai. They are on env, and using one "
         "raises an error that says whether wrangler dev runs it locally.",
-        "Checked 1 worker: 2 warnings.",
+        "Checked 1 worker: 1 warning.",
     ]
 
 

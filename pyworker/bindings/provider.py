@@ -1,6 +1,6 @@
 """What every binding kind is: a provider turning its config entries into values on ``env``.
 
-A kind lives in one module of this package (``service.py``, ``kv.py``...) or a subpackage (``workflows/``)
+A kind lives in one module of this package (``service.py``, ``queues.py``...) or a subpackage (``workflows/``)
 exposing ``KEY`` (its config key, e.g. ``"services"``), ``build`` and ``describe``. They
 get a :class:`BindingHost`: what the dev server lends bindings, never the server itself.
 """
@@ -15,6 +15,7 @@ from pyworker.bindings.engines import Engines
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import StorageError
 from pyworker.printer import Printer
+from pyworker.queues.broker import QueueBroker
 from pyworker.storage.host import Storage
 from pyworker.types import Directory
 
@@ -29,6 +30,7 @@ class BindingHost:
     printer: Printer
     storage: Storage | None = None
     workflows: Engines = field(default_factory=Engines)
+    queues: QueueBroker | None = None  # the server's queue broker (producers send through it)
 
     def state(self) -> Storage:
         """The server's storage; a host without one cannot serve KV, D1 or R2 bindings."""

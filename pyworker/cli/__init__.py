@@ -97,6 +97,8 @@ def main() -> None:
     metavar="FILE",
     help="request.cf of incoming requests from this JSON object [default: wrangler's offline values].",
 )
+@click.option("--crons", is_flag=True, default=False, help="Fire each worker's triggers.crons on schedule (UTC).")
+@click.option("--test-scheduled", is_flag=True, default=False, help="Accepted for wrangler: /__scheduled is always on.")
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -110,6 +112,8 @@ def dev(
     persist_to: Path | None,
     workflow_sleep_scale: float,
     cf_file: Path | None,
+    crons: bool,
+    test_scheduled: bool,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.options import DevOptions
@@ -126,6 +130,7 @@ def dev(
         persist_to=persist_to,
         request_timeout=request_timeout,
         workflow_sleep_scale=workflow_sleep_scale,
+        crons=crons,
     )
     printer = Printer(level=options.log_level, batch=True, background=True)
     try:

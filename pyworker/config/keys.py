@@ -24,7 +24,10 @@ ACTED_ON: dict[str, frozenset[str] | None] = {
     "kv_namespaces": None,
     "d1_databases": None,
     "r2_buckets": None,
-    "workflows": None,  # main's Workflows (issue 18); on this branch still reported as an unsupported binding
+    "workflows": None,
+    "triggers": frozenset({"crons"}),
+    "assets": None,
+    "queues": None,
 }
 
 DEPLOY_ONLY = frozenset(

@@ -39,7 +39,7 @@ class WorkerConfig:
     """Everything pyworker needs to load and serve one worker."""
 
     name: str
-    main: Path
+    main: Path | None  # None: a worker of static assets only
     config_path: Path
     compatibility_date: str | None = None
     compatibility_flags: tuple[str, ...] = ()
@@ -62,8 +62,8 @@ class WorkerConfig:
 
     @property
     def import_root(self) -> Path:
-        """Where the worker's own top-level modules are found: ``main``'s directory."""
-        return self.main.parent
+        """Where the worker's own top-level modules are found: ``main``'s directory (else the config's)."""
+        return self.directory if self.main is None else self.main.parent
 
     @property
     def internal(self) -> bool:

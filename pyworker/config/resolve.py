@@ -26,13 +26,11 @@ NON_INHERITABLE = frozenset(
 )  # fmt: skip
 
 # Binding kinds pyworker emulates beyond services: each is read by its provider in pyworker/bindings/.
-STORAGE_BINDINGS = frozenset({"kv_namespaces", "d1_databases", "r2_buckets", "workflows"})
+STORAGE_BINDINGS = frozenset({"kv_namespaces", "d1_databases", "r2_buckets", "workflows", "queues"})
 
 # Binding kinds pyworker does not emulate yet: reported once, then ignored.
 UNSUPPORTED_BINDINGS = tuple(
-    sorted(
-        (NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"} - STORAGE_BINDINGS) | {"assets"}
-    )
+    sorted(NON_INHERITABLE - {"vars", "define", "services", "unsafe", "tail_consumers"} - STORAGE_BINDINGS)
 )
 
 # Of those, the kinds that are on env as an object whose every use says pyworker does not emulate it
@@ -101,22 +99,12 @@ def _build(
     main_value = raw.get("main")
     if main_value is not None and not isinstance(main_value, str):
         raise ConfigError(f'{where}: "main" must be a string such as "src/entry.py", got {shown(main_value)}.')
-    if not main_value or not main_value.strip():
+    if (not main_value or not main_value.strip()) and isinstance(raw.get("assets"), dict):
+        main = None  # a worker of static assets only, as Cloudflare allows
+    elif not main_value or not main_value.strip():
         raise ConfigError(f'{where}: "main" is missing. Set main = "src/entry.py" to the worker\'s Python module.')
-    try:
-        main = (config_path.parent / main_value).resolve()
-    except (OSError, RuntimeError, ValueError) as exc:  # NUL bytes, symlink loops
-        raise ConfigError(f'{where}: "main" is not a usable path: {shown(main_value)}.') from exc
-    if main.is_dir():
-        raise ConfigError(
-            f'{where}: "main" points to {main_value}, which is a directory. '
-            'Point it at the worker\'s Python module, e.g. main = "src/entry.py".'
-        )
-    if not main.is_file():
-        raise ConfigError(f'{where}: "main" points to {main_value}, which does not exist.')
-    if main.suffix != ".py":
-        raise ConfigError(f'{where}: "main" points to {main_value}, which is not a Python module (.py).')
-
+    else:
+        main = _main_path(config_path, main_value, where)
     warnings.extend(_unsupported(raw, where))
     ignored = ignored_keys(raw, UNSUPPORTED_BINDINGS)
     if ignored:
@@ -155,6 +143,23 @@ def _unsupported(raw: dict[str, Any], where: str) -> list[str]:
             "and using one raises an error that says whether wrangler dev runs it locally."
         )
     return found
+
+
+def _main_path(config_path: Path, main_value: str, where: str) -> Path:
+    try:
+        main = (config_path.parent / main_value).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # NUL bytes, symlink loops
+        raise ConfigError(f'{where}: "main" is not a usable path: {shown(main_value)}.') from exc
+    if main.is_dir():
+        raise ConfigError(
+            f'{where}: "main" points to {main_value}, which is a directory. '
+            'Point it at the worker\'s Python module, e.g. main = "src/entry.py".'
+        )
+    if not main.is_file():
+        raise ConfigError(f'{where}: "main" points to {main_value}, which does not exist.')
+    if main.suffix != ".py":
+        raise ConfigError(f'{where}: "main" points to {main_value}, which is not a Python module (.py).')
+    return main
 
 
 def shown(value: Any) -> str:

@@ -191,7 +191,8 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
     modules.install()
     token = current_worker.set(scope)
     try:
-        module = modules.import_main(config.main)
+        # A worker of static assets only has no code: an empty module, so it has no handlers.
+        module = ModuleType(f"{config.name}-assets") if config.main is None else modules.import_main(config.main)
     except BaseException as exc:  # KeyboardInterrupt, sys.exit(), CancelledError at import: a load error too
         modules.uninstall()
         message = describe_load_error(config.name, config.import_root, exc)

@@ -27,7 +27,7 @@ from pyworker.errors import ConfigError, WorkerLoadError
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.registry import WorkerRegistry
-from pyworker.reload.watch import Batch
+from pyworker.reload.watch import Batch, code_changes
 from pyworker.worker import Worker
 
 _SETTINGS = re.compile(r"^(wrangler\.(toml|json|jsonc)|\.dev\.vars(\..+)?)$")
@@ -68,7 +68,7 @@ class Reloader:
         async for batch in batches:
             for name, paths in batch.items():
                 worker = self.registry.get(name)
-                if worker is not None:
+                if worker is not None and (paths := code_changes(worker.config, paths)):
                     yield await self.reload(worker, paths)
 
     async def run(self, batches: AsyncIterator[Batch]) -> None:

@@ -70,6 +70,18 @@ def assets_dir(config: WorkerConfig) -> Path | None:
     return (config.directory / directory).resolve() if isinstance(directory, str) else None
 
 
+def code_changes(config: WorkerConfig, paths: set[Path]) -> set[Path]:
+    """The changed files that need a reload: an asset is served fresh on the next request without one."""
+    assets = assets_dir(config)
+    if assets is None:
+        return paths
+    return {path for path in paths if not path.is_relative_to(assets) or _is_code(path.name)}
+
+
+def _is_code(name: str) -> bool:
+    return name.endswith(".py") or name in CONFIG_NAMES or _DEV_VARS.match(name) is not None
+
+
 def owners(configs: Iterable[WorkerConfig], path: Path) -> list[str]:
     """The workers a changed ``path`` belongs to: those whose watched directory holding it is
     the deepest (a worker nested in another's directory owns its own files), several when

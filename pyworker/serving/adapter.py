@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pyworker.config.cf import FALLBACK_CF
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
-from pyworker.runtime.http import Response
+from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
 from pyworker.serving.link import ClientLink, Ending, Watchman
 from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
+
+Before = Callable[[Request], Awaitable[Response | None] | None]  # None at once: no answer, run the worker
 
 _INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default entrypoint's fetch
 
@@ -30,8 +33,11 @@ _INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default e
 class WorkerApp:
     """Serves one worker: ASGI request -> ``Request`` -> its fetch invocation -> ASGI response, logged."""
 
-    def __init__(self, worker: Target, printer: Printer, options: DevOptions | None = None) -> None:
+    def __init__(
+        self, worker: Target, printer: Printer, options: DevOptions | None = None, before: Before | None = None
+    ) -> None:
         self.worker = worker
+        self.before = before  # answers some requests before the worker runs (assets, event routes)
         self.printer = printer
         self.options = options or DevOptions()
         self.watchman = Watchman()
@@ -64,7 +70,10 @@ class WorkerApp:
             return
         sender = Sender(self.worker.name, self.printer, method, target, head)
         try:
-            response = await respond(self.worker, _INCOMING, request)
+            answering = None if self.before is None else self.before(request)
+            response = None if answering is None else await answering
+            if response is None:
+                response = await respond(self.worker, _INCOMING, request)
             link.responding()
             await sender.send(response, send)
         except asyncio.CancelledError:

@@ -14,10 +14,13 @@ from pyworker.bindings.env import build_env
 from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
 from pyworker.errors import ServeError, WorkerLoadError
+from pyworker.events.crons import CronRunner
 from pyworker.loading.dependencies import unmet_dependencies
 from pyworker.loading.shared import shared_state_conflicts
 from pyworker.options import DevOptions
 from pyworker.printer import Printer, escape
+from pyworker.queues.broker import QueueBroker
+from pyworker.queues.config import Consumer, consumer_map
 from pyworker.registry import WorkerRegistry
 from pyworker.reload.reloader import Reloaded, Reloader
 from pyworker.reload.watch import FileWatcher
@@ -25,6 +28,7 @@ from pyworker.runtime.tasks import task_factory
 from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
+from pyworker.serving.front import Front
 from pyworker.serving.listeners import Listener, bind_other, bind_workers, moves
 from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
@@ -52,7 +56,11 @@ class DevServer:
         configs = list(load_workers(options) if configs is None else configs)
         first = configs[0].directory if configs else Path.cwd()
         self.storage = Storage(StateDir.resolve(first, options.persist_to))
-        self.host = BindingHost(self.registry, printer, self.storage, Engines(options.workflow_sleep_scale))
+        self.queues = QueueBroker(self.storage, self.registry, printer, self._consumers)
+        self.host = BindingHost(
+            self.registry, printer, self.storage, workflows=Engines(options.workflow_sleep_scale), queues=self.queues
+        )
+        consumer_map(configs, strict=True)
         for config in configs:
             self.registry.add(Worker(config, build_env(config, self.host), printer))
         self.listeners: list[Listener] = []
@@ -71,9 +79,14 @@ class DevServer:
             raise KeyError(name)
         return worker
 
+    def _consumers(self) -> dict[str, tuple[str, Consumer]]:
+        """Each consumed queue and its consumer (checked at start-up; after a reload the last one wins)."""
+        return consumer_map([worker.config for worker in self.workers])
+
     def app(self, name: str) -> WorkerApp:
         """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
-        return WorkerApp(self.worker(name), self.printer, self.options)
+        worker = self.worker(name)
+        return WorkerApp(worker, self.printer, self.options, Front(worker, self.printer, lambda: worker.assets))
 
     # -- start-up -------------------------------------------------------------------
     def load(self) -> None:
@@ -129,7 +142,10 @@ class DevServer:
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning)
         with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks(), watchdog:
-            async with self._watching():  # registered before "Ready on", so edits right after it are seen
+            async with (
+                self._watching(),
+                self._crons(),
+            ):  # registered before "Ready on", so edits right after it are seen
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
                 listening = asyncio.ensure_future(server.listening.wait())
                 await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
@@ -140,7 +156,9 @@ class DevServer:
                         self.shared_state_warnings()
                     self.announce(loading)
                     self.host.workflows.start()  # unfinished Workflow instances resume
+                    self.queues.start()
                 await serving
+                await self.queues.stop()
         if self._loads is not None:
             self._loads.cancel()
         await self.host.workflows.stop()  # runs stop here and resume from their last step next time
@@ -163,6 +181,19 @@ class DevServer:
             stop.set()
             task.cancel()
 
+    @contextlib.asynccontextmanager
+    async def _crons(self) -> AsyncIterator[None]:
+        """With ``--crons``, fire every worker's ``triggers.crons`` while serving."""
+        if not self.options.crons:
+            yield
+            return
+        runner = CronRunner(lambda: [(worker, worker.crons) for worker in self.workers], self.printer)
+        task = asyncio.ensure_future(runner.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+
     async def _reload_loop(self, stop: asyncio.Event) -> None:
         watcher = FileWatcher(lambda: [worker.config for worker in self.workers])
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
@@ -170,6 +201,7 @@ class DevServer:
             if change.config_changed:
                 await self._rewire(change)
                 watcher.refresh()
+                self.queues.start()
 
     def _watcher_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and (exc := task.exception()) is not None:

@@ -69,6 +69,10 @@ class StateDir:
         """The SQLite file of Workflow ``name`` (a name Cloudflare allows, so a safe file name)."""
         return self.root / "workflows" / "pyworker" / f"{name}.sqlite"
 
+    def queues(self) -> Path:
+        """Every queue's messages, in one file (Miniflare keeps queues in memory: no wrangler file to share)."""
+        return self.root / "queues" / "queues.sqlite"
+
     def display(self, path: Path) -> str:
         """``path`` relative to the working directory when it is below it, for tables and messages."""
         try:

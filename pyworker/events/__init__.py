@@ -1,0 +1,1 @@
+"""Events the runtime delivers to a worker besides HTTP: ``scheduled`` (cron triggers) and its matcher."""
