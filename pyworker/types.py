@@ -40,6 +40,17 @@ class Route:
     caller: str | None = None
     returns: Callable[[Any], Any] | None = None
     raises: Callable[[BaseException], BaseException] | None = None
+    actor: Actor | None = None
+
+
+class Actor(Protocol):
+    """A Durable Object as the invocation frame sees it: a route with an ``actor`` runs its handler on the
+    object's one instance (kept across invocations, on the class ``route.entrypoint`` names) rather than
+    on a fresh entrypoint instance."""
+
+    def run(self, handler: Any, code: Any, env: Any, args: tuple[Any, ...]) -> Any:
+        """Call ``handler`` (a method of the Durable Object class) on the instance for generation ``code``."""
+        ...
 
 
 class Target(Protocol):
@@ -48,8 +59,9 @@ class Target(Protocol):
     @property
     def name(self) -> str: ...
 
-    def exports(self, entrypoint: str | None) -> bool:
-        """Whether the loaded code has entrypoint ``entrypoint`` (``None``: the default)."""
+    def exports(self, entrypoint: str | None, durable: bool = False) -> bool:
+        """Whether the loaded code has entrypoint ``entrypoint`` (``None``: the default), or with ``durable``
+        the Durable Object class of that name."""
         ...
 
     async def invoke(self, route: Route, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:

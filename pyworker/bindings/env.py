@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from pyworker.bindings import d1, kv, r2, service
+from pyworker.bindings.durable_objects import provider as durable_objects
 from pyworker.bindings.provider import BindingHost, Provider
 from pyworker.config.model import WorkerConfig
 from pyworker.runtime.wrappers import _EnvWrapper
 
 # Every binding kind pyworker emulates. A new kind is a module like `service` and one entry here.
-PROVIDERS: tuple[Provider, ...] = (service, kv, d1, r2)  # type: ignore[assignment]
+PROVIDERS: tuple[Provider, ...] = (service, kv, d1, r2, durable_objects)  # type: ignore[assignment]
 
 
 class Env(_EnvWrapper):

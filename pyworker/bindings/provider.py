@@ -1,6 +1,7 @@
 """What every binding kind is: a provider turning its config entries into values on ``env``.
 
-A kind lives in one module of this package (``service.py``; ``kv.py``, ``d1.py``... next)
+A kind lives in one module of this package (``service.py``, ``kv.py``, ``d1.py``, ``r2.py``), or a
+subpackage when it outgrows one (``durable_objects/``),
 exposing ``KEY`` (its config key, e.g. ``"services"``), ``build`` and ``describe``. They
 get a :class:`BindingHost`: what the dev server lends bindings, never the server itself.
 """
@@ -8,9 +9,10 @@ get a :class:`BindingHost`: what the dev server lends bindings, never the server
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pyworker.bindings.durable_objects.registry import Objects
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import StorageError
 from pyworker.printer import Printer
@@ -26,6 +28,7 @@ class BindingHost:
     directory: Directory
     printer: Printer
     storage: Storage | None = None
+    objects: Objects = field(default_factory=Objects)  # the server's Durable Objects, kept across reloads
 
     def state(self) -> Storage:
         """The server's storage; a host without one cannot serve KV, D1 or R2 bindings."""

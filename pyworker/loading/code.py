@@ -19,7 +19,7 @@ from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.modules import WorkerModules
 from pyworker.loading.shared import forget_shared_state
-from pyworker.runtime.entrypoint import WorkerEntrypoint
+from pyworker.runtime.entrypoint import DurableObject, WorkerEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
 from pyworker.types import RPC, Route
 
@@ -28,6 +28,8 @@ DEFAULT_ENTRYPOINT = "Default"
 # Events the runtime delivers itself, each to a method of that name on the entrypoint class
 # or (without a Default class) to a module-level ``on_<kind>`` function.
 HANDLER_KINDS = ("fetch", "scheduled", "queue", "alarm", "email", "tail", "trace", "test")
+# What the runtime delivers to a Durable Object besides RPC calls.
+OBJECT_HANDLERS = ("fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError")
 
 _HANDLER_EXAMPLES = {
     "fetch": "fetch(self, request)",
@@ -66,6 +68,14 @@ class Handler:
         available = (*args, env, ctx)
         return target(*available) if self.arity is None else target(*available[: self.arity])
 
+    def call_on(self, instance: Any, args: tuple[Any, ...]) -> Any:
+        """Call the method on an existing instance (a Durable Object's): a relaxed handler gets only
+        as many of ``args`` as it declares."""
+        target = getattr(instance, self.name)
+        if self.relaxed and self.arity is not None:
+            args = args[: self.arity]
+        return target(*args)
+
 
 def relaxed_handler(func: Callable[..., Any], cls: type | None, name: str) -> Handler:
     """A runtime handler: how many leading positional arguments ``func`` takes (``None``: any number)."""
@@ -102,29 +112,46 @@ class WorkerCode:
     module: ModuleType
     scope: WorkerScope
     entrypoints: dict[str, Entrypoint] = field(default_factory=dict)
+    objects: dict[str, Entrypoint] = field(default_factory=dict)  # exported Durable Object classes
     legacy: dict[str, Handler] = field(default_factory=dict)  # kind -> module-level on_<kind>
     active: int = 0  # invocations running on this generation
     retired: bool = False  # a newer generation took over; unload once ``active`` is 0
-    _found: dict[tuple[str, str | None, str], Handler] = field(default_factory=dict)
+    _found: dict[tuple[str, str | None, str, bool], Handler] = field(default_factory=dict)
     routes: dict[Route, Handler] = field(default_factory=dict)  # by route object: one lookup per call
 
     @property
     def default(self) -> Entrypoint | None:
         return self.entrypoints.get(DEFAULT_ENTRYPOINT)
 
-    def handler(self, kind: str, entrypoint: str | None, method: str) -> Handler:
+    def handler(self, kind: str, entrypoint: str | None, method: str, durable: bool = False) -> Handler:
         """The one lookup every invocation makes; raises :class:`NoEntrypoint`, :class:`NoMethod` or
-        :class:`NoHandler` with the sentence the user sees. Found handlers are remembered."""
-        key = (kind, entrypoint, method)
+        :class:`NoHandler` with the sentence the user sees. Found handlers are remembered.
+        With ``durable``, ``entrypoint`` names a Durable Object class."""
+        key = (kind, entrypoint, method, durable)
         found = self._found.get(key)
         if found is None:
-            found = self._found[key] = self._find(kind, entrypoint, method)
+            found = self._found[key] = (
+                self._find_object(kind, entrypoint or "", method) if durable else self._find(kind, entrypoint, method)
+            )
         return found
 
     def route(self, route: Route) -> Handler:
         """:meth:`handler` for ``route``, remembered by the route itself (routes are made once per method)."""
-        found = self.routes[route] = self.handler(route.kind, route.entrypoint, route.method)
+        found = self.routes[route] = self.handler(route.kind, route.entrypoint, route.method, route.actor is not None)
         return found
+
+    def _find_object(self, kind: str, name: str, method: str) -> Handler:
+        described = self.objects.get(name)
+        if described is None:
+            raise NoEntrypoint(f'Worker "{self.worker}" does not export a Durable Object class named "{name}".')
+        if kind == RPC:
+            if method not in described.methods:
+                raise NoMethod(f'The RPC receiver does not implement the method "{method}".')
+            return Handler(described.cls, method)
+        handler = described.handlers.get(kind)
+        if handler is None:
+            raise NoHandler(f'Durable Object class "{name}" (worker "{self.worker}") does not define {kind}().')
+        return handler
 
     def _find(self, kind: str, name: str | None, method: str) -> Handler:
         entrypoint = self.entrypoints.get(name or DEFAULT_ENTRYPOINT)
@@ -216,6 +243,8 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
         value = getattr(module, name, None)
         if inspect.isclass(value) and issubclass(value, WorkerEntrypoint) and value is not WorkerEntrypoint:
             code.entrypoints[name] = _describe_entrypoint(value)
+        elif inspect.isclass(value) and issubclass(value, DurableObject) and value is not DurableObject:
+            code.objects[name] = _describe_entrypoint(value, OBJECT_HANDLERS)
     for kind in HANDLER_KINDS:
         function = getattr(module, f"on_{kind}", None)
         if callable(function):
@@ -227,7 +256,7 @@ def _no_schedule(awaitable: Awaitable[Any]) -> None:
     raise RuntimeError("wait_until() is not available while this code is loaded outside a dev server.")
 
 
-def _describe_entrypoint(cls: type) -> Entrypoint:
+def _describe_entrypoint(cls: type, kinds: tuple[str, ...] = HANDLER_KINDS) -> Entrypoint:
     # As the runtime's introspection: public names whose class attribute (read without running
     # descriptors) is a plain function; static and class methods are not RPC methods.
     methods = set()
@@ -238,7 +267,7 @@ def _describe_entrypoint(cls: type) -> Entrypoint:
         if isinstance(raw, FunctionType):
             methods.add(name)
     handlers = {}
-    for kind in HANDLER_KINDS:
+    for kind in kinds:
         function = getattr(cls, kind, None)
         if callable(function):
             handlers[kind] = relaxed_handler(function, cls, kind)

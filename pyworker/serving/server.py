@@ -138,7 +138,9 @@ class DevServer:
                     if self._loads is not None:
                         self.shared_state_warnings()
                     self.announce(loading)
+                    self.host.objects.start()  # Durable Object alarms stored before this start
                 await serving
+        await self.host.objects.stop()
         if self._loads is not None:
             self._loads.cancel()
         for worker in self.workers:

@@ -65,6 +65,10 @@ class StateDir:
         """A bucket's directory: ``bucket.sqlite`` for keys and metadata, ``blobs/`` for large values."""
         return self.root / "pyworker" / "r2" / _digest("r2", bucket_name)
 
+    def durable_objects(self, worker: str, class_name: str) -> Path:
+        """The directory of a Durable Object class, one ``<object id>.sqlite`` per object, as Miniflare's."""
+        return self.root / "do" / f"{worker}-{class_name}"
+
     def display(self, path: Path) -> str:
         """``path`` relative to the working directory when it is below it, for tables and messages."""
         try:

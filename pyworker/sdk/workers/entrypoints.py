@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from pyworker.runtime.entrypoint import DurableObject, WorkerEntrypoint, WorkflowEntrypoint, handler
+from pyworker.runtime.entrypoint import (
+    DurableObject,
+    DurableObjectAbort,
+    DurableObjectContext,
+    WorkerEntrypoint,
+    WorkflowEntrypoint,
+    handler,
+)
 
-__all__ = ["DurableObject", "WorkerEntrypoint", "WorkflowEntrypoint", "handler"]
+__all__ = ["DurableObject", "DurableObjectAbort", "DurableObjectContext", "WorkerEntrypoint", "WorkflowEntrypoint",
+           "handler"]

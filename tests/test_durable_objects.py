@@ -1,0 +1,227 @@
+"""Durable Objects through real workers: namespaces and ids, stubs (RPC and fetch), one instance per id,
+input gates and blockConcurrencyWhile, ctx.storage (KV and SQL), persistence, abort, alarms."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pyworker.runtime.jsvalues import JsDict, JsException
+from pyworker.storage.state import durable_object_id
+
+pytestmark = pytest.mark.anyio
+
+WORKER = """
+import asyncio
+from workers import DurableObject, Response, WorkerEntrypoint
+
+
+class Counter(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        self.built = getattr(env, "BUILT", 0)
+        self.calls = 0
+
+    async def increment(self, by=1):
+        value = (await self.ctx.storage.get("n")) or 0
+        await self.ctx.storage.put("n", value + by)
+        return value + by
+
+    async def slow_increment(self):
+        value = (await self.ctx.storage.get("n")) or 0
+        await asyncio.sleep(0)
+        await self.ctx.storage.put("n", value + 1)
+        return value + 1
+
+    def count_calls(self):
+        self.calls += 1
+        return self.calls
+
+    def who(self):
+        return [str(self.ctx.id), self.ctx.id.name]
+
+    async def store(self, op, *args):
+        try:
+            result = await getattr(self.ctx.storage, op)(*args)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return show(result)
+
+    def sql(self, query, *bindings):
+        try:
+            cursor = self.ctx.storage.sql.exec(query, *bindings)
+            return {"rows": show(cursor.toArray()), "columns": cursor.columnNames, "written": cursor.rowsWritten}
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    async def store_bad(self):
+        try:
+            await self.ctx.storage.put("bad", object())
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    def quit(self, reason):
+        self.ctx.abort(reason)
+
+    async def fetch(self, request):
+        return Response(f"{request.method} {request.url} n={await self.ctx.storage.get('n')}")
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        name = request.url.rsplit("/", 1)[1]
+        stub = self.env.COUNTER.getByName(name)
+        return Response(str(await stub.increment()))
+
+    async def call(self, name, method, *args):
+        stub = self.env.COUNTER.get(self.env.COUNTER.idFromName(name))
+        try:
+            return await getattr(stub, method)(*args)
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    async def ids(self):
+        ns = self.env.COUNTER
+        a, b = ns.idFromName("a"), ns.idFromName("a")
+        u = ns.newUniqueId()
+        back = ns.idFromString(str(u))
+        results = [str(a), a.toString() == str(a), a.equals(b), a.name, u.name, back.equals(u), len(str(u))]
+        for bad in ("zz", "0" * 64):
+            try:
+                ns.idFromString(bad)
+            except Exception as exc:
+                results.append(f"{type(exc).__name__}: {exc}")
+        stub = ns.getByName("x")
+        results += [stub.name, str(stub.id) == str(ns.idFromName("x"))]
+        return results
+
+    async def fetch_object(self, name):
+        response = await self.env.COUNTER.getByName(name).fetch("http://do/path", method="POST")
+        return [response.status, await response.text()]
+
+    async def concurrent(self, prefix, count, objects):
+        stubs = [self.env.COUNTER.getByName(f"{prefix}{i}") for i in range(objects)]
+        await asyncio.gather(*(stub.increment() for stub in stubs for _ in range(count)))
+        return [await stub.store("get", "n") for stub in stubs]
+
+
+def show(value):
+    if isinstance(value, dict):
+        return {"class": type(value).__name__, **{k: show(v) for k, v in value.items()}}
+    if isinstance(value, list):
+        return [show(v) for v in value]
+    if isinstance(value, memoryview):
+        return ["memoryview", value.tobytes()]
+    if isinstance(value, set):
+        return ["set", sorted(value)]
+    return value
+"""
+
+CONFIG = """
+name = "w"
+main = "src/entry.py"
+compatibility_date = "2025-01-01"
+
+[[durable_objects.bindings]]
+name = "COUNTER"
+class_name = "Counter"
+
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Counter"]
+"""
+
+
+@pytest.fixture
+def worker(write_worker, make_server):
+    server = make_server(write_worker("w", {"src/entry.py": WORKER}, CONFIG))
+    return server.worker("w")
+
+
+async def call(worker: Any, method: str, *args: Any) -> Any:
+    return await worker.call(None, method, args, {})
+
+
+async def test_ids_are_workerds(worker) -> None:
+    results = await call(worker, "ids")
+    assert results == [
+        durable_object_id("w-Counter", "a"), True, True, "a", None, True, 64,
+        "JsException: TypeError: Invalid Durable Object ID: must be 64 hex digits",
+        "JsException: TypeError: Durable Object ID is not valid for this namespace.",
+        "x", True,
+    ]  # fmt: skip
+
+
+async def test_rpc_keeps_one_instance_per_id(worker) -> None:
+    assert [await call(worker, "call", "a", "count_calls") for _ in range(3)] == [1, 2, 3]
+    assert await call(worker, "call", "b", "count_calls") == 1
+    assert await call(worker, "call", "a", "who") == [durable_object_id("w-Counter", "a"), "a"]
+    assert await call(worker, "call", "a", "nope") == (
+        'JsException: TypeError: The RPC receiver does not implement the method "nope".'
+    )
+
+
+async def test_http_through_a_stub_and_fetch_into_the_object(worker, make_server) -> None:
+    assert await call(worker, "call", "h", "increment") == 1
+    assert await call(worker, "fetch_object", "h") == [200, "POST http://do/path n=1"]
+
+
+async def test_concurrent_increments_end_exact(worker) -> None:
+    assert await call(worker, "concurrent", "one", 500, 1) == [500]
+    assert await call(worker, "concurrent", "many", 5, 100) == [5] * 100
+
+
+async def test_storage_values_and_list(worker) -> None:
+    async def store(*args: Any) -> Any:
+        return await call(worker, "call", "s", "store", *args)
+
+    assert await store("put", "k", {"a": [1, 2.5, None], "b": {"c": True}}) is None
+    assert await store("get", "k") == {"class": "JsDict", "a": [1, 2.5, None], "b": {"class": "JsDict", "c": True}}
+    assert await store("put", {"x1": "one", "x2": b"two", "y": {1, 2}}) is None
+    assert await store("get", ["x1", "x2", "missing"]) == {"class": "JsDict", "x1": "one", "x2": ["memoryview", b"two"]}
+    assert await store("get", "y") == ["set", [1, 2]]
+    assert await store("list", {"prefix": "x"}) == {"class": "JsDict", "x1": "one", "x2": ["memoryview", b"two"]}
+    assert list(await store("list", {"reverse": True, "limit": 2})) == ["class", "y", "x2"]
+    assert list(await store("list", {"startAfter": "k", "end": "y"})) == ["class", "x1", "x2"]
+    assert await store("delete", "x1") is True
+    assert await store("delete", "x1") is False
+    assert await store("delete", ["x2", "y", "zz"]) == 2
+    assert await call(worker, "call", "s", "store_bad") == (
+        'JsException: DataCloneError: Could not serialize object of type "object" (the value put under "bad"). '
+        "Send one of: str, int, float, bool, None, list, dict, set, datetime, bytes or memoryview."
+    )
+    await store("deleteAll")
+    assert await store("list") == {"class": "JsDict"}
+
+
+async def test_sql(worker) -> None:
+    async def sql(*args: Any) -> Any:
+        return await call(worker, "call", "q", "sql", *args)
+
+    created = await sql("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO t (name) VALUES (?), (?)",
+                        "a", "b")  # fmt: skip
+    assert created == {"rows": [], "columns": [], "written": 2}
+    assert await sql("SELECT id, name FROM t WHERE id > ?", 0) == {
+        "rows": [{"class": "JsDict", "id": 1, "name": "a"}, {"class": "JsDict", "id": 2, "name": "b"}],
+        "columns": ["id", "name"],
+        "written": 0,
+    }
+    assert await sql("SELECT * FROM nope") == "JsException: Error: no such table: nope: SQLITE_ERROR"
+    assert (await sql("BEGIN TRANSACTION")).startswith("JsException: Error: To execute a transaction, please use")
+    assert await sql("SELECT * FROM _cf_KV") == "JsException: Error: access to _cf_KV.key is prohibited: SQLITE_AUTH"
+
+
+async def test_abort_drops_the_instance(worker) -> None:
+    assert await call(worker, "call", "z", "count_calls") == 1
+    assert await call(worker, "call", "z", "quit", "bye") == "JsException: Error: bye"
+    assert await call(worker, "call", "z", "count_calls") == 1
+
+
+async def test_storage_is_a_file_per_object_where_wrangler_keeps_it(worker, write_worker, make_server) -> None:
+    assert await call(worker, "call", "p", "increment") == 1
+    path = worker.config.directory / ".wrangler/state/v3/do/w-Counter" / f"{durable_object_id('w-Counter', 'p')}.sqlite"
+    assert path.is_file()
