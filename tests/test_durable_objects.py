@@ -4,13 +4,11 @@ input gates and blockConcurrencyWhile, ctx.storage (KV and SQL), persistence, ab
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+import time
 from typing import Any
 
-import httpx
 import pytest
 
-from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.storage.state import durable_object_id
 
 pytestmark = pytest.mark.anyio
@@ -225,3 +223,183 @@ async def test_storage_is_a_file_per_object_where_wrangler_keeps_it(worker, writ
     assert await call(worker, "call", "p", "increment") == 1
     path = worker.config.directory / ".wrangler/state/v3/do/w-Counter" / f"{durable_object_id('w-Counter', 'p')}.sqlite"
     assert path.is_file()
+
+
+GATED = """
+import asyncio, time
+from workers import DurableObject, WorkerEntrypoint
+
+
+class Gated(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        self.log = []
+        ctx.blockConcurrencyWhile(self.warm_up)
+
+    async def warm_up(self):
+        await asyncio.sleep(0.01)
+        self.log.append("warmed")
+
+    async def hold(self):
+        self.log.append("hold start")
+        result = await self.ctx.blockConcurrencyWhile(self._held)
+        self.log.append("hold end")
+        return result
+
+    async def _held(self):
+        await asyncio.sleep(0.01)
+        self.log.append("held")
+        return 42
+
+    def note(self, text):
+        self.log.append(text)
+        return list(self.log)
+
+    async def alarm(self, info):
+        fired = (await self.ctx.storage.get("fired")) or []
+        fired.append([info.retryCount, info["isRetry"]])
+        await self.ctx.storage.put("fired", fired)
+        if len(fired) < await self.ctx.storage.get("fail"):
+            raise ValueError("alarm failed")
+
+    async def arm(self, delay_ms, fail):
+        await self.ctx.storage.put("fail", fail)
+        await self.ctx.storage.setAlarm(time.time() * 1000 + delay_ms)
+        return (await self.ctx.storage.getAlarm()) is not None
+
+    async def fired(self):
+        return [await self.ctx.storage.get("fired"), await self.ctx.storage.getAlarm()]
+
+
+class Default(WorkerEntrypoint):
+    async def order(self):
+        stub = self.env.GATED.getByName("g")
+        first = stub.note("first")
+        holding = stub.hold()
+        await asyncio.sleep(0)
+        after = stub.note("after")
+        return [await first, await holding, await after]
+
+    async def go(self, method, *args):
+        return await getattr(self.env.GATED.getByName("a"), method)(*args)
+"""
+
+GATED_CONFIG = """
+name = "g"
+main = "src/entry.py"
+durable_objects.bindings = [{ name = "GATED", class_name = "Gated" }]
+"""
+
+
+async def test_block_concurrency_while_holds_other_calls(write_worker, make_server) -> None:
+    server = make_server(write_worker("g", {"src/entry.py": GATED}, GATED_CONFIG))
+    first, held, after = await server.worker("g").call(None, "order", (), {})
+    assert first == ["warmed", "first"]
+    assert held == 42
+    assert after == ["warmed", "first", "hold start", "held", "hold end", "after"]
+
+
+async def test_alarm_fires_and_retries_with_info(write_worker, make_server, output) -> None:
+    server = make_server(write_worker("g", {"src/entry.py": GATED}, GATED_CONFIG))
+    objects = server.host.objects
+    objects.retry_delay = 0.001
+    worker = server.worker("g")
+    assert await worker.call(None, "go", ("arm", 0, 3), {}) is True
+    for _ in range(3):
+        await asyncio.wait_for(objects.alarm_ran(), 10)
+    assert await worker.call(None, "go", ("fired",), {}) == [[[0, False], [1, True], [2, True]], None]
+    assert output.getvalue().count("ValueError: alarm failed") == 2
+    assert MIGRATION_WARNING not in output.getvalue()  # printed with the start-up table
+
+
+MIGRATION_WARNING = (
+    "wrangler.toml in g: you have configured `durable_objects` exported by this Worker (Gated), but no `migrations` "
+    "for them."
+)
+
+
+async def test_alarm_set_before_a_restart_fires_after_it(write_worker, make_server) -> None:
+    directory = write_worker("g", {"src/entry.py": GATED}, GATED_CONFIG)
+    first = make_server(directory)
+    assert await first.worker("g").call(None, "go", ("arm", 60_000, 1), {}) is True
+    [slot] = list(first.host.objects)
+    await first.host.objects.stop()
+    slot.store.set_alarm(time.time() * 1000 - 1)  # as if the minute passed while the server was down
+    first.storage.close()
+    second = make_server(directory)
+    second.host.objects.start()
+    await asyncio.wait_for(second.host.objects.alarm_ran(), 10)
+    assert await second.worker("g").call(None, "go", ("fired",), {}) == [[[0, False]], None]
+
+
+async def test_a_reload_of_its_worker_makes_a_new_instance_from_storage(worker) -> None:
+    assert [await call(worker, "call", "r", "increment") for _ in range(2)] == [1, 2]
+    assert await call(worker, "call", "r", "count_calls") == 1
+    worker.load()  # a reload of the object's own worker
+    assert await call(worker, "call", "r", "count_calls") == 1  # a new instance
+    assert await call(worker, "call", "r", "increment") == 3  # from the same storage
+
+
+async def test_storage_and_sql_survive_a_restart(write_worker, make_server) -> None:
+    directory = write_worker("w", {"src/entry.py": WORKER}, CONFIG)
+    first = make_server(directory).worker("w")
+    await call(first, "call", "keep", "increment", 41)
+    await call(first, "call", "keep", "sql", "CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('yes')")
+    second = make_server(directory).worker("w")  # a second server on the same state, as after a restart
+    assert await call(second, "call", "keep", "increment") == 42
+    assert (await call(second, "call", "keep", "sql", "SELECT v FROM kept"))["rows"] == [
+        {"class": "JsDict", "v": "yes"}
+    ]
+
+
+CALLER = """
+from workers import WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def go(self, binding):
+        try:
+            return await getattr(self.env, binding).getByName("x").increment()
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+"""
+
+CALLER_CONFIG = """
+name = "caller"
+main = "src/entry.py"
+durable_objects.bindings = [
+  { name = "REMOTE", class_name = "Counter", script_name = "w" },
+  { name = "MISSING", class_name = "Counter", script_name = "elsewhere" },
+  { name = "NOCLASS", class_name = "Nope", script_name = "w" },
+]
+"""
+
+
+async def test_script_name_reaches_another_workers_class(
+    write_worker, make_server, output, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    server = make_server(
+        write_worker("w", {"src/entry.py": WORKER}, CONFIG),
+        write_worker("caller", {"src/entry.py": CALLER}, CALLER_CONFIG),
+    )
+    caller = server.worker("caller")
+    assert await caller.call(None, "go", ("REMOTE",), {}) == 1
+    assert await call(server.worker("w"), "call", "x", "increment") == 2  # the same object
+    assert await caller.call(None, "go", ("MISSING",), {}) == (
+        'BindingError: Worker "elsewhere" not found. Make sure it is running locally.'
+    )
+    assert await caller.call(None, "go", ("NOCLASS",), {}) == (
+        'NoEntrypoint: Worker "w" does not export a Durable Object class named "Nope".'
+    )
+    from pyworker.bindings.env import describe_bindings
+
+    assert describe_bindings(caller.config, server.host) == [
+        "REMOTE -> Durable Object Counter of w (w/.wrangler/state/v3/do/w-Counter)",
+        "MISSING -> Durable Object Counter of elsewhere (worker elsewhere not connected)",
+        "NOCLASS -> Durable Object Nope of w (not exported by w)",
+    ]
+    assert (
+        '[caller] Durable Object binding NOCLASS: worker "w" does not export a class named "Nope". Export it from its '
+        "main module (a subclass of workers.DurableObject)."
+    ) in output.lines()

@@ -123,7 +123,7 @@ class DurableObject:
         self.env = env
 
 
-class DurableObjectAbort(BaseException):  # noqa: N818 - the SDK's name
+class DurableObjectAbort(BaseException):
     """Raised by ``ctx.abort()``: a BaseException, so ``except Exception`` in user code does not stop it."""
 
 

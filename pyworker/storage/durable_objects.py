@@ -78,7 +78,7 @@ class ObjectStore:
     # -- key-value pairs ---------------------------------------------------------------
     def get(self, key: str) -> bytes | None:
         row = self.conn.execute("SELECT value FROM _cf_KV WHERE key = ?", (key,)).fetchone()
-        return None if row is None else row[0]  # type: ignore[no-any-return]
+        return None if row is None else bytes(row[0])
 
     def get_many(self, keys: list[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}

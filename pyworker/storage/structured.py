@@ -23,7 +23,7 @@ def encode(value: Any) -> bytes:
     """``value`` (already a structured-clone copy) as stored bytes."""
     kind = type(value)
     if kind is str:
-        return b"s" + value.encode("utf-8", "surrogatepass")
+        return b"s" + str.encode(value, "utf-8", "surrogatepass")
     if kind is int:
         return b"i" + str(value).encode()
     if kind is bool:

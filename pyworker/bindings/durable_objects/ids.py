@@ -29,7 +29,7 @@ class DurableObjectId:
         self.name = name  # the name given to idFromName, else None (undefined)
         self._key = key  # the namespace's unique key: ids of another namespace are not equal
 
-    def toString(self) -> str:  # noqa: N802 - JavaScript's name
+    def toString(self) -> str:
         return self._hex
 
     def equals(self, other: Any) -> bool:

@@ -33,15 +33,15 @@ class DurableObjectNamespace(_DurableObjectNamespaceWrapper):
         self._link = link or Link(target.binding, caller, target.script, objects.directory())
         self._jurisdiction: str | None = None
 
-    def idFromName(self, name: Any) -> DurableObjectId:  # noqa: N802 - JavaScript's names
+    def idFromName(self, name: Any) -> DurableObjectId:
         return ids.from_name(self._key, js_string(name))
 
-    def newUniqueId(self, options: Any = None, **kwargs: Any) -> DurableObjectId:  # noqa: N802
+    def newUniqueId(self, options: Any = None, **kwargs: Any) -> DurableObjectId:
         if isinstance(options, dict) and options.get("jurisdiction") is not None:
             _jurisdiction(options["jurisdiction"])
         return ids.unique(self._key)
 
-    def idFromString(self, text: Any) -> DurableObjectId:  # noqa: N802
+    def idFromString(self, text: Any) -> DurableObjectId:
         return ids.from_string(self._key, text)
 
     def get(self, object_id: Any, options: Any = None, **kwargs: Any) -> DurableObjectStub:
@@ -56,7 +56,7 @@ class DurableObjectNamespace(_DurableObjectNamespaceWrapper):
         target = self._target
         return DurableObjectStub(self._link, self._objects.slot(target.script, target.class_name, object_id))
 
-    def getByName(self, name: Any, options: Any = None, **kwargs: Any) -> DurableObjectStub:  # noqa: N802
+    def getByName(self, name: Any, options: Any = None, **kwargs: Any) -> DurableObjectStub:
         return self.get(self.idFromName(name))
 
     def jurisdiction(self, name: Any) -> DurableObjectNamespace:
@@ -67,7 +67,9 @@ class DurableObjectNamespace(_DurableObjectNamespaceWrapper):
         return other
 
     def __repr__(self) -> str:
-        return f"<Durable Object namespace {self._target.binding} -> {self._target.class_name} of {self._target.script}>"
+        return (
+            f"<Durable Object namespace {self._target.binding} -> {self._target.class_name} of {self._target.script}>"
+        )
 
 
 def _jurisdiction(name: Any) -> None:

@@ -1,6 +1,5 @@
 """The Durable Objects provider: ``env.<NAME>`` namespaces, and the start-up table's lines."""
 
-
 from __future__ import annotations
 
 from typing import Any

@@ -40,6 +40,7 @@ class Objects:
         self._printer: Printer | None = None
         self.retry_delay = retry_delay
         self.started = False
+        self._ran: list[asyncio.Future[None]] = []  # waiters for the next alarm to finish (tests, tools)
 
     def unique_key(self, script: str, class_name: str) -> str:
         return f"{script}-{class_name}"
@@ -101,7 +102,22 @@ class Objects:
         self._firing.add(task)
         task.add_done_callback(self._firing.discard)
 
+    async def alarm_ran(self) -> None:
+        """Wait until the next alarm run (a success or a failure) is over."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._ran.append(waiter)
+        await waiter
+
     async def _run_alarm(self, slot: ObjectSlot, millis: float, retry: int) -> None:
+        try:
+            await self._alarm(slot, millis, retry)
+        finally:
+            waiters, self._ran = self._ran, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def _alarm(self, slot: ObjectSlot, millis: float, retry: int) -> None:
         target = self._directory.get(slot.script) if self._directory is not None else None
         if target is None:
             return
@@ -111,9 +127,7 @@ class Objects:
         except Exception:  # reported by the frame; retried as on Cloudflare
             if retry < ALARM_RETRIES and slot.store.alarm() == millis:
                 delay = self.retry_delay * 2**retry
-                self._timers[slot] = asyncio.get_running_loop().call_later(
-                    delay, self._fire, slot, millis, retry + 1
-                )
+                self._timers[slot] = asyncio.get_running_loop().call_later(delay, self._fire, slot, millis, retry + 1)
             elif slot.store.alarm() == millis:
                 slot.store.set_alarm(None)
             return

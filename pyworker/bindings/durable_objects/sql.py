@@ -33,7 +33,7 @@ class SqlStorage(JsObject):
         self._owner = owner
 
     @property
-    def databaseSize(self) -> int:  # noqa: N802 - JavaScript's name
+    def databaseSize(self) -> int:
         self._owner.check()
         return self._owner.store.size()  # type: ignore[no-any-return]
 
@@ -82,7 +82,7 @@ def _parameters(conn: sqlite3.Connection, statement: str, params: list[Any]) -> 
 
 
 def _binding(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float) and not isinstance(value, bool):
+    if value is None or (isinstance(value, str | int | float) and not isinstance(value, bool)):
         return value
     data = as_bytes(value)
     if data is not None:
@@ -103,15 +103,15 @@ class SqlStorageCursor(JsObject):
         self._position = 0
 
     @property
-    def columnNames(self) -> list[str]:  # noqa: N802
+    def columnNames(self) -> list[str]:
         return list(self._columns)
 
     @property
-    def rowsRead(self) -> int:  # noqa: N802
+    def rowsRead(self) -> int:
         return len(self._rows)
 
     @property
-    def rowsWritten(self) -> int:  # noqa: N802
+    def rowsWritten(self) -> int:
         return self._written
 
     def _take(self) -> list[tuple[Any, ...]]:
@@ -122,7 +122,7 @@ class SqlStorageCursor(JsObject):
     def _object(self, row: tuple[Any, ...]) -> JsDict:
         return js_result(dict(zip(self._columns, (_value(v) for v in row), strict=True)))  # type: ignore[no-any-return]
 
-    def toArray(self) -> list[JsDict]:  # noqa: N802
+    def toArray(self) -> list[JsDict]:
         return [self._object(row) for row in self._take()]
 
     def one(self) -> JsDict:

@@ -54,11 +54,11 @@ class DurableObjectState(DurableObjectContext):
         self._slot.alarm_changed(millis)
 
     # -- the context API -------------------------------------------------------------------
-    def blockConcurrencyWhile(self, callback: Callable[[], Any]) -> asyncio.Future[Any]:  # noqa: N802
+    def blockConcurrencyWhile(self, callback: Callable[[], Any]) -> asyncio.Future[Any]:
         """Run ``callback`` now; no other call enters the object until it ends. Returns its result (awaitable)."""
         return self._slot.block(callback, self)
 
-    def waitUntil(self, awaitable: Any) -> None:  # noqa: N802
+    def waitUntil(self, awaitable: Any) -> None:
         ctx = current_context.get()
         if ctx is None:
             raise JsException("Error", "waitUntil() can only be called while the Durable Object handles a call.")

@@ -24,6 +24,7 @@ from pyworker.storage.durable_objects import ListOptions, ObjectStore
 from pyworker.storage.structured import decode, encode
 
 MAX_KEYS = 128
+Values = list[Any]  # a call's JavaScript arguments (the class below has a method named list)
 
 
 class Owner(Protocol):
@@ -127,7 +128,7 @@ class DurableObjectStorage(JsObject):
     def put(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
         return settled(self._put, call_args(args, kwargs))
 
-    def _put(self, values: list[Any]) -> None:
+    def _put(self, values: Values) -> None:
         self._owner.check()
         first = arg(values, 0)
         if isinstance(first, dict):
@@ -149,7 +150,7 @@ class DurableObjectStorage(JsObject):
             return self._owner.store.delete_many(_keys(keys))
         return self._owner.store.delete_many([js_string(keys)]) > 0
 
-    def deleteAll(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:  # noqa: N802
+    def deleteAll(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
         return settled(self._delete_all)
 
     def _delete_all(self) -> None:
@@ -161,11 +162,11 @@ class DurableObjectStorage(JsObject):
     def list(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
         return settled(self._list, call_args(args, kwargs))
 
-    def _list(self, values: list[Any]) -> JsDict:
+    def _list(self, values: Values) -> JsDict:
         self._owner.check()
         return _list(self._owner.store, options(arg(values, 0), "list"))
 
-    def transactionSync(self, closure: Callable[[], Any]) -> Any:  # noqa: N802
+    def transactionSync(self, closure: Callable[[], Any]) -> Any:
         self._owner.check()
         with self._owner.store.atomic():
             return closure()
@@ -181,7 +182,7 @@ class DurableObjectStorage(JsObject):
     def sync(self) -> asyncio.Future[Any]:
         return settled(self._owner.check)
 
-    def getAlarm(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:  # noqa: N802
+    def getAlarm(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
         def read() -> Any:
             self._owner.check()
             millis = self._owner.store.alarm()
@@ -189,7 +190,7 @@ class DurableObjectStorage(JsObject):
 
         return settled(read)
 
-    def setAlarm(self, when: Any, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:  # noqa: N802
+    def setAlarm(self, when: Any, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
         return settled(self._set_alarm, when)
 
     def _set_alarm(self, when: Any) -> None:
@@ -203,7 +204,7 @@ class DurableObjectStorage(JsObject):
         self._owner.store.set_alarm(millis)
         self._owner.alarm_changed(millis)
 
-    def deleteAlarm(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:  # noqa: N802
+    def deleteAlarm(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
         def delete() -> None:
             self._owner.check()
             self._owner.store.set_alarm(None)

@@ -90,11 +90,13 @@ class DurableObjectStub(_FetcherWrapper):
 
     @property
     def id(self) -> DurableObjectId:
-        return self._stub_slot.id
+        slot: ObjectSlot = self._stub_slot
+        return slot.id
 
     @property
     def name(self) -> str | None:
-        return self._stub_slot.id.name
+        slot: ObjectSlot = self._stub_slot
+        return slot.id.name
 
     def fetch(self, input: str | Request, init: dict[str, Any] | None = None, **options: Any) -> Call:
         """Hand a request to the object's ``fetch``; awaiting gives its :class:`Response`."""

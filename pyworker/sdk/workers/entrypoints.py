@@ -11,5 +11,11 @@ from pyworker.runtime.entrypoint import (
     handler,
 )
 
-__all__ = ["DurableObject", "DurableObjectAbort", "DurableObjectContext", "WorkerEntrypoint", "WorkflowEntrypoint",
-           "handler"]
+__all__ = [
+    "DurableObject",
+    "DurableObjectAbort",
+    "DurableObjectContext",
+    "WorkerEntrypoint",
+    "WorkflowEntrypoint",
+    "handler",
+]
