@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any
 
 from pyworker.bindings.durable_objects.ids import DurableObjectId
@@ -51,14 +52,15 @@ class ObjectSlot:
         self.routes: dict[tuple[str, str, str | None], Route] = {}  # (kind, method, caller): made once
 
     async def run(self, handler: Any, code: Any, env: Any, args: tuple[Any, ...]) -> Any:
-        await self._gate()
+        if self._opened is not None:
+            await self._gate()
         instance = self.instance
         if instance is None or self._code is not code:
             instance = self._construct(handler.cls, code, env)
             await self._gate()  # the constructor may have started blockConcurrencyWhile()
         try:
             result = handler.call_on(instance, args)
-            if inspect.isawaitable(result):
+            if type(result) is CoroutineType or inspect.isawaitable(result):
                 result = await result
         except DurableObjectAbort as exc:
             self.drop_instance(instance)

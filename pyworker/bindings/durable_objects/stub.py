@@ -112,12 +112,12 @@ class DurableObjectStub(_FetcherWrapper):
 class StubMethod:
     """``stub.name``: calling it makes the RPC call."""
 
-    __slots__ = ("_link", "_name", "_site", "_slot")
+    __slots__ = ("_link", "_name", "_route", "_site")
 
     def __init__(self, link: Link, slot: ObjectSlot, name: str) -> None:
         self._link = link
-        self._slot = slot
         self._name = name
+        self._route = link.route(slot, RPC, name)
         self._site = CallSite(link.caller, f"self.env.{link.binding}.get(...).", name)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Call:
@@ -129,10 +129,13 @@ class StubMethod:
         target = link.directory.get(link.script)
         if target is None:
             return Call(_unreachable(link.script), self._site)
-        return Call(target.invoke(link.route(self._slot, RPC, self._name), args, {}), self._site)
+        return Call(target.invoke(self._route, args, _NO_KWARGS), self._site)
 
     def __repr__(self) -> str:
         return f"<RPC method {self._site.prefix}{self._name}>"
+
+
+_NO_KWARGS: dict[str, Any] = {}
 
 
 async def _unreachable(script: str) -> Any:
