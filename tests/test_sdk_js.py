@@ -73,16 +73,17 @@ async def test_object_json_and_undefined_in_worker_code(server):
 
 
 async def test_every_other_name_raises_one_error_naming_it(server):
-    message = await server.worker("w").call(None, "probe", ("WebSocketPair",), {})
+    message = await server.worker("w").call(None, "probe", ("HTMLRewriter",), {})
     assert message == (
-        "js.WebSocketPair is not emulated by pyworker, which provides only: Date, Error, Headers, JSON, Object, "
-        "Response, URL, console, undefined. Code that uses js.WebSocketPair runs in the Workers runtime only "
-        "(wrangler dev, or deployed)."
+        "js.HTMLRewriter is not emulated by pyworker, which provides only: Date, Error, Headers, JSON, Object, "
+        "Response, URL, WebSocketPair, WebSocketRequestResponsePair, console, undefined. Code that uses "
+        "js.HTMLRewriter runs in the Workers runtime only (wrangler dev, or deployed)."
     )
     assert await server.worker("w").call(None, "from_import", (), {}) == [
         "ImportError",
         "js.HTMLRewriter is not emulated by pyworker, which provides only: Date, Error, Headers, JSON, Object, "
-        "Response, URL, console, undefined. Code that uses js.HTMLRewriter runs in the Workers runtime only "
+        "Response, URL, WebSocketPair, WebSocketRequestResponsePair, console, undefined. Code that uses "
+        "js.HTMLRewriter runs in the Workers runtime only "
         "(wrangler dev, or deployed).",
     ]
     with pytest.raises(AttributeError, match=r"^js\.Object\.freeze is not emulated by pyworker, which provides only: "):

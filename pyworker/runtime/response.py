@@ -145,7 +145,7 @@ class Response(Body):
         headers and body only (never the sender's subclass or attributes); the body moves to it."""
         copy = Response.__new__(Response)
         copy.status, copy.status_text, copy.headers = self.status, self.status_text, self.headers.copy()
-        copy.web_socket, copy.url, copy.redirected = None, self.url, self.redirected
+        copy.web_socket, copy.url, copy.redirected = self.web_socket, self.url, self.redirected  # a 101's socket moves
         copy._source, copy._used = None if self._source is None else self._source.sealed(), False
         if self._source is not None:
             self._source, self._used = None, True

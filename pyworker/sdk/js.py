@@ -3,7 +3,8 @@
 Provided: ``Object.fromEntries``, ``JSON.parse`` / ``JSON.stringify``, ``Date`` (``Date.now()``,
 ``Date.new(ms or ISO string)``), ``Error`` (``Error.new(message)`` is a ``JsException``),
 ``console.log/info/warn/error/debug`` (printed under the worker's name), ``Response.new``,
-``Headers.new``, ``URL.new`` and ``undefined`` (``None``, as Pyodide converts it). Any other
+``Headers.new``, ``URL.new``, ``WebSocketPair.new()``, ``WebSocketRequestResponsePair.new`` and
+``undefined`` (``None``, as Pyodide converts it). Any other
 name raises one ``AttributeError`` naming it and saying pyworker does not emulate it.
 """
 
@@ -20,9 +21,23 @@ from pyworker.runtime.headers import Headers as _Headers
 from pyworker.runtime.http import Response as _Response
 from pyworker.runtime.jsvalues import JsBuffer, JsException, number_text
 from pyworker.runtime.scope import current_worker
+from pyworker.runtime.websocket import WebSocketPair as _WebSocketPair
+from pyworker.runtime.websocket import WebSocketRequestResponsePair as _RequestResponsePair
 from pyworker.sdk.jsobjects import JsArray, JsDate, JsNull, JsObject, JsURL, not_emulated
 
-__all__ = ["JSON", "URL", "Date", "Error", "Headers", "Object", "Response", "console", "undefined"]
+__all__ = [
+    "JSON",
+    "URL",
+    "Date",
+    "Error",
+    "Headers",
+    "Object",
+    "Response",
+    "WebSocketPair",
+    "WebSocketRequestResponsePair",
+    "console",
+    "undefined",
+]
 
 undefined = None
 
@@ -203,7 +218,23 @@ class _URLConstructor(_Global):
         return JsURL(str(url), None if base is None else str(base))
 
 
+class _WebSocketPairConstructor(_Global):
+    """``WebSocketPair.new()``: two connected ``WebSocket`` ends (:mod:`pyworker.runtime.websocket`)."""
+
+    @staticmethod
+    def new() -> _WebSocketPair:
+        return _WebSocketPair()
+
+
+class _RequestResponsePairConstructor(_Global):
+    @staticmethod
+    def new(request: str, response: str) -> _RequestResponsePair:
+        return _RequestResponsePair(request, response)
+
+
 Object = _Object("Object")
+WebSocketPair = _WebSocketPairConstructor("WebSocketPair")
+WebSocketRequestResponsePair = _RequestResponsePairConstructor("WebSocketRequestResponsePair")
 JSON = _JSON("JSON")
 Date = _DateConstructor("Date")
 Error = _ErrorConstructor("Error")

@@ -21,6 +21,7 @@ from pyworker.runtime.responses import respond
 from pyworker.serving.link import ClientLink, Ending, Watchman
 from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
+from pyworker.serving.websocket import serve_websocket
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
 
 _INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default entrypoint's fetch
@@ -38,9 +39,8 @@ class WorkerApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             return
-        if scope["type"] != "http":
-            # WebSockets are not emulated yet: refuse the handshake cleanly.
-            await send({"type": "websocket.close", "code": 1003})
+        if scope["type"] == "websocket":
+            await serve_websocket(self.worker, self.printer, self.options, scope, receive, send)
             return
         started = time.perf_counter()
         method, target = scope["method"], raw_target(scope)

@@ -19,6 +19,7 @@ from types import CoroutineType
 from typing import Any
 
 from pyworker.bindings.durable_objects.ids import DurableObjectId
+from pyworker.bindings.durable_objects.sockets import Sockets
 from pyworker.bindings.durable_objects.state import DurableObjectState
 from pyworker.runtime.entrypoint import DurableObjectAbort
 from pyworker.runtime.jsvalues import JsException
@@ -36,6 +37,7 @@ class ObjectSlot:
         object_id: DurableObjectId,
         store: ObjectStore,
         alarms: Callable[[ObjectSlot, float | None], None],
+        deliver: Callable[[ObjectSlot, str, tuple[Any, ...]], None],
     ) -> None:
         self.script = script
         self.class_name = class_name
@@ -49,6 +51,7 @@ class ObjectSlot:
         self._blocked = 0
         self._opened: asyncio.Future[None] | None = None
         self._alarms = alarms
+        self.sockets = Sockets(lambda handler, args: deliver(self, handler, args))
         self.routes: dict[tuple[str, str, str | None], Route] = {}  # (kind, method, caller): made once
 
     async def run(self, handler: Any, code: Any, env: Any, args: tuple[Any, ...]) -> Any:

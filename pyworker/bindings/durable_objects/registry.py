@@ -65,11 +65,27 @@ class Objects:
         if found is None:
             folder, compat = self._classes.get((script, class_name), (Path(), ""))
             store = ObjectStore(folder / f"{object_id}.sqlite", f"Durable Object {class_name} {object_id}")
-            found = self._slots[key] = ObjectSlot(script, class_name, object_id, store, self.alarm_changed)
+            found = self._slots[key] = ObjectSlot(
+                script, class_name, object_id, store, self.alarm_changed, self._deliver
+            )
             found.compatibility_date = compat
         elif object_id.name is not None and found.id.name is None:
             found.id = object_id  # reached by name after by string: the stub knows its name
         return found
+
+    def _deliver(self, slot: ObjectSlot, handler: str, args: tuple[Any, ...]) -> None:
+        """Start one invocation of ``handler`` (``webSocketMessage``...) on the object; the frame reports errors."""
+        target = self._directory.get(slot.script) if self._directory is not None else None
+        if target is None:
+            return
+        key = (handler, handler, None)
+        route = slot.routes.get(key)
+        if route is None:
+            route = slot.routes[key] = Route(handler, handler, slot.class_name, actor=slot)
+        task = asyncio.ensure_future(target.invoke(route, args, {}))
+        self._firing.add(task)
+        task.add_done_callback(_settled)
+        task.add_done_callback(self._firing.discard)
 
     # -- alarms ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -148,3 +164,8 @@ class Objects:
 
     def __iter__(self) -> Any:
         return iter(list(self._slots.values()))
+
+
+def _settled(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # reported by the frame (or no such handler: the object does not want the event)

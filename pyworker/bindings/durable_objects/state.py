@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from pyworker.bindings.durable_objects.ids import DurableObjectId
+from pyworker.bindings.durable_objects.sockets import Sockets
 from pyworker.bindings.durable_objects.storage import DurableObjectStorage
 from pyworker.runtime.entrypoint import DurableObjectAbort, DurableObjectContext, current_context
 from pyworker.runtime.jsvalues import JsException
@@ -19,6 +20,7 @@ class Slot(Protocol):
     """What a context asks of its object's lifecycle (:class:`~.instance.ObjectSlot`)."""
 
     label: str
+    sockets: Sockets
 
     def block(self, callback: Callable[[], Any], state: DurableObjectState) -> asyncio.Future[Any]: ...
 
@@ -70,6 +72,25 @@ class DurableObjectState(DurableObjectContext):
         """The SDK's ``abort``: drop this instance; raise ``DurableObjectAbort`` so no ``except Exception`` stops it."""
         self._slot.drop(self)
         raise DurableObjectAbort(reason or "Durable Object abort requested")
+
+    # -- WebSocket hibernation ---------------------------------------------------------------
+    def acceptWebSocket(self, ws: Any, tags: Any = None) -> None:
+        self._slot.sockets.accept(ws, tags)
+
+    def getWebSockets(self, tag: Any = None) -> list[Any]:
+        return self._slot.sockets.get(tag)
+
+    def getTags(self, ws: Any) -> list[str]:
+        return self._slot.sockets.tags(ws)
+
+    def setWebSocketAutoResponse(self, pair: Any = None) -> None:
+        self._slot.sockets.auto = pair
+
+    def getWebSocketAutoResponse(self) -> Any:
+        return self._slot.sockets.auto
+
+    def getWebSocketAutoResponseTimestamp(self, ws: Any) -> Any:
+        return self._slot.sockets.answered_at(ws)
 
     def __repr__(self) -> str:
         return f"DurableObjectState({self.id})"

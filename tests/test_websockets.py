@@ -1,0 +1,145 @@
+"""WebSockets over the dev server's HTTP port: a plain worker's WebSocketPair, a Durable Object's
+(listeners, and the hibernation API), refusals, a disconnect, and 1,000 messages each way in order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+ECHO = """
+import js
+from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        if request.headers.get("Upgrade") != "websocket":
+            return Response("Expected Upgrade: websocket", status=426)
+        client, server = js.WebSocketPair.new().object_values()
+        server.accept()
+
+        def on_message(event):
+            if event.data == "bye":
+                server.close(1000, "see you")
+            elif isinstance(event.data, str):
+                server.send("echo " + event.data)
+            else:
+                server.send(bytes(event.data) + b"!")
+
+        server.addEventListener("message", on_message)
+        return Response(None, status=101, web_socket=client)
+"""
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 20))
+
+
+def test_a_plain_worker_echoes_text_and_bytes_and_closes(write_worker, live) -> None:
+    server = live(write_worker("echo", {"src/entry.py": ECHO}))
+    url = server.url.replace("http://", "ws://")
+
+    async def talk() -> list[object]:
+        async with connect(url + "/ws") as ws:
+            await ws.send("hi")
+            first = await ws.recv()
+            await ws.send(b"\x00\x01")
+            second = await ws.recv()
+            await ws.send("bye")
+            await ws.wait_closed()
+            return [first, second, ws.close_code, ws.close_reason]
+
+    assert run(talk()) == ["echo hi", b"\x00\x01!", 1000, "see you"]
+
+
+def test_a_response_other_than_101_answers_the_handshake(write_worker, live, monkeypatch) -> None:
+    source = ECHO.replace('request.headers.get("Upgrade") != "websocket"', "True")
+    server = live(write_worker("echo", {"src/entry.py": source}))
+
+    async def refused() -> tuple[int, bytes]:
+        with pytest.raises(InvalidStatus) as caught:
+            async with connect(server.url.replace("http://", "ws://")):
+                pass
+        return caught.value.response.status_code, caught.value.response.body
+
+    assert run(refused()) == (426, b"Expected Upgrade: websocket")
+
+
+CHAT = """
+import js
+from workers import DurableObject, Response, WorkerEntrypoint
+
+
+class Room(DurableObject):
+    async def fetch(self, request):
+        client, server = js.WebSocketPair.new().object_values()
+        tag = request.url.rsplit("/", 1)[1]
+        self.ctx.acceptWebSocket(server, [tag])
+        server.serializeAttachment({"name": tag})
+        return Response(None, status=101, web_socket=client)
+
+    async def webSocketMessage(self, ws, message):
+        name = ws.deserializeAttachment()["name"]
+        if message == "who":
+            ws.send(",".join(sorted(w.deserializeAttachment()["name"] for w in self.ctx.getWebSockets())))
+            return
+        count = (await self.ctx.storage.get("count") or 0) + 1
+        await self.ctx.storage.put("count", count)
+        for other in self.ctx.getWebSockets():
+            if other is not ws:
+                other.send(f"{name}: {message}")
+
+    async def webSocketClose(self, ws, code, reason, was_clean):
+        left = ws.deserializeAttachment()["name"]
+        await self.ctx.storage.put("left", [left, code])
+        for other in self.ctx.getWebSockets():
+            other.send(f"{left} left")
+
+    async def left(self):
+        return [await self.ctx.storage.get("left"), await self.ctx.storage.get("count")]
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        if request.url.endswith("/left"):
+            return Response.json(await self.env.ROOM.getByName("lobby").left())
+        return await self.env.ROOM.getByName("lobby").fetch(request)
+"""
+
+CHAT_CONFIG = """
+name = "chat"
+main = "src/entry.py"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room"] }]
+"""
+
+
+def test_a_chat_between_two_clients_through_a_durable_object(write_worker, live) -> None:
+    server = live(write_worker("chat", {"src/entry.py": CHAT}, CHAT_CONFIG))
+    url = server.url.replace("http://", "ws://")
+    count = 1000
+
+    async def chat() -> list[object]:
+        async with connect(url + "/ann") as ann, connect(url + "/bob") as bob:
+            await ann.send("who")
+            assert await ann.recv() == "ann,bob"
+
+            async def receive(ws, prefix):
+                return [await ws.recv() for _ in range(count)] == [f"{prefix}: {i}" for i in range(count)]
+
+            async def say(ws):
+                for i in range(count):
+                    await ws.send(str(i))
+
+            results = await asyncio.gather(receive(bob, "ann"), receive(ann, "bob"), say(ann), say(bob))
+            await bob.close()
+            gone = await ann.recv()
+            async with httpx.AsyncClient() as http:
+                left = (await http.get(server.url + "/left")).json()
+        return [results[:2], gone, left]
+
+    assert run(chat()) == [[True, True], "bob left", [["bob", 1000], 2 * count]]
