@@ -143,3 +143,84 @@ def test_a_chat_between_two_clients_through_a_durable_object(write_worker, live)
         return [results[:2], gone, left]
 
     assert run(chat()) == [[True, True], "bob left", [["bob", 1000], 2 * count]]
+
+
+HIBERNATING = """
+import asyncio
+import js
+from workers import DurableObject, Response, WorkerEntrypoint
+
+
+class Hub(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        self.closes = asyncio.Semaphore(0)
+        ctx.setWebSocketAutoResponse(js.WebSocketRequestResponsePair.new("ping", "pong"))
+
+    async def fetch(self, request):
+        client, server = js.WebSocketPair.new().object_values()
+        if request.url.endswith("/plain"):
+            server.accept()
+            server.addEventListener("message", lambda event: server.send("plain " + event.data))
+            server.addEventListener("close", self.plain_closed)
+        else:
+            self.ctx.acceptWebSocket(server, ["a", "b"])
+        return Response(None, status=101, web_socket=client)
+
+    async def plain_closed(self, event):
+        await self.ctx.storage.put("plain", [event.code, event.wasClean])
+        self.closes.release()
+
+    async def webSocketMessage(self, ws, message):
+        stamp = self.ctx.getWebSocketAutoResponseTimestamp(ws)
+        ws.send(f"{message} tags={self.ctx.getTags(ws)} b={len(self.ctx.getWebSockets('b'))} "
+                f"c={len(self.ctx.getWebSockets('c'))} pinged={stamp is not None}")
+
+    async def webSocketClose(self, ws, code, reason, was_clean):
+        await self.ctx.storage.put("closed", [code, reason, was_clean])
+        self.closes.release()
+
+    async def report(self):
+        for _ in range(2):  # both close events, as the server hears of them
+            await asyncio.wait_for(self.closes.acquire(), 10)
+        return [await self.ctx.storage.get("closed"), await self.ctx.storage.get("plain")]
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        if request.url.endswith("/report"):
+            return Response.json(await self.env.HUB.getByName("h").report())
+        return await self.env.HUB.getByName("h").fetch(request)
+"""
+
+HUB_CONFIG = """
+name = "hub"
+main = "src/entry.py"
+durable_objects.bindings = [{ name = "HUB", class_name = "Hub" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Hub"] }]
+"""
+
+
+def test_hibernation_auto_response_tags_and_a_client_that_vanishes(write_worker, live) -> None:
+    server = live(write_worker("hub", {"src/entry.py": HIBERNATING}, HUB_CONFIG))
+    url = server.url.replace("http://", "ws://")
+
+    async def session() -> list[object]:
+        replies = []
+        async with connect(url + "/h") as ws:
+            await ws.send("ping")
+            replies.append(await ws.recv())
+            await ws.send("hello")
+            replies.append(await ws.recv())
+            ws.transport.abort()  # the client vanishes: no close frame
+        async with connect(url + "/plain") as plain:
+            await plain.send("x")
+            replies.append(await plain.recv())
+        async with httpx.AsyncClient() as http:
+            report = (await http.get(server.url + "/report")).json()
+        return [replies, report]
+
+    assert run(session()) == [
+        ["pong", "hello tags=['a', 'b'] b=1 c=0 pinged=True", "plain x"],
+        [[1006, "", False], [1000, True]],
+    ]

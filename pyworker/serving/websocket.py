@@ -78,8 +78,12 @@ async def _read(socket: WebSocket, receive: Receive) -> None:
             if socket.readyState == WebSocket.OPEN:
                 socket.send(data)
         elif kind == "websocket.disconnect":
-            code = int(message.get("code") or ABNORMAL)
-            socket.disconnected(code, str(message.get("reason") or ""), code != ABNORMAL)
+            # uvicorn passes "reason" only when a close frame came; a connection lost says 1005 without one,
+            # which a worker hears as Cloudflare reports it: 1006, not clean.
+            if "reason" not in message:
+                socket.disconnected(ABNORMAL, "", False)
+            else:
+                socket.disconnected(int(message.get("code") or 1005), str(message["reason"] or ""), True)
             return
 
 
