@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pyworker.runtime.jsvalues import JsException
 from pyworker.storage.state import durable_object_id
 
 pytestmark = pytest.mark.anyio
@@ -55,6 +56,45 @@ class Counter(DurableObject):
             return {"rows": show(cursor.toArray()), "columns": cursor.columnNames, "written": cursor.rowsWritten}
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
+
+    async def txn(self):
+        storage = self.ctx.storage
+
+        async def move(txn):
+            await txn.put("a", 1)
+            await txn.put("b", 2)
+            txn.rollback()
+
+        await storage.transaction(move)
+
+        def fail():
+            storage.kv.put("c", 3)
+            raise ValueError("undo")
+
+        try:
+            storage.transactionSync(fail)
+        except ValueError:
+            pass
+        kept = storage.transactionSync(lambda: (storage.kv.put("d", 4), "done")[1])
+        kv = storage.kv
+        listed = [list(pair) for pair in kv.list()]
+        await storage.sync()
+        await storage.setAlarm(2000000000000)
+        alarm = await storage.getAlarm()
+        await storage.deleteAlarm()
+        return [kept, listed, kv.get("d"), kv.delete("d"), kv.get("d"), alarm, await storage.getAlarm(),
+                storage["sql"].databaseSize > 0, self.ctx.storage.sql.exec("SELECT 1 AS x").one()["x"]]
+
+    def after_abort(self):
+        storage = self.ctx.storage
+        try:
+            self.ctx.abort()
+        except BaseException as exc:
+            aborted = f"{type(exc).__name__}: {exc}"
+        try:
+            storage.kv.get("x")
+        except Exception as exc:
+            return [aborted, f"{type(exc).__name__}: {exc}"]
 
     async def store_bad(self):
         try:
@@ -132,6 +172,11 @@ class_name = "Counter"
 tag = "v1"
 new_sqlite_classes = ["Counter"]
 """
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # paths in messages and tables are relative to the working directory
 
 
 @pytest.fixture
@@ -403,3 +448,61 @@ async def test_script_name_reaches_another_workers_class(
         '[caller] Durable Object binding NOCLASS: worker "w" does not export a class named "Nope". Export it from its '
         "main module (a subclass of workers.DurableObject)."
     ) in output.lines()
+
+
+async def test_transactions_sync_kv_and_the_alarm_api(worker) -> None:
+    assert await call(worker, "call", "t", "txn") == [
+        "done", [["d", 4]], 4, True, None, 2000000000000, None, True, 1
+    ]  # fmt: skip
+
+
+async def test_storage_after_abort_refuses(worker) -> None:
+    aborted, refused = await call(worker, "call", "ab", "after_abort")
+    assert aborted == "DurableObjectAbort: Durable Object abort requested"
+    assert refused == (
+        f"JsException: Error: Durable Object Counter {durable_object_id('w-Counter', 'ab')} (worker w) was reset "
+        "(ctx.abort() or an error in blockConcurrencyWhile()); this instance's storage is closed. Make a new call "
+        "through the namespace to reach a new instance."
+    )
+
+
+async def test_namespace_refusals(worker) -> None:
+    namespace = worker.env.COUNTER
+    with pytest.raises(JsException, match=r"^TypeError: Failed to execute 'get' on 'DurableObjectNamespace': "):
+        namespace.get("abc")
+    assert str(namespace.jurisdiction("eu").idFromName("a")) == str(namespace.idFromName("a"))
+    with pytest.raises(JsException, match=r'^TypeError: Unknown jurisdiction \'mars\': use one of "eu", '):
+        namespace.jurisdiction("mars")
+    with pytest.raises(AttributeError):
+        namespace.id_from_name("a")  # JavaScript's names only, as the SDK passes them through
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ('durable_objects = { bindings = [{ name = "X" }] }',
+         'Durable Object binding X needs "class_name", the exported class, got None.'),
+        ('durable_objects = { bindings = [{ class_name = "X" }] }',
+         'a Durable Object binding needs "name", a valid name, got None.'),
+        ('durable_objects = "x"', '"durable_objects" must be a table with "bindings", a list like '
+         '[{ name = "COUNTER", class_name = "Counter" }].'),
+    ],
+)  # fmt: skip
+async def test_config_mistakes_are_one_line(write_worker, make_server, section, message) -> None:
+    from pyworker.errors import ConfigError
+
+    directory = write_worker("bad", {"src/entry.py": WORKER}, f'name = "bad"\nmain = "src/entry.py"\n{section}\n')
+    with pytest.raises(ConfigError) as caught:
+        make_server(directory)
+    assert str(caught.value) == f"wrangler.toml in bad: {message}"
+
+
+async def test_a_class_without_migration_gets_wranglers_warning(write_worker, make_server, output) -> None:
+    from pyworker.bindings.env import describe_bindings
+
+    server = make_server(write_worker("g", {"src/entry.py": GATED}, GATED_CONFIG))
+    describe_bindings(server.worker("g").config, server.host)
+    assert [line for line in output.lines() if "migrations" in line] == [
+        f"Warning: {MIGRATION_WARNING} This may not work as expected until you add a `migrations` section. "
+        'Add: [[migrations]] tag = "v1" new_sqlite_classes = ["Gated"]'
+    ]
