@@ -506,3 +506,24 @@ async def test_a_class_without_migration_gets_wranglers_warning(write_worker, ma
         f"Warning: {MIGRATION_WARNING} This may not work as expected until you add a `migrations` section. "
         'Add: [[migrations]] tag = "v1" new_sqlite_classes = ["Gated"]'
     ]
+
+
+async def test_a_reload_mid_traffic_loses_no_acknowledged_write(worker) -> None:
+    reloaded = asyncio.Event()
+    acknowledged: list[int] = []
+    instances: list[int] = []
+
+    async def traffic() -> None:
+        while not reloaded.is_set() or len(acknowledged) < 300:
+            acknowledged.append(await call(worker, "call", "busy", "increment"))
+            instances.append(await call(worker, "call", "busy", "count_calls"))
+            await asyncio.sleep(0)  # other tasks (the reload's swap) run between calls
+
+    async def reload() -> None:
+        await worker.load_in_thread()  # a reload of the object's own worker while calls run
+        reloaded.set()
+
+    await asyncio.gather(traffic(), reload())
+    assert acknowledged == list(range(1, len(acknowledged) + 1))
+    assert await call(worker, "call", "busy", "store", "get", "n") == len(acknowledged)
+    assert 1 in instances[1:]  # a new instance took over mid-traffic, from the same storage
