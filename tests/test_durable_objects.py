@@ -106,6 +106,8 @@ class Counter(DurableObject):
         self.ctx.abort(reason)
 
     async def fetch(self, request):
+        if request.url.endswith("/boom"):
+            raise ValueError("boom")
         return Response(f"{request.method} {request.url} n={await self.ctx.storage.get('n')}")
 
 
@@ -137,8 +139,11 @@ class Default(WorkerEntrypoint):
         results += [stub.name, str(stub.id) == str(ns.idFromName("x"))]
         return results
 
-    async def fetch_object(self, name):
-        response = await self.env.COUNTER.getByName(name).fetch("http://do/path", method="POST")
+    async def fetch_object(self, name, path="path"):
+        try:
+            response = await self.env.COUNTER.getByName(name).fetch(f"http://do/{path}", method="POST")
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
         return [response.status, await response.text()]
 
     async def concurrent(self, prefix, count, objects):
@@ -211,6 +216,7 @@ async def test_rpc_keeps_one_instance_per_id(worker) -> None:
 async def test_http_through_a_stub_and_fetch_into_the_object(worker, make_server) -> None:
     assert await call(worker, "call", "h", "increment") == 1
     assert await call(worker, "fetch_object", "h") == [200, "POST http://do/path n=1"]
+    assert await call(worker, "fetch_object", "h", "boom") == ("JsException: Error: PythonError: ValueError: boom")
 
 
 async def test_concurrent_increments_end_exact(worker) -> None:
@@ -527,3 +533,22 @@ async def test_a_reload_mid_traffic_loses_no_acknowledged_write(worker) -> None:
     assert acknowledged == list(range(1, len(acknowledged) + 1))
     assert await call(worker, "call", "busy", "store", "get", "n") == len(acknowledged)
     assert 1 in instances[1:]  # a new instance took over mid-traffic, from the same storage
+
+
+async def test_cloudflare_example_07_durable_objects(tmp_path, make_server) -> None:
+    import shutil
+
+    import httpx
+
+    from tests.conftest import FIXTURES
+
+    directory = shutil.copytree(FIXTURES / "examples/07-durable-objects", tmp_path / "07")
+    app = make_server(directory).app("python-durable-object")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client:
+        assert (await client.get("/l1/show")).text == "No messages"
+        assert (await client.get("/l1/add/hello")).text == "Message sent"
+        assert (await client.get("/l1/add/world")).text == "Message sent"
+        assert (await client.get("/l2/add/other")).text == "Message sent"
+        assert (await client.get("/l1/show")).text == "hello\nworld"
+        assert (await client.get("/")).status_code == 400
+    assert len(list((directory / ".wrangler/state/v3/do/python-durable-object-List").glob("*.sqlite"))) == 2

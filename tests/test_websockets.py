@@ -224,3 +224,41 @@ def test_hibernation_auto_response_tags_and_a_client_that_vanishes(write_worker,
         ["pong", "hello tags=['a', 'b'] b=1 c=0 pinged=True", "plain x"],
         [[1006, "", False], [1000, True]],
     ]
+
+
+def test_cloudflare_example_15_chatroom(tmp_path, live) -> None:
+    import json
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    directory = shutil.copytree(FIXTURES / "examples/15-chatroom", tmp_path / "15")
+    server = live(directory)
+    url = server.url.replace("http://", "ws://") + "/room/lobby"
+
+    def shown(raw: str) -> tuple[object, ...]:
+        message = json.loads(raw)
+        if message["type"] == "history":
+            return ("history", [m["text"] for m in message["messages"]])
+        return (message["type"], message.get("username"), message["text"])
+
+    async def chat() -> list[object]:
+        async with connect(url) as ann:
+            seen = [shown(await ann.recv())]
+            await ann.send(json.dumps({"username": "ann", "text": "hi"}))
+            seen.append(shown(await ann.recv()))
+            async with connect(url) as bob:
+                seen += [shown(await bob.recv()), shown(await bob.recv())]
+                await bob.send(json.dumps({"username": "bob", "text": "yo"}))
+                seen += [shown(await ann.recv()), shown(await bob.recv())]
+        return seen
+
+    assert run(chat()) == [
+        ("system", None, "Connected to chatroom"),
+        ("message", "ann", "hi"),
+        ("history", ["hi"]),
+        ("system", None, "Connected to chatroom"),
+        ("message", "bob", "yo"),
+        ("message", "bob", "yo"),
+    ]
+    assert "<title>" in httpx.get(server.url + "/").text

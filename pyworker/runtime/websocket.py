@@ -40,7 +40,7 @@ class WebSocket(JsProxy):
         self._queue: asyncio.Queue[tuple[str, tuple[Any, ...]]] | None = None
         self._context: contextvars.Context | None = None
         self._task: asyncio.Task[None] | None = None
-        self.handler: Handler | None = None  # set by ctx.acceptWebSocket or by the dev server's connection
+        self.handler: Handler | None = None  # see attach(): ctx.acceptWebSocket, or the dev server's connection
         self._attachment: Any = None
         self.tags: tuple[str, ...] = ()
 
@@ -80,6 +80,13 @@ class WebSocket(JsProxy):
         self.readyState = CLOSED
         if self._peer is not None and self._peer.readyState != CLOSED:
             self._peer.arrive("close", (int(code), str(reason), True))
+
+    def attach(self, handler: Handler) -> None:
+        """Send this end's events to ``handler`` from now on, starting with those that arrived before."""
+        self.handler = handler
+        waiting, self._waiting = self._waiting, []
+        for kind, args in waiting:
+            handler(self, kind, args)
 
     def disconnected(self, code: int, reason: str, clean: bool) -> None:
         """The real connection behind this end closed (the dev server calls this): the other end hears it."""

@@ -52,7 +52,7 @@ async def serve_websocket(
         printer.request(worker.name, "GET", target, response.status, response.status_text, _ms(started))
         return
     outgoing: asyncio.Queue[tuple[str, tuple[Any, ...]]] = asyncio.Queue()
-    socket.handler = lambda end, kind, args: outgoing.put_nowait((kind, args))
+    socket.attach(lambda end, kind, args: outgoing.put_nowait((kind, args)))  # with what was sent before
     await receive()  # websocket.connect
     await send({"type": "websocket.accept", "subprotocol": response.headers.get("sec-websocket-protocol")})
     printer.request(worker.name, "GET", target, 101, response.status_text, _ms(started))

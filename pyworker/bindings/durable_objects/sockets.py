@@ -40,8 +40,8 @@ class Sockets:
         if len(names) > MAX_TAGS:
             raise JsException("Error", f"A WebSocket can have at most {MAX_TAGS} tags, got {len(names)}.")
         ws.tags = tuple(names)
-        ws.handler = self._event
         self._open.append(ws)
+        ws.attach(self._event)
 
     def get(self, tag: Any = None) -> list[WebSocket]:
         return [ws for ws in self._open if ws.readyState == OPEN and (tag is None or str(tag) in ws.tags)]

@@ -15,7 +15,6 @@ from pyworker.bindings.values import SHARED, copy_args, copy_value
 from pyworker.errors import BindingError, InvocationLimit
 from pyworker.runtime.http import Request, Response, transfer
 from pyworker.runtime.jsvalues import JsException
-from pyworker.runtime.responses import respond
 from pyworker.runtime.wrappers import _FetcherWrapper
 from pyworker.types import FETCH, RPC, Directory, Route
 
@@ -49,18 +48,21 @@ class Link:
         return found
 
     def _make(self, slot: ObjectSlot, kind: str, method: str) -> Route:
-        if kind == FETCH:
-            return Route(FETCH, "fetch", slot.class_name, None, self.caller.name, actor=slot)
         to_caller, where, script = self.to_caller, f"the value {method}() returned", self.script
         site = CallSite(self.caller, f"self.env.{self.binding}.get(...).", method)
 
         def returns(result: Any) -> Any:
+            if kind == FETCH:
+                return transfer(result)  # a new Response, as across the isolate boundary (a 101's socket moves)
             return result if type(result) in SHARED else copy_value(result, where, to_caller)
 
         def raises(exc: BaseException) -> BaseException:
+            # As on Cloudflare, what the object raises rejects the caller's call, fetch() included.
+            if isinstance(exc, InvocationLimit):
+                return JsException("Error", str(exc))
             return _arriving(exc, site, script)
 
-        return Route(RPC, method, slot.class_name, None, self.caller.name, returns, raises, actor=slot)
+        return Route(kind, method, slot.class_name, None, self.caller.name, returns, raises, actor=slot)
 
 
 class DurableObjectStub(_FetcherWrapper):
@@ -146,8 +148,5 @@ async def _fetch(link: Link, slot: ObjectSlot, request: Request) -> Response:
     target = link.directory.get(link.script)
     if target is None:
         raise BindingError(not_found_message(link.script))
-    try:
-        response = await respond(target, link.route(slot, FETCH, "fetch"), transfer(request))
-    except InvocationLimit as exc:
-        raise JsException("Error", str(exc)) from None
-    return transfer(response)
+    response: Response = await target.invoke(link.route(slot, FETCH, "fetch"), (transfer(request),), _NO_KWARGS)
+    return response
