@@ -20,10 +20,12 @@ from typing import Any
 from pyworker.errors import StorageError
 from pyworker.storage.d1 import _authorize as workerd_rules
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS _cf_METADATA (key TEXT PRIMARY KEY, value) WITHOUT ROWID",
-)
+_SCHEMA = """
+BEGIN;
+CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS _cf_METADATA (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+COMMIT;
+"""
 
 
 class ObjectStore:
@@ -53,10 +55,12 @@ class ObjectStore:
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"{self.label}: cannot open its state file {self.path}: {exc}.") from exc
         try:
+            # No fsync while a new file gets its journal mode and tables (a power cut then loses only an
+            # empty file); then each commit is in the operating system's hands when it returns.
+            conn.execute("PRAGMA synchronous=OFF")
             conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            conn.executescript(_SCHEMA)
             conn.execute("PRAGMA synchronous=NORMAL")
-            for statement in _SCHEMA:
-                conn.execute(statement)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StorageError(
