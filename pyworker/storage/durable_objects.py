@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pyworker.errors import StorageError
 from pyworker.storage.d1 import _authorize as workerd_rules
+from pyworker.storage.sqlite import open_connection, unusable_file
 
 _SCHEMA = """
 BEGIN;
@@ -49,11 +49,7 @@ class ObjectStore:
         return self._conn is not None or self.path.is_file()
 
     def _open(self) -> sqlite3.Connection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=256)
-        except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"{self.label}: cannot open its state file {self.path}: {exc}.") from exc
+        conn = open_connection(self.path, self.label)
         try:
             # No fsync while a new file gets its journal mode and tables (a power cut then loses only an
             # empty file); then each commit is in the operating system's hands when it returns.
@@ -63,10 +59,7 @@ class ObjectStore:
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise StorageError(
-                f"{self.label}: its state file {self.path} is not a usable SQLite database ({exc}). "
-                "pyworker leaves it untouched: move it aside to start afresh, or restore it from a backup."
-            ) from exc
+            raise unusable_file(self.label, self.path, exc) from exc
         conn.set_authorizer(self._authorize)
         return conn
 
