@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from pyworker.runtime.jsvalues import JsDict, JsException, JsProxy
+from pyworker.runtime.jsvalues import JsBuffer, JsDict, JsException, JsProxy
 from pyworker.runtime.scope import current_worker
 from pyworker.storage.structured import decode, encode
 
@@ -143,7 +143,7 @@ class WebSocket(JsProxy):
 def _event(kind: str, args: tuple[Any, ...]) -> JsDict:
     if kind == "message":
         data = args[0]
-        return JsDict(type="message", data=memoryview(data) if isinstance(data, bytes) else data)
+        return JsDict(type="message", data=JsBuffer(data) if isinstance(data, bytes) else data)  # an ArrayBuffer
     if kind == "close":
         code, reason, clean = args
         return JsDict(type="close", code=code, reason=reason, wasClean=clean)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pyworker.runtime.jsvalues import JsException
+from pyworker.runtime.jsvalues import JsBuffer, JsException
 from pyworker.runtime.websocket import OPEN, WebSocket, WebSocketRequestResponsePair
 from pyworker.sdk.jsobjects import JsDate
 
@@ -66,5 +66,5 @@ class Sockets:
             self._open.remove(ws)
             self._answered.pop(ws, None)
         if kind == "message" and isinstance(args[0], bytes):
-            args = (memoryview(args[0]),)
+            args = (JsBuffer(args[0]),)  # an ArrayBuffer, as Pyodide hands it over
         self._deliver(HANDLERS[kind], (ws, *args))
