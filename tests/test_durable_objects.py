@@ -552,3 +552,23 @@ async def test_cloudflare_example_07_durable_objects(tmp_path, make_server) -> N
         assert (await client.get("/l1/show")).text == "hello\nworld"
         assert (await client.get("/")).status_code == 400
     assert len(list((directory / ".wrangler/state/v3/do/python-durable-object-List").glob("*.sqlite"))) == 2
+
+
+async def test_persist_to_holds_the_objects(write_worker, tmp_path, output) -> None:
+    from pyworker.config import load_config
+    from pyworker.options import DevOptions
+    from pyworker.printer import Printer
+    from pyworker.serving.server import DevServer
+
+    directory = write_worker("w", {"src/entry.py": WORKER}, CONFIG)
+    options = DevOptions(persist_to=tmp_path / "elsewhere")
+    server = DevServer(options, Printer(output, colour=False), [load_config(directory)])
+    server.load()
+    try:
+        assert await call(server.worker("w"), "call", "p", "increment") == 1
+    finally:
+        server.storage.close()
+        server.worker("w").code.unload()
+    name = durable_object_id("w-Counter", "p")
+    assert (tmp_path / "elsewhere/v3/do/w-Counter" / f"{name}.sqlite").is_file()
+    assert not (directory / ".wrangler").exists()
