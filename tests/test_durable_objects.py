@@ -572,3 +572,20 @@ async def test_persist_to_holds_the_objects(write_worker, tmp_path, output) -> N
     name = durable_object_id("w-Counter", "p")
     assert (tmp_path / "elsewhere/v3/do/w-Counter" / f"{name}.sqlite").is_file()
     assert not (directory / ".wrangler").exists()
+
+
+async def test_a_corrupt_object_file_is_one_line_and_left_untouched(worker, output) -> None:
+    folder = worker.config.directory / ".wrangler/state/v3/do/w-Counter"
+    folder.mkdir(parents=True)
+    path = folder / f"{durable_object_id('w-Counter', 'bad')}.sqlite"
+    path.write_bytes(b"not a database" * 100)
+    message = (
+        f"Durable Object Counter {path.stem}: its state file {path} is not a usable SQLite database (file is not a "
+        "database). pyworker leaves it untouched: move it aside to start afresh, or restore it from a backup."
+    )
+    assert await call(worker, "call", "bad", "increment") == (
+        f"JsException: Error: PythonError: pyworker.errors.StorageError: {message}"
+    )
+    assert f"[w] pyworker.errors.StorageError: {message}" in output.lines()
+    assert "sqlite3" not in output.getvalue()
+    assert path.read_bytes() == b"not a database" * 100

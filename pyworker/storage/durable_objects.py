@@ -59,7 +59,7 @@ class ObjectStore:
             conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise unusable_file(self.label, self.path, exc) from exc
+            raise unusable_file(self.label, self.path, exc) from None  # raised in worker code: no sqlite3 internals
         conn.set_authorizer(self._authorize)
         return conn
 
