@@ -308,7 +308,7 @@ class Gated(DurableObject):
 
     async def alarm(self, info):
         fired = (await self.ctx.storage.get("fired")) or []
-        fired.append([info.retryCount, info["isRetry"]])
+        fired.append([info.retryCount, info["isRetry"], await self.ctx.storage.getAlarm()])
         await self.ctx.storage.put("fired", fired)
         if len(fired) < await self.ctx.storage.get("fail"):
             raise ValueError("alarm failed")
@@ -358,7 +358,7 @@ async def test_alarm_fires_and_retries_with_info(write_worker, make_server, outp
     assert await worker.call(None, "go", ("arm", 0, 3), {}) is True
     for _ in range(3):
         await asyncio.wait_for(objects.alarm_ran(), 10)
-    assert await worker.call(None, "go", ("fired",), {}) == [[[0, False], [1, True], [2, True]], None]
+    assert await worker.call(None, "go", ("fired",), {}) == [[[0, False, None], [1, True, None], [2, True, None]], None]
     assert output.getvalue().count("ValueError: alarm failed") == 2
     assert MIGRATION_WARNING not in output.getvalue()  # printed with the start-up table
 
@@ -380,7 +380,7 @@ async def test_alarm_set_before_a_restart_fires_after_it(write_worker, make_serv
     second = make_server(directory)
     second.host.objects.start()
     await asyncio.wait_for(second.host.objects.alarm_ran(), 10)
-    assert await second.worker("g").call(None, "go", ("fired",), {}) == [[[0, False]], None]
+    assert await second.worker("g").call(None, "go", ("fired",), {}) == [[[0, False, None]], None]
 
 
 async def test_a_reload_of_its_worker_makes_a_new_instance_from_storage(worker) -> None:

@@ -45,6 +45,7 @@ class ObjectSlot:
         self.store = store
         self.label = f"{class_name} {object_id} (worker {script})"
         self.compatibility_date = ""
+        self.firing: float | None = None  # the time of the alarm whose alarm() runs now
         self.instance: Any = None
         self.state: DurableObjectState | None = None
         self._code: Any = None

@@ -138,15 +138,18 @@ class Objects:
         if target is None:
             return
         route = Route("alarm", "alarm", slot.class_name, actor=slot)
+        slot.firing = millis
         try:
             await target.invoke(route, (JsDict(retryCount=retry, isRetry=retry > 0),), {})
         except Exception:  # reported by the frame; retried as on Cloudflare
+            slot.firing = None
             if retry < ALARM_RETRIES and slot.store.alarm() == millis:
                 delay = self.retry_delay * 2**retry
                 self._timers[slot] = asyncio.get_running_loop().call_later(delay, self._fire, slot, millis, retry + 1)
             elif slot.store.alarm() == millis:
                 slot.store.set_alarm(None)
             return
+        slot.firing = None
         if slot.store.alarm() == millis and slot not in self._timers:
             slot.store.set_alarm(None)  # done, and not set again by the handler
 

@@ -21,6 +21,7 @@ class Slot(Protocol):
 
     label: str
     sockets: Sockets
+    firing: float | None
 
     def block(self, callback: Callable[[], Any], state: DurableObjectState) -> asyncio.Future[Any]: ...
 
@@ -54,6 +55,9 @@ class DurableObjectState(DurableObjectContext):
 
     def alarm_changed(self, millis: float | None) -> None:
         self._slot.alarm_changed(millis)
+
+    def firing(self) -> float | None:
+        return self._slot.firing
 
     # -- the context API -------------------------------------------------------------------
     def blockConcurrencyWhile(self, callback: Callable[[], Any]) -> asyncio.Future[Any]:

@@ -37,6 +37,10 @@ class Owner(Protocol):
 
     def alarm_changed(self, millis: float | None) -> None: ...
 
+    def firing(self) -> float | None:
+        """The time of the alarm whose ``alarm()`` runs now, if one does."""
+        ...
+
 
 def settled(job: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
     """Run ``job`` now; its result (or error) as a done future, as a promise the storage resolved."""
@@ -186,7 +190,9 @@ class DurableObjectStorage(JsObject):
         def read() -> Any:
             self._owner.check()
             millis = self._owner.store.alarm()
-            return None if millis is None else js_result(millis)
+            if millis is None or millis == self._owner.firing():  # the alarm running now is no longer set
+                return None
+            return js_result(millis)
 
         return settled(read)
 
