@@ -30,7 +30,8 @@ class Route:
     into what the caller receives; it runs inside the callee's invocation, so a result
     that cannot be sent is the callee's error. ``raises``, when set, turns what the
     invocation raised (after it was reported) into what the caller receives. Both are the
-    binding's policy; the frame only applies them. Made once per binding method, not per call.
+    binding's policy; the frame only applies them. ``actor``, when set, is the Durable Object the
+    handler runs on (see :class:`Actor`). Made once per binding method, not per call.
     """
 
     kind: str

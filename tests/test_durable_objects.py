@@ -102,6 +102,28 @@ class Counter(DurableObject):
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
 
+    def cursor(self):
+        sql = self.ctx.storage.sql
+        sql.exec("CREATE TABLE IF NOT EXISTS c (a INTEGER, b BLOB)")
+        sql.exec("INSERT INTO c VALUES (1, ?), (2, NULL), (3, NULL)", b"xy")
+        results = [list(sql.exec("SELECT a FROM c ORDER BY a").raw())]
+        cursor = sql.exec("SELECT a, b FROM c ORDER BY a")
+        first = cursor.next()
+        results.append([first.done, first.value.a, bytes(first.value["b"]), cursor["columnNames"]])
+        results.append([row.a for row in cursor])
+        results.append(cursor.next().done)
+        for query in ("SELECT a FROM c WHERE a > 5", "SELECT a FROM c"):
+            try:
+                sql.exec(query).one()
+            except Exception as exc:
+                results.append(str(exc))
+        try:
+            len(sql.exec("SELECT 1"))
+        except TypeError as exc:
+            results.append(str(exc))
+        results.append(sql.exec("UPDATE c SET a = a + 10").rowsWritten)
+        return results
+
     def quit(self, reason):
         self.ctx.abort(reason)
 
@@ -589,3 +611,16 @@ async def test_a_corrupt_object_file_is_one_line_and_left_untouched(worker, outp
     assert f"[w] pyworker.errors.StorageError: {message}" in output.lines()
     assert "sqlite3" not in output.getvalue()
     assert path.read_bytes() == b"not a database" * 100
+
+
+async def test_sql_cursor(worker) -> None:
+    assert await call(worker, "call", "cur", "cursor") == [
+        [[1], [2], [3]],
+        [False, 1, b"xy", ["a", "b"]],
+        [2, 3],
+        True,
+        "Error: Expected exactly one result from SQL query, but got no results.",
+        "Error: Expected exactly one result from SQL query, but got multiple results.",
+        "'SqlStorageCursor' object has no len()",
+        3,
+    ]

@@ -28,6 +28,7 @@ from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
 
 _INCOMING = Route(FETCH, "fetch")
 ABNORMAL = 1006  # the connection dropped without a close frame
+NO_STATUS = 1005  # a close frame without a code
 
 
 async def _no_body() -> AsyncIterator[bytes]:
@@ -79,11 +80,11 @@ async def _read(socket: WebSocket, receive: Receive) -> None:
                 socket.send(data)
         elif kind == "websocket.disconnect":
             # uvicorn passes "reason" only when a close frame came; a connection lost says 1005 without one,
-            # which a worker hears as Cloudflare reports it: 1006, not clean.
-            if "reason" not in message:
-                socket.disconnected(ABNORMAL, "", False)
-            else:
-                socket.disconnected(int(message.get("code") or 1005), str(message["reason"] or ""), True)
+            # which a worker hears as Cloudflare reports it: 1006, not clean. (Shutdown says 1012.)
+            code = int(message.get("code") or NO_STATUS)
+            if "reason" not in message and code == NO_STATUS:
+                code = ABNORMAL
+            socket.disconnected(code, str(message.get("reason") or ""), code != ABNORMAL)
             return
 
 
