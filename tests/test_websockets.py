@@ -262,3 +262,13 @@ def test_cloudflare_example_15_chatroom(tmp_path, live) -> None:
         ("message", "bob", "yo"),
     ]
     assert "<title>" in httpx.get(server.url + "/").text
+
+
+def test_uvicorn_serves_websockets_with_the_websockets_librarys_sans_io_protocol() -> None:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    from pyworker.serving.uvicorn_server import uvicorn_config
+
+    config = uvicorn_config(lambda scope, receive, send: None)  # type: ignore[arg-type, return-value]
+    config.load()
+    assert config.ws_protocol_class is WebSocketsSansIOProtocol
