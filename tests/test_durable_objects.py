@@ -430,9 +430,9 @@ from workers import WorkerEntrypoint
 
 
 class Default(WorkerEntrypoint):
-    async def go(self, binding):
+    async def go(self, binding, method="increment"):
         try:
-            return await getattr(self.env, binding).getByName("x").increment()
+            return await getattr(getattr(self.env, binding).getByName("x"), method)()
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
 """
@@ -459,6 +459,9 @@ async def test_script_name_reaches_another_workers_class(
     caller = server.worker("caller")
     assert await caller.call(None, "go", ("REMOTE",), {}) == 1
     assert await call(server.worker("w"), "call", "x", "increment") == 2  # the same object
+    assert await caller.call(None, "go", ("REMOTE", "count_calls"), {}) == 1
+    caller.load()  # a reload of another worker keeps the object's instance
+    assert await caller.call(None, "go", ("REMOTE", "count_calls"), {}) == 2
     assert await caller.call(None, "go", ("MISSING",), {}) == (
         'BindingError: Worker "elsewhere" not found. Make sure it is running locally.'
     )
