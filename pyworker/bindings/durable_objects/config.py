@@ -42,12 +42,23 @@ def object_bindings(config: WorkerConfig) -> list[ObjectBinding]:
             raise ConfigError(
                 f'{where}: Durable Object binding {name} needs "class_name", the exported class, got {class_name!r}.'
             )
-        if script is not None and (not isinstance(script, str) or not script):
-            raise ConfigError(f'{where}: Durable Object binding {name}: "script_name" must be a worker name.')
+        if script is not None and (not isinstance(script, str) or not _safe(script)):
+            raise ConfigError(f'{where}: Durable Object binding {name}: "script_name" must be a worker name, '
+                              f"got {script!r}.")  # fmt: skip
+        if script is None and not _safe(config.name):
+            raise ConfigError(
+                f"{where}: the worker name {config.name!r} cannot name a Durable Object state folder: use letters, "
+                "digits, '-' and '_'."
+            )
         if any(binding.binding == name for binding in found):
             raise ConfigError(f'{where}: the binding name {name} is used twice in "durable_objects".')
         found.append(ObjectBinding(name, class_name, script or config.name, script is None or script == config.name))
     return found
+
+
+def _safe(name: str) -> bool:
+    """A worker name that is one path component (it names the state folder ``<worker>-<class>``)."""
+    return bool(name) and "/" not in name and "\\" not in name and "\0" not in name and name not in (".", "..")
 
 
 def migrated_classes(config: WorkerConfig) -> tuple[set[str], list[str]]:

@@ -32,9 +32,8 @@ class Slot(Protocol):
 
 class DurableObjectState(DurableObjectContext):
     """One instance's context. Once the instance is dropped (``abort()``, an error in
-    ``blockConcurrencyWhile``), its storage refuses every call: the next call reaches a new instance."""
-
-    __slots__ = ("_slot", "alive", "deletes_alarm", "id", "storage", "store")
+    ``blockConcurrencyWhile``), its storage refuses every call: the next call reaches a new instance.
+    As the SDK's ``DurableObjectContext``, it takes attributes worker code sets on it."""
 
     def __init__(self, slot: Slot, object_id: DurableObjectId, store: ObjectStore, compatibility_date: str) -> None:
         self._slot = slot
