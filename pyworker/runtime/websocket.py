@@ -23,6 +23,7 @@ from pyworker.runtime.scope import current_worker
 from pyworker.storage.structured import decode, encode
 
 CONNECTING, OPEN, CLOSING, CLOSED = 0, 1, 2, 3
+_RESERVED = frozenset({1004, 1005, 1006, 1015})  # codes a close frame may not carry
 Handler = Callable[["WebSocket", str, tuple[Any, ...]], None]
 
 
@@ -76,10 +77,15 @@ class WebSocket(JsProxy):
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         if self.readyState in (CLOSING, CLOSED):
-            return
+            return  # closing an end the other side already closed completes the close
+        code = int(code)
+        if not 1000 <= code <= 4999 or code in _RESERVED:
+            raise JsException("TypeError", f"Invalid WebSocket close code: {code}.")
+        if len(str(reason).encode()) > 123:
+            raise JsException("SyntaxError", "The close reason may be at most 123 bytes (UTF-8).")
         self.readyState = CLOSED
         if self._peer is not None and self._peer.readyState != CLOSED:
-            self._peer.arrive("close", (int(code), str(reason), True))
+            self._peer.arrive("close", (code, str(reason), True))
 
     def attach(self, handler: Handler) -> None:
         """Send this end's events to ``handler`` from now on, starting with those that arrived before."""
