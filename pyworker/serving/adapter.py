@@ -6,6 +6,7 @@ watches the client, and the response goes out through :class:`~.sending.Sender`.
 client that leaves cancels the invocation and everything it awaits (binding calls
 included) and closes a streaming body, so ``finally`` blocks run; a fetch that has
 not answered within ``--request-timeout`` is cancelled the same way and answered 504.
+A WebSocket handshake goes to :mod:`.websocket` instead.
 """
 
 from __future__ import annotations
