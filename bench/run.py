@@ -345,6 +345,24 @@ def queue_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
     ]  # fmt: skip
 
 
+def durable_object_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    import durable_objects
+
+    result = durable_objects.measure(settings.rpc_calls or 5000)
+    rpc = result["do_rpc"] / result["service_rpc"]
+    rows = [
+        Row("Durable Object RPC on one object, calls/s", f"{result['do_rpc']:,.0f}",
+            f"{result['service_rpc']:,.0f} (service-binding RPC)", f"{rpc:.2f}", "≥ 0.8 x", met(rpc >= 0.8))
+    ]  # fmt: skip
+    for op in ("put", "get"):
+        share = result[f"do_{op}"] / result[f"sqlite_{op}"]
+        rows.append(
+            Row(f"Durable Object ctx.storage.{op}, ops/s", f"{result[f'do_{op}']:,.0f}",
+                f"{result[f'sqlite_{op}']:,.0f} (raw `sqlite3`)", f"{share:.2f}", "≥ 0.5 x", met(share >= 0.5))
+        )  # fmt: skip
+    return rows
+
+
 def memory_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
     if "throughput" not in shared:
         raise RuntimeError("no figures: the throughput section (which measures them) did not run or failed")
@@ -391,6 +409,7 @@ SECTIONS: dict[str, tuple[str, Section]] = {
     "workflows": ("workflows", workflow_rows),
     "assets": ("assets", assets_rows),
     "queues": ("queues", queue_rows),
+    "durable_objects": ("Durable Objects", durable_object_rows),
 }
 
 

@@ -32,7 +32,8 @@ class Route:
     into what the caller receives; it runs inside the callee's invocation, so a result
     that cannot be sent is the callee's error. ``raises``, when set, turns what the
     invocation raised (after it was reported) into what the caller receives. Both are the
-    binding's policy; the frame only applies them. Made once per binding method, not per call.
+    binding's policy; the frame only applies them. ``actor``, when set, is the Durable Object the
+    handler runs on (see :class:`Actor`). Made once per binding method, not per call.
     """
 
     kind: str
@@ -42,6 +43,17 @@ class Route:
     caller: str | None = None
     returns: Callable[[Any], Any] | None = None
     raises: Callable[[BaseException], BaseException] | None = None
+    actor: Actor | None = None
+
+
+class Actor(Protocol):
+    """A Durable Object as the invocation frame sees it: a route with an ``actor`` runs its handler on the
+    object's one instance (kept across invocations, on the class ``route.entrypoint`` names) rather than
+    on a fresh entrypoint instance."""
+
+    def run(self, handler: Any, code: Any, env: Any, args: tuple[Any, ...]) -> Any:
+        """Call ``handler`` (a method of the Durable Object class) on the instance for generation ``code``."""
+        ...
 
 
 class Target(Protocol):
@@ -50,8 +62,9 @@ class Target(Protocol):
     @property
     def name(self) -> str: ...
 
-    def exports(self, entrypoint: str | None) -> bool:
-        """Whether the loaded code has entrypoint ``entrypoint`` (``None``: the default)."""
+    def exports(self, entrypoint: str | None, durable: bool = False) -> bool:
+        """Whether the loaded code has entrypoint ``entrypoint`` (``None``: the default), or with ``durable``
+        the Durable Object class of that name."""
         ...
 
     async def invoke(self, route: Route, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:

@@ -1,7 +1,7 @@
 """A running worker: config, env, the current generation of its code, and the one invocation frame.
 
-Every way into a worker (an HTTP request, an RPC call through a binding, and the handler
-kinds to come: ``scheduled``, ``queue``, a Durable Object's ``alarm``) goes through
+Every way into a worker (an HTTP request, an RPC call through a binding, a Durable Object's
+``fetch``, RPC methods, ``alarm`` and ``webSocket*`` handlers, and the kinds to come) goes through
 :meth:`Worker.invoke`, which finds the handler, sets up the context and the request's
 invocation budget, runs the handler, reports what it raised, and resets everything.
 """
@@ -159,9 +159,12 @@ class Worker:
             self.printer.exception(self.name, task.exception())  # type: ignore[arg-type]
 
     # -- invocations ----------------------------------------------------------------
-    def exports(self, name: str | None) -> bool:
-        """Whether the loaded code has entrypoint ``name`` (``None``: the default); true while unloaded."""
-        return self.code is None or (name or DEFAULT_ENTRYPOINT) in self.code.entrypoints
+    def exports(self, name: str | None, durable: bool = False) -> bool:
+        """Whether the loaded code has entrypoint ``name`` (``None``: the default), or with ``durable`` the
+        Durable Object class ``name``; true while unloaded."""
+        if self.code is None:
+            return True
+        return (name or "") in self.code.objects if durable else (name or DEFAULT_ENTRYPOINT) in self.code.entrypoints
 
     async def invoke(self, route: Route, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
         """The invocation frame: every handler kind runs through here, on every call's path.
@@ -191,7 +194,11 @@ class Worker:
             running = current_worker.set(code.scope)
             code.active += 1
             try:
-                result = handler.call(ctx, self.env, args, kwargs)
+                actor = route.actor
+                if actor is None:
+                    result = handler.call(ctx, self.env, args, kwargs)
+                else:  # a Durable Object: its one instance, kept across invocations
+                    result = actor.run(handler, code, self.env, args)
                 if type(result) is CoroutineType or inspect.isawaitable(result):
                     result = await result
                 if route.kind == FETCH and not isinstance(result, Response):

@@ -65,8 +65,15 @@ KNOWN: dict[str, str] = {
     "workers.rpc._WorkflowBindingWrapper.get: missing": _METHODS,
     "workers.rpc._WorkflowBindingWrapper.create: missing": _METHODS,
     "workers.rpc._WorkflowBindingWrapper.create_batch: missing": _METHODS,
-    "workers.entrypoints.DurableObjectAbort: missing": "Durable Objects are another branch's work (issue 17)",
-    "workers.entrypoints.DurableObjectContext: missing": "Durable Objects are another branch's work (issue 17)",
+    "workers.entrypoints.DurableObjectAbort.add_note: local-only": "BaseException's own members, as in the wheel",
+    "workers.entrypoints.DurableObjectAbort.args: local-only": "BaseException's own members, as in the wheel",
+    "workers.entrypoints.DurableObjectAbort.with_traceback: local-only": "BaseException's own members, as in the wheel",
+    "workers.entrypoints.DurableObjectContext.__init__(ctx): ours takes (*args, **kwargs)": (
+        "a base class for isinstance: pyworker's ctx (bindings/durable_objects) subclasses it"
+    ),
+    "workers.entrypoints.DurableObjectContext.abort: missing": (
+        "ctx.abort(reason) is on the subclass pyworker hands to objects (bindings/durable_objects)"
+    ),
     "workers.asgi.websocket: missing": "WebSockets are another branch's work (issue 17)",
     "workers.asgi.process_websocket: missing": "WebSockets are another branch's work (issue 17)",
     "workers.wsgi.process_request: missing": "the SDK's bridge to JavaScript (pyworker.runtime.wsgi_bridge)",

@@ -74,17 +74,18 @@ async def test_object_json_and_undefined_in_worker_code(server):
 
 PROVIDED = (
     "ArrayBuffer, Date, Error, Headers, JSON, Object, Request, Response, TextDecoder, TextEncoder, URL, "
-    "URLSearchParams, Uint8Array, atob, btoa, clearInterval, clearTimeout, console, crypto, decodeURI, "
+    "URLSearchParams, Uint8Array, WebSocketPair, WebSocketRequestResponsePair, "
+    "atob, btoa, clearInterval, clearTimeout, console, crypto, decodeURI, "
     "decodeURIComponent, encodeURI, encodeURIComponent, fetch, setInterval, setTimeout, undefined"
 )
 
 
 async def test_every_other_name_raises_one_error_naming_it(server):
-    message = await server.worker("w").call(None, "probe", ("WebSocketPair",), {})
+    message = await server.worker("w").call(None, "probe", ("HTMLRewriter",), {})
     assert message == (
-        "js.WebSocketPair is not emulated by pyworker, which provides only: "
+        "js.HTMLRewriter is not emulated by pyworker, which provides only: "
         + PROVIDED
-        + ". Code that uses js.WebSocketPair runs in the Workers runtime only "
+        + ". Code that uses js.HTMLRewriter runs in the Workers runtime only "
         "(wrangler dev, or deployed)."
     )
     assert await server.worker("w").call(None, "from_import", (), {}) == [

@@ -223,7 +223,7 @@ def test_a_durable_object_of_another_worker_orders_that_worker_first(write_worke
     write_worker("a", {"src/entry.py": TARGET}, config)
     write_worker("b", {"src/entry.py": TARGET})
     lines = run("a", "b").output.splitlines()
-    assert "  binding COUNTER: durable_objects b, not emulated by pyworker" in lines
+    assert "  binding COUNTER: durable_objects b" in lines
     assert lines[lines.index("Deploy order (targets first):") + 1 :][:2] == ["  1. b", "  2. a"]
     missing = run("a")
     assert missing.exit_code == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyworker.bindings import assets, d1, kv, placeholders, queues, r2, service, triggers
+from pyworker.bindings.durable_objects import provider as durable_objects
 from pyworker.bindings.provider import BindingHost, Provider
 from pyworker.bindings.workflows import provider as workflows
 from pyworker.config.model import WorkerConfig
@@ -12,7 +13,18 @@ from pyworker.runtime.jsobject import js_value
 from pyworker.runtime.wrappers import _EnvWrapper
 
 # Every binding kind pyworker emulates. A new kind is a module like `service` and one entry here.
-PROVIDERS: tuple[Provider, ...] = (placeholders, service, kv, d1, r2, workflows, assets, queues, triggers)  # type: ignore[assignment]
+PROVIDERS: tuple[Provider, ...] = (
+    placeholders,
+    service,
+    kv,
+    d1,
+    r2,
+    workflows,
+    durable_objects,
+    assets,
+    queues,
+    triggers,
+)  # type: ignore[assignment]
 
 
 _GETATTR = (

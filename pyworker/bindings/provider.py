@@ -1,6 +1,7 @@
 """What every binding kind is: a provider turning its config entries into values on ``env``.
 
-A kind lives in one module of this package (``service.py``, ``queues.py``...) or a subpackage (``workflows/``)
+A kind lives in one module of this package (``service.py``, ``queues.py``...), or a subpackage
+when it outgrows one (``workflows/``, ``durable_objects/``),
 exposing ``KEY`` (its config key, e.g. ``"services"``), ``build`` and ``describe``. They
 get a :class:`BindingHost`: what the dev server lends bindings, never the server itself.
 """
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pyworker.bindings.durable_objects.registry import Objects
 from pyworker.bindings.engines import Engines
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import StorageError
@@ -31,6 +33,7 @@ class BindingHost:
     storage: Storage | None = None
     workflows: Engines = field(default_factory=Engines)
     queues: QueueBroker | None = None  # the server's queue broker (producers send through it)
+    objects: Objects = field(default_factory=Objects)  # the server's Durable Objects, kept across reloads
 
     def state(self) -> Storage:
         """The server's storage; a host without one cannot serve KV, D1 or R2 bindings."""

@@ -22,7 +22,7 @@ from pyworker.config import WorkerConfig
 from pyworker.errors import CommandError
 from pyworker.storage import structured
 from pyworker.storage.host import Storage
-from pyworker.storage.workflows import FINISHED, Instance, WorkflowStore
+from pyworker.storage.workflows import FINISHED, Instance, WorkflowStore, load
 
 STATUS_EMOJI = {
     "queued": "🔄 Queued", "running": "▶ Running", "paused": "⏸️ Paused", "errored": "❌ Errored",
@@ -89,7 +89,7 @@ def trigger(project: Project, name: str, params: str, instance_id: str | None) -
 
     async def work(storage: Storage, workers: list[WorkerConfig]) -> None:
         store = _store(storage, workers, name)
-        if not await store.create(chosen, structured.dumps(_js(parsed))):
+        if not await store.create(chosen, structured.encode(_js(parsed))):
             raise CommandError(f'Workflow "{name}" already has an instance "{chosen}".')
         click.echo(f'🚀 Workflow instance "{chosen}" has been queued successfully')
 
@@ -125,7 +125,7 @@ def instances_describe(project: Project, name: str, instance_id: str) -> None:
         if instance.output is not None:
             rows.append(["Output", _json(instance.output)])
         if instance.error is not None:
-            error = structured.loads(instance.error)
+            error = load(instance.error)
             rows.append(["Error", f"{error['name']}: {error['message']}"])
         click.echo(box_table(["Field", "Value"], rows))
 
@@ -187,8 +187,8 @@ def _js(value: Any) -> Any:
     return value
 
 
-def _json(text: str) -> str:
-    return json.dumps(_plain(structured.loads(text)), ensure_ascii=False, default=str)
+def _json(data: bytes) -> str:
+    return json.dumps(_plain(load(data)), ensure_ascii=False, default=str)
 
 
 def _plain(value: Any) -> Any:

@@ -26,7 +26,7 @@ NON_INHERITABLE = frozenset(
 )  # fmt: skip
 
 # Binding kinds pyworker emulates beyond services: each is read by its provider in pyworker/bindings/.
-STORAGE_BINDINGS = frozenset({"kv_namespaces", "d1_databases", "r2_buckets", "workflows", "queues"})
+STORAGE_BINDINGS = frozenset({"kv_namespaces", "d1_databases", "r2_buckets", "workflows", "queues", "durable_objects"})
 
 # Binding kinds pyworker does not emulate yet: reported once, then ignored.
 UNSUPPORTED_BINDINGS = tuple(

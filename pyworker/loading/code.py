@@ -22,7 +22,7 @@ from pyworker.loading.handlers import Handler, relaxed_handler
 from pyworker.loading.modules import WorkerModules
 from pyworker.loading.paths import import_paths
 from pyworker.loading.shared import forget_shared_state
-from pyworker.runtime.entrypoint import WorkerEntrypoint, WorkflowEntrypoint
+from pyworker.runtime.entrypoint import DurableObject, WorkerEntrypoint, WorkflowEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
 from pyworker.types import RPC, WORKFLOW, Route
 
@@ -31,6 +31,8 @@ DEFAULT_ENTRYPOINT = "Default"
 # Events the runtime delivers itself, each to a method of that name on the entrypoint class
 # or (without a Default class) to a module-level ``on_<kind>`` function.
 HANDLER_KINDS = ("fetch", "scheduled", "queue", "alarm", "email", "tail", "trace", "test")
+# What the runtime delivers to a Durable Object besides RPC calls.
+OBJECT_HANDLERS = ("fetch", "alarm", "webSocketMessage", "webSocketClose", "webSocketError")
 
 _HANDLER_EXAMPLES = {
     "fetch": "fetch(self, request)",
@@ -68,32 +70,49 @@ class WorkerCode:
     module: ModuleType
     scope: WorkerScope
     entrypoints: dict[str, Entrypoint] = field(default_factory=dict)
+    objects: dict[str, Entrypoint] = field(default_factory=dict)  # exported Durable Object classes
     legacy: dict[str, Handler] = field(default_factory=dict)  # kind -> module-level on_<kind>
     workflows: dict[str, type] = field(default_factory=dict)  # exported WorkflowEntrypoint classes
     rule: str = ""  # which handler form the compatibility settings select (for the error when none is found)
     unused: dict[str, str] = field(default_factory=dict)  # kind -> a defined handler those settings do not call
     active: int = 0  # invocations running on this generation
     retired: bool = False  # a newer generation took over; unload once ``active`` is 0
-    _found: dict[tuple[str, str | None, str], Handler] = field(default_factory=dict)
+    _found: dict[tuple[str, str | None, str, bool], Handler] = field(default_factory=dict)
     routes: dict[Route, Handler] = field(default_factory=dict)  # by route object: one lookup per call
 
     @property
     def default(self) -> Entrypoint | None:
         return self.entrypoints.get(DEFAULT_ENTRYPOINT)
 
-    def handler(self, kind: str, entrypoint: str | None, method: str) -> Handler:
+    def handler(self, kind: str, entrypoint: str | None, method: str, durable: bool = False) -> Handler:
         """The one lookup every invocation makes; raises :class:`NoEntrypoint`, :class:`NoMethod` or
-        :class:`NoHandler` with the sentence the user sees. Found handlers are remembered."""
-        key = (kind, entrypoint, method)
+        :class:`NoHandler` with the sentence the user sees. Found handlers are remembered.
+        With ``durable``, ``entrypoint`` names a Durable Object class."""
+        key = (kind, entrypoint, method, durable)
         found = self._found.get(key)
         if found is None:
-            found = self._found[key] = self._find(kind, entrypoint, method)
+            found = self._found[key] = (
+                self._find_object(kind, entrypoint or "", method) if durable else self._find(kind, entrypoint, method)
+            )
         return found
 
     def route(self, route: Route) -> Handler:
         """:meth:`handler` for ``route``, remembered by the route itself (routes are made once per method)."""
-        found = self.routes[route] = self.handler(route.kind, route.entrypoint, route.method)
+        found = self.routes[route] = self.handler(route.kind, route.entrypoint, route.method, route.actor is not None)
         return found
+
+    def _find_object(self, kind: str, name: str, method: str) -> Handler:
+        described = self.objects.get(name)
+        if described is None:
+            raise NoEntrypoint(f'Worker "{self.worker}" does not export a Durable Object class named "{name}".')
+        if kind == RPC:
+            if method not in described.methods:
+                raise NoMethod(f'The RPC receiver does not implement the method "{method}".')
+            return Handler(described.cls, method)
+        handler = described.handlers.get(kind)
+        if handler is None:
+            raise NoHandler(f'Durable Object class "{name}" (worker "{self.worker}") does not define {kind}().')
+        return handler
 
     def _find(self, kind: str, name: str | None, method: str) -> Handler:
         if kind == WORKFLOW:
@@ -215,6 +234,8 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
                 code.unused.setdefault("fetch", "Default.fetch")
         elif inspect.isclass(value) and issubclass(value, WorkflowEntrypoint) and value is not WorkflowEntrypoint:
             code.workflows[name] = value
+        elif inspect.isclass(value) and issubclass(value, DurableObject) and value is not DurableObject:
+            code.objects[name] = _describe_entrypoint(value, legacy, OBJECT_HANDLERS, OBJECT_HANDLERS)
     for kind in HANDLER_KINDS:
         function = getattr(module, f"on_{kind}", None)
         if not callable(function):
@@ -230,7 +251,9 @@ def _no_schedule(awaitable: Awaitable[Any]) -> None:
     raise RuntimeError("wait_until() is not available while this code is loaded outside a dev server.")
 
 
-def _describe_entrypoint(cls: type, legacy: bool | None) -> Entrypoint:
+def _describe_entrypoint(
+    cls: type, legacy: bool | None, kinds: tuple[str, ...] = HANDLER_KINDS, prefixed: tuple[str, ...] = ("fetch",)
+) -> Entrypoint:
     # As the runtime's introspection: public names whose class attribute (read without running
     # descriptors) is a plain function; static and class methods are not RPC methods.
     methods = set()
@@ -241,11 +264,11 @@ def _describe_entrypoint(cls: type, legacy: bool | None) -> Entrypoint:
         if isinstance(raw, FunctionType):
             methods.add(name)
     handlers = {}
-    for kind in HANDLER_KINDS:
-        # Legacy global handlers route the fetch event to on_fetch (workerd's entrypoint proxy);
-        # without a compatibility_date to say, either name answers, fetch first.
+    for kind in kinds:
+        # Legacy global handlers route fetch (and a Durable Object's alarm and webSocket* events) to
+        # on_<kind> (workerd's entrypoint proxy); without a compatibility_date to say, either answers.
         names = (
-            {True: (f"on_{kind}",), False: (kind,), None: (kind, f"on_{kind}")}[legacy] if kind == "fetch" else (kind,)
+            {True: (f"on_{kind}",), False: (kind,), None: (kind, f"on_{kind}")}[legacy] if kind in prefixed else (kind,)
         )
         found = next((n for n in names if callable(getattr(cls, n, None))), None)
         if found is not None:

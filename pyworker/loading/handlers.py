@@ -37,6 +37,14 @@ class Handler:
         available = (*args, env, ctx)
         return target(*available) if self.arity is None else target(*available[: self.arity])
 
+    def call_on(self, instance: Any, args: tuple[Any, ...]) -> Any:
+        """Call the method on an existing instance (a Durable Object's): a relaxed handler gets only
+        as many of ``args`` as it declares."""
+        target = getattr(instance, self.name)
+        if self.relaxed and self.arity is not None:
+            args = args[: self.arity]
+        return target(*args)
+
 
 def relaxed_handler(func: Callable[..., Any], cls: type | None, name: str, js_request: bool = False) -> Handler:
     """A runtime handler: how many leading positional arguments ``func`` takes (``None``: any number)."""

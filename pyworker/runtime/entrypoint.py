@@ -118,7 +118,8 @@ class WorkerEntrypoint:
 
 
 class DurableObject:
-    """Importable so Durable Object code loads; pyworker does not run Durable Objects yet."""
+    """Base class of a Durable Object: one instance per id, built with ``(ctx, env)`` on first use and
+    kept across calls; ``ctx`` is its :class:`DurableObjectContext` (``ctx.storage``, ``ctx.id``...)."""
 
     ctx: Any
     env: Any
@@ -126,6 +127,16 @@ class DurableObject:
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx
         self.env = env
+
+
+class DurableObjectAbort(BaseException):
+    """Raised by ``ctx.abort()``: a BaseException, so ``except Exception`` in user code does not stop it."""
+
+
+class DurableObjectContext:
+    """``self.ctx`` of a Durable Object (the SDK wraps the JavaScript ``DurableObjectState`` in this class)."""
+
+    __slots__ = ()
 
 
 class WorkflowEntrypoint:

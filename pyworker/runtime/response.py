@@ -208,7 +208,11 @@ class Response(Body):
         headers and body only (never the sender's subclass or attributes); the body moves to it."""
         copy = Response.__new__(Response)
         copy._status, copy._status_text, copy._headers = self._status, self._status_text, self._headers.copy()
-        copy._web_socket, copy._url, copy._redirected = None, self._url, self._redirected
+        copy._web_socket, copy._url, copy._redirected = (
+            self._web_socket,
+            self._url,
+            self._redirected,
+        )  # a 101's socket moves
         copy._source, copy._used = None if self._source is None else self._source.sealed(), False
         if self._source is not None:
             self._source, self._used = None, True

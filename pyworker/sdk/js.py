@@ -5,7 +5,9 @@ Provided, with JavaScript's semantics: ``fetch`` and ``Request`` / ``Response`` 
 ``JSON`` (:mod:`pyworker.sdk.jsjson`), ``Date``, ``Error`` (``Error.new(message)`` is a
 ``JsException``), ``console`` (printed under the worker's name), ``crypto``, ``setTimeout`` and
 friends, ``Uint8Array``, ``ArrayBuffer``, ``TextEncoder``/``TextDecoder``, ``atob``/``btoa`` and the
-URI functions (:mod:`pyworker.sdk.jsglobals`), and ``undefined`` (``None``, as Pyodide converts it).
+URI functions (:mod:`pyworker.sdk.jsglobals`), ``WebSocketPair.new()`` and
+``WebSocketRequestResponsePair.new`` (:mod:`pyworker.runtime.websocket`), and ``undefined`` (``None``,
+as Pyodide converts it).
 Any other name raises one ``AttributeError`` naming it and saying pyworker does not emulate it.
 """
 
@@ -21,6 +23,8 @@ from pyworker.runtime.headers import Headers as _Headers
 from pyworker.runtime.http import Response as _Response
 from pyworker.runtime.jsvalues import JsBuffer, JsException, number_text
 from pyworker.runtime.scope import current_worker
+from pyworker.runtime.websocket import WebSocketPair as _WebSocketPair
+from pyworker.runtime.websocket import WebSocketRequestResponsePair as _RequestResponsePair
 from pyworker.sdk import jsfetch, jsjson
 from pyworker.sdk.jsglobals import (
     TextDecoder,
@@ -42,7 +46,8 @@ from pyworker.sdk.jsobjects import JsArray, JsDate, JsObject, JsURL, JsURLSearch
 
 __all__ = [
     "JSON", "URL", "ArrayBuffer", "Date", "Error", "Headers", "Object", "Request", "Response", "TextDecoder",
-    "TextEncoder", "URLSearchParams", "Uint8Array", "atob", "btoa", "clearInterval", "clearTimeout", "console",
+    "TextEncoder", "URLSearchParams", "Uint8Array", "WebSocketPair", "WebSocketRequestResponsePair", "atob", "btoa",
+    "clearInterval", "clearTimeout", "console",
     "crypto", "decodeURI", "decodeURIComponent", "encodeURI", "encodeURIComponent", "fetch", "setInterval",
     "setTimeout", "undefined",
 ]  # fmt: skip
@@ -225,7 +230,23 @@ class _URLConstructor(_Global):
         return JsURL(str(url), None if base is None else str(base))
 
 
+class _WebSocketPairConstructor(_Global):
+    """``WebSocketPair.new()``: two connected ``WebSocket`` ends (:mod:`pyworker.runtime.websocket`)."""
+
+    @staticmethod
+    def new() -> _WebSocketPair:
+        return _WebSocketPair()
+
+
+class _RequestResponsePairConstructor(_Global):
+    @staticmethod
+    def new(request: str, response: str) -> _RequestResponsePair:
+        return _RequestResponsePair(request, response)
+
+
 Object = _Object("Object")
+WebSocketPair = _WebSocketPairConstructor("WebSocketPair")
+WebSocketRequestResponsePair = _RequestResponsePairConstructor("WebSocketRequestResponsePair")
 JSON = _JSON("JSON")
 Date = _DateConstructor("Date")
 Error = _ErrorConstructor("Error")

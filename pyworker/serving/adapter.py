@@ -6,6 +6,7 @@ watches the client, and the response goes out through :class:`~.sending.Sender`.
 client that leaves cancels the invocation and everything it awaits (binding calls
 included) and closes a streaming body, so ``finally`` blocks run; a fetch that has
 not answered within ``--request-timeout`` is cancelled the same way and answered 504.
+A WebSocket handshake goes to :mod:`.websocket` instead.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pyworker.runtime.responses import respond
 from pyworker.serving.link import ClientLink, Ending, Watchman
 from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
+from pyworker.serving.websocket import serve_websocket
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
 
 Before = Callable[[Request], Awaitable[Response | None] | None]  # None at once: no answer, run the worker
@@ -53,9 +55,8 @@ class WorkerApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             return
-        if scope["type"] != "http":
-            # WebSockets are not emulated yet: refuse the handshake cleanly.
-            await send({"type": "websocket.close", "code": 1003})
+        if scope["type"] == "websocket":
+            await serve_websocket(self.worker, self.printer, self.options, scope, receive, send)
             return
         started = time.perf_counter()
         method, target = scope["method"], raw_target(scope)

@@ -157,8 +157,10 @@ class DevServer:
                     self.announce(loading)
                     self.host.workflows.start()  # unfinished Workflow instances resume
                     self.queues.start()
+                    self.host.objects.start()  # Durable Object alarms stored before this start
                 await serving
                 await self.queues.stop()
+        await self.host.objects.stop()
         if self._loads is not None:
             self._loads.cancel()
         await self.host.workflows.stop()  # runs stop here and resume from their last step next time

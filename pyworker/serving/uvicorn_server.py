@@ -43,6 +43,7 @@ def uvicorn_config(app: ASGIApp, limits: ClientLimits | None = None) -> uvicorn.
     return uvicorn.Config(
         app,
         http=limited_protocol(limits),
+        ws="websockets-sansio",  # the `websockets` library, through its sans-I/O protocol (no deprecated API)
         lifespan="off",
         log_config=None,
         log_level="warning",  # uvicorn traces per connection when its loggers are left at NOTSET

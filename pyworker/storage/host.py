@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pyworker.storage.sqlite import Database, Setup
@@ -18,6 +19,11 @@ class Storage:
     def __init__(self, state: StateDir) -> None:
         self.state = state
         self._open: dict[Path, Database] = {}
+        self._closers: list[Callable[[], None]] = []
+
+    def on_close(self, close: Callable[[], None]) -> None:
+        """Run ``close`` with :meth:`close` (stores that keep their own connections: Durable Objects)."""
+        self._closers.append(close)
 
     def database(self, path: Path, label: str, schema: Setup | None = None, configure: Setup | None = None) -> Database:
         database = self._open.get(path)
@@ -29,3 +35,6 @@ class Storage:
         for database in self._open.values():
             database.close()
         self._open.clear()
+        for close in self._closers:
+            close()
+        self._closers.clear()

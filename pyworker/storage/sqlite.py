@@ -140,11 +140,7 @@ class Database:
 
         A file that is not SQLite raises one clear line naming it; the file is never touched.
         """
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, cached_statements=256)
-        except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"{self.label}: cannot open its state file {self.path}: {exc}.") from exc
+        conn = open_connection(self.path, self.label)
         try:
             conn.execute(f"PRAGMA busy_timeout={0 if inline else BUSY_TIMEOUT_MS}")
             if not inline:
@@ -158,10 +154,7 @@ class Database:
                 self._configure(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise StorageError(
-                f"{self.label}: its state file {self.path} is not a usable SQLite database ({exc}). "
-                "pyworker leaves it untouched: move it aside to start afresh, or restore it from a backup."
-            ) from exc
+            raise unusable_file(self.label, self.path, exc) from exc
         return conn
 
     def close(self) -> None:
@@ -173,6 +166,23 @@ class Database:
             self._inline.close()
             self._inline = None
         self._opening = None
+
+
+def open_connection(path: Path, label: str) -> sqlite3.Connection:
+    """A connection to ``path`` (its directory made), in autocommit mode; one clear line when it cannot open."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=256)
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(f"{label}: cannot open its state file {path}: {exc}.") from exc
+
+
+def unusable_file(label: str, path: Path, exc: BaseException) -> StorageError:
+    """The error for a file that is not a usable SQLite database; pyworker never touches such a file."""
+    return StorageError(
+        f"{label}: its state file {path} is not a usable SQLite database ({exc}). "
+        "pyworker leaves it untouched: move it aside to start afresh, or restore it from a backup."
+    )
 
 
 class _SqlThread:

@@ -73,6 +73,10 @@ class StateDir:
         """Every queue's messages, in one file (Miniflare keeps queues in memory: no wrangler file to share)."""
         return self.root / "queues" / "queues.sqlite"
 
+    def durable_objects(self, worker: str, class_name: str) -> Path:
+        """The directory of a Durable Object class, one ``<object id>.sqlite`` per object, as Miniflare's."""
+        return self.root / "do" / f"{worker}-{class_name}"
+
     def display(self, path: Path) -> str:
         """``path`` relative to the working directory when it is below it, for tables and messages."""
         try:

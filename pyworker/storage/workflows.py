@@ -4,7 +4,7 @@ The engine (:mod:`pyworker.bindings.workflows.engine`) writes a step's result be
 next step starts, so a restart of ``pyworker dev`` (or a ``kill -9``) resumes after the last
 finished step; ``pyworker workflows`` reads and writes the same file while the server runs
 (``PRAGMA data_version`` tells the server another process wrote). Values are stored as
-:mod:`pyworker.storage.structured` text.
+:mod:`pyworker.storage.structured` bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from pyworker.storage import structured
 from pyworker.storage.host import Storage
 from pyworker.storage.sqlite import Database
 
@@ -53,6 +54,11 @@ def _setup(conn: sqlite3.Connection) -> None:
     conn.executescript(_SCHEMA)
 
 
+def load(data: bytes) -> Any:
+    """A stored value back as the value the engine hands to Python."""
+    return structured.decode(data, "a Workflow's stored state")
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -63,19 +69,19 @@ class Instance:
 
     id: str
     status: str
-    params: str
+    params: bytes
     created: int
     modified: int
-    output: str | None
-    error: str | None
+    output: bytes | None
+    error: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     """What is kept of one step (``do``, ``sleep`` or ``wait``): its result or error, and when it wakes."""
 
-    value: str | None
-    error: str | None
+    value: bytes | None
+    error: bytes | None
     wake: int | None
     attempts: int
 
@@ -88,7 +94,7 @@ class WorkflowStore:
         self.db: Database = storage.database(self.path, f'Workflow "{name}"', _setup)
 
     # -- instances -------------------------------------------------------------------
-    async def create(self, instance_id: str, params: str) -> bool:
+    async def create(self, instance_id: str, params: bytes) -> bool:
         """Insert a queued instance; ``False`` when the id is taken."""
 
         def job(conn: sqlite3.Connection) -> bool:
@@ -119,7 +125,7 @@ class WorkflowStore:
         return await self.db.on_thread(job)
 
     async def set_status(
-        self, instance_id: str, status: str, output: str | None = None, error: str | None = None
+        self, instance_id: str, status: str, output: bytes | None = None, error: bytes | None = None
     ) -> None:
         def job(conn: sqlite3.Connection) -> None:
             conn.execute(
@@ -164,7 +170,7 @@ class WorkflowStore:
         await self.db.run(job)
 
     # -- events ----------------------------------------------------------------------
-    async def send_event(self, instance_id: str, event_type: str, payload: str) -> None:
+    async def send_event(self, instance_id: str, event_type: str, payload: bytes) -> None:
         def job(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT INTO events (instance, type, payload, timestamp) VALUES (?, ?, ?, ?)",
@@ -173,10 +179,10 @@ class WorkflowStore:
 
         await self.db.run(job)
 
-    async def take_event(self, instance_id: str, event_type: str) -> tuple[str, int] | None:
+    async def take_event(self, instance_id: str, event_type: str) -> tuple[bytes, int] | None:
         """The oldest event of ``event_type`` nobody took yet, marked taken: ``(payload, timestamp)``."""
 
-        def job(conn: sqlite3.Connection) -> tuple[str, int] | None:
+        def job(conn: sqlite3.Connection) -> tuple[bytes, int] | None:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
                 row = conn.execute(

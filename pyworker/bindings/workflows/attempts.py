@@ -18,7 +18,7 @@ from typing import Any
 from pyworker.bindings.workflows import durations, lifecycle
 from pyworker.runtime.jsvalues import JsDict, JsException, number_text
 from pyworker.storage import structured
-from pyworker.storage.workflows import Step, now_ms
+from pyworker.storage.workflows import Step, load, now_ms
 
 Attempt = Callable[[JsDict], Awaitable[Any]]
 
@@ -71,9 +71,9 @@ class Run:
         store = self.engine.store
         saved = await store.step(self.instance, key)
         if saved is not None and saved.value is not None:
-            return structured.loads(saved.value)
+            return load(saved.value)
         if saved is not None and saved.error is not None:
-            error = structured.loads(saved.error)
+            error = load(saved.error)
             raise JsException(error["name"], error["message"])
         tries = saved.attempts if saved is not None else 0
         if saved is not None and saved.wake is not None:  # a retry was waiting when the run stopped
@@ -90,16 +90,16 @@ class Run:
                 wake = self._retry_after(name, resolved, tries, exc)
                 if wake is None:
                     failure = lifecycle.step_failure(exc)
-                    stored = structured.dumps({"name": failure.name, "message": failure.message})
+                    stored = structured.encode({"name": failure.name, "message": failure.message})
                     await store.save_step(self.instance, key, Step(None, stored, None, tries))
                     raise failure from None
                 await store.save_step(self.instance, key, Step(None, None, wake, tries))
                 await self.engine.wait(self.instance, wake)
                 continue
-            value = structured.dumps(result)
+            value = structured.encode(result)
             await store.save_step(self.instance, key, Step(value, None, None, tries))
             await self.checkpoint()
-            return structured.loads(value)
+            return load(value)
 
     async def _attempt(self, name: str, config: JsDict, attempt: Attempt, ctx: JsDict) -> Any:
         timeout = durations.duration_ms(config["timeout"]) or 600_000
@@ -150,7 +150,7 @@ class Run:
         )
         await self.engine.store.save_step(self.instance, key, Step(None, None, wake, 0))
         await self.engine.wait(self.instance, wake)
-        await self.engine.store.save_step(self.instance, key, Step("true", None, None, 0))
+        await self.engine.store.save_step(self.instance, key, Step(structured.encode(True), None, None, 0))
 
     async def wait_for_event(self, name: str, event_type: str, timeout: Any) -> Any:
         await self.checkpoint()
@@ -159,9 +159,9 @@ class Run:
         store = self.engine.store
         saved = await store.step(self.instance, key)
         if saved is not None and saved.value is not None:
-            return structured.loads(saved.value)
+            return load(saved.value)
         if saved is not None and saved.error is not None:
-            error = structured.loads(saved.error)
+            error = load(saved.error)
             raise JsException(error["name"], error["message"])
         wake = (
             saved.wake if saved is not None and saved.wake is not None else now_ms() + round(millis * self.engine.scale)
@@ -170,9 +170,9 @@ class Run:
         event = await self._next_event(event_type, wake)
         if event is None:
             error = JsDict(name="WorkflowTimeoutError", message=f"Execution timed out after {round(millis)}ms")
-            await store.save_step(self.instance, key, Step(None, structured.dumps(error), None, 0))
+            await store.save_step(self.instance, key, Step(None, structured.encode(error), None, 0))
             raise JsException(error["name"], error["message"])
-        await store.save_step(self.instance, key, Step(structured.dumps(event), None, None, 0))
+        await store.save_step(self.instance, key, Step(structured.encode(event), None, None, 0))
         return event
 
     async def _next_event(self, event_type: str, wake: int) -> JsDict | None:
@@ -196,7 +196,7 @@ class Run:
             engine.waiting_for.pop(self.instance, None)
         await store.set_status(self.instance, "running")
         payload, stamp = taken
-        return JsDict(payload=structured.loads(payload), timestamp=_date(stamp), type=event_type)
+        return JsDict(payload=load(payload), timestamp=_date(stamp), type=event_type)
 
 
 def _date(stamp: int) -> datetime.datetime:

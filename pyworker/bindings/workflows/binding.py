@@ -19,7 +19,7 @@ from pyworker.bindings.workflows.engine import WorkflowEngine
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.runtime.wrappers import _WorkflowBindingWrapper, _WorkflowInstanceWrapper
 from pyworker.storage import structured
-from pyworker.storage.workflows import FINISHED
+from pyworker.storage.workflows import FINISHED, load
 
 _ID = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9\-_]*$")
 MAX_ID = 100
@@ -78,7 +78,7 @@ class WorkflowBinding(_WorkflowBindingWrapper):
         if not isinstance(instance_id, str) or len(instance_id) > MAX_ID or not _ID.match(instance_id):
             raise JsException("Error", "WorkflowError: Workflow instance has invalid id")
         params = copy_value(options.get("params", JsDict()), 'create({"params": ...})', _refuse_functions)
-        if not await engine.store.create(instance_id, structured.dumps(params)):
+        if not await engine.store.create(instance_id, structured.encode(params)):
             raise JsException(
                 "Error", f'WorkflowError: (instance.already_exists) Instance "{instance_id}" already exists'
             )
@@ -110,8 +110,8 @@ class WorkflowInstance(_WorkflowInstanceWrapper):
         instance = await self._instance()
         return JsDict(
             status=instance.status,
-            output=None if instance.output is None else structured.loads(instance.output),
-            error=None if instance.error is None else structured.loads(instance.error),
+            output=None if instance.output is None else load(instance.output),
+            error=None if instance.error is None else load(instance.error),
         )
 
     @promise
@@ -167,7 +167,7 @@ class WorkflowInstance(_WorkflowInstanceWrapper):
             raise JsException("TypeError", f'send_event() needs "type", a non-empty string, got {event_type!r}.')
         await self._instance()
         payload = copy_value(event.get("payload"), 'send_event({"payload": ...})', _refuse_functions)
-        await self._engine.store.send_event(self.id, event_type, structured.dumps(payload))
+        await self._engine.store.send_event(self.id, event_type, structured.encode(payload))
         engine = self._engine
         waiting = engine.waiting_for.get(self.id)
         if waiting is not None and waiting != event_type:

@@ -22,7 +22,7 @@ from pyworker.errors import PyworkerError, WorkerLoadError
 from pyworker.printer import Printer
 from pyworker.runtime.jsvalues import JsDict
 from pyworker.storage import structured
-from pyworker.storage.workflows import FINISHED, WorkflowStore, now_ms
+from pyworker.storage.workflows import FINISHED, WorkflowStore, load, now_ms
 from pyworker.types import WORKFLOW, Directory, Route
 
 POLL_SECONDS = 0.5  # how often the engine looks for writes of another process (pyworker workflows ...)
@@ -117,7 +117,7 @@ class WorkflowEngine:
                 return
             await self.store.set_status(instance_id, "running")
             try:
-                result = await self._run_once(instance_id, structured.loads(instance.params), instance.created)
+                result = await self._run_once(instance_id, load(instance.params), instance.created)
             except asyncio.CancelledError:
                 reason = self.stopping.pop(instance_id, None)
                 if reason is None:
@@ -136,7 +136,7 @@ class WorkflowEngine:
             await self.store.set_status(instance_id, "complete", output=result)
             return
 
-    async def _run_once(self, instance_id: str, params: Any, created: int) -> str:
+    async def _run_once(self, instance_id: str, params: Any, created: int) -> bytes:
         target = self.directory.get(self.script)
         if target is None:
             raise lifecycle.missing_worker(self.script)
@@ -147,14 +147,14 @@ class WorkflowEngine:
         )
         step = WorkflowStep(self, instance_id, code_of(target))
         result = await target.invoke(self.route, (event, step), {})
-        return structured.dumps(lifecycle.step_value(result, "the value run() returned"))
+        return structured.encode(lifecycle.step_value(result, "the value run() returned"))
 
     async def _failed(self, instance_id: str, exc: BaseException) -> None:
         error = lifecycle.error_of(exc)
         self.printer.worker(
             self.script, f"{self.describe(instance_id)} errored: {error['name']}: {error['message']}", "error"
         )
-        await self.store.set_status(instance_id, "errored", error=structured.dumps(error))
+        await self.store.set_status(instance_id, "errored", error=structured.encode(error))
 
     async def _reloaded(self) -> None:
         target = self.directory.get(self.script)

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from pyworker.runtime.entrypoint import DurableObject, WorkerEntrypoint, WorkflowEntrypoint
+from pyworker.runtime.entrypoint import (
+    DurableObject,
+    DurableObjectAbort,
+    DurableObjectContext,
+    WorkerEntrypoint,
+    WorkflowEntrypoint,
+)
 from pyworker.sdk.jsfetch import handler
 
-__all__ = ["DurableObject", "WorkerEntrypoint", "WorkflowEntrypoint", "handler"]
+__all__ = [
+    "DurableObject",
+    "DurableObjectAbort",
+    "DurableObjectContext",
+    "WorkerEntrypoint",
+    "WorkflowEntrypoint",
+    "handler",
+]
