@@ -190,7 +190,7 @@ async def test_commands_and_the_dev_server_share_persist_to(project: Path, tmp_p
         assert await server.worker("api").env.CACHE.get("greeting") == "hi"
     finally:
         server.storage.close()
-    assert (state / "v3/pyworker/kv").is_dir() and not (project / ".wrangler").exists()
+    assert (state / "v3/kv/miniflare-KVNamespaceObject").is_dir() and not (project / ".wrangler").exists()
     d1_file = project / ".wrangler/state/v3/d1/miniflare-D1DatabaseObject"
     assert (await asyncio.to_thread(run, "d1", "execute", "DB", "--command", "CREATE TABLE x (a)")).exit_code == 0
     [file] = d1_file.glob("*.sqlite")

@@ -65,7 +65,8 @@ def start(dev, worker) -> tuple[DevProcess, str]:  # noqa: F811
 def test_data_survives_a_restart_and_the_table_shows_where_it_lives(dev, worker) -> None:  # noqa: F811
     process, url = start(dev, worker)
     assert any(
-        "KV -> KV namespace kv-e2e (" in line and ".wrangler/state/v3/pyworker/kv/" in line for line in process.lines
+        "KV -> KV namespace kv-e2e (" in line and ".wrangler/state/v3/kv/miniflare-KVNamespaceObject/" in line
+        for line in process.lines
     )
     assert any("DB -> D1 database e2e-db (" in line and "miniflare-D1DatabaseObject" in line for line in process.lines)
     assert any("FILES -> R2 bucket e2e-files (" in line for line in process.lines)

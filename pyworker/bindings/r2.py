@@ -17,6 +17,7 @@ from pyworker.bindings.r2_conditions import byte_range, condition_holds
 from pyworker.bindings.r2_objects import ALGORITHMS, HTTP_FIELDS, R2Object, R2ObjectBody, digest, r2_error
 from pyworker.bindings.r2_upload import R2MultipartUpload
 from pyworker.config.model import WorkerConfig
+from pyworker.errors import StateWriteError
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.runtime.wrappers import _BindingWrapper
 from pyworker.storage import r2_multipart
@@ -49,7 +50,7 @@ def build(config: WorkerConfig, host: BindingHost) -> dict[str, Any]:
 
 
 def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
-    """``BUCKET -> R2 bucket my-bucket (.wrangler/state/v3/pyworker/r2/...)``."""
+    """``BUCKET -> R2 bucket my-bucket (.wrangler/state/v3/r2/miniflare-R2BucketObject/....sqlite)``."""
     if host.storage is None:
         return []
     state = host.storage.state
@@ -161,7 +162,10 @@ class R2Bucket(_BindingWrapper):
                          custom_metadata("put", given.get("customMetadata")), _checksums(given, data))  # fmt: skip
         only_if = given.get("onlyIf")
         condition = None if only_if is None else (lambda existing: condition_holds(only_if, existing))
-        stored = await self._store.put(obj, data, condition)
+        try:
+            stored = await self._store.put(obj, data, condition)
+        except StateWriteError as exc:
+            raise r2_error("put", str(exc), 10001) from None
         return None if stored is None else R2Object(stored)
 
     @promise
@@ -202,7 +206,10 @@ class R2Bucket(_BindingWrapper):
     async def _delete(self, keys: Keys) -> None:
         for key in keys:
             check_key("delete", key)
-        await self._store.delete(keys)
+        try:
+            await self._store.delete(keys)
+        except StateWriteError as exc:
+            raise r2_error("delete", str(exc), 10001) from None
 
     @promise
     def list(self, *args: Any, **kwargs: Any) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 from pyworker.bindings.jsapi import ReadableStream, as_bytes, call_args, js_string
 from pyworker.bindings.promises import promise
 from pyworker.bindings.r2_objects import R2Object, r2_error
+from pyworker.errors import StateWriteError
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.runtime.wrappers import _BindingWrapper
 from pyworker.storage import r2_multipart
@@ -56,6 +57,8 @@ class R2MultipartUpload(_BindingWrapper):
             etag = await r2_multipart.upload_part(self._store, self.uploadId, self.key, number, data)
         except UploadError as exc:
             raise _failed("uploadPart", exc) from None
+        except StateWriteError as exc:
+            raise r2_error("uploadPart", str(exc), 10001) from None
         return JsDict(partNumber=number, etag=etag)
 
     @promise

@@ -235,5 +235,5 @@ class D1Store:
 
     def _db_size(self, conn: sqlite3.Connection) -> int:
         if not self._page_size:
-            self._page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        return int(conn.execute("PRAGMA page_count").fetchone()[0]) * self._page_size
+            self._page_size = conn.execute("PRAGMA page_size").fetchall()[0][0]
+        return int(conn.execute("PRAGMA page_count").fetchall()[0][0]) * self._page_size
