@@ -7,11 +7,11 @@ import contextlib
 import signal
 import threading
 from collections.abc import AsyncIterator, Generator, Sequence
-from pathlib import Path
 
 from pyworker.bindings.env import build_env
 from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
+from pyworker.config.files import project_directory
 from pyworker.errors import ServeError, WorkerLoadError
 from pyworker.loading.dependencies import unmet_dependencies
 from pyworker.loading.shared import shared_state_conflicts
@@ -49,8 +49,8 @@ class DevServer:
         self.printer = printer
         self.registry: WorkerRegistry[Worker] = WorkerRegistry()
         configs = list(load_workers(options) if configs is None else configs)
-        first = configs[0].directory if configs else Path.cwd()
-        self.storage = Storage(StateDir.resolve(first, options.persist_to))
+        project = project_directory(options.paths, [config.directory for config in configs])
+        self.storage = Storage(StateDir.for_project(project, options.persist_to), notice=printer.warning)
         self.host = BindingHost(self.registry, printer, self.storage)
         for config in configs:
             self.registry.add(Worker(config, build_env(config, self.host), printer))

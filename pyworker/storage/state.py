@@ -72,6 +72,19 @@ class StateDir:
         base = Path(os.path.abspath(persist_to)) if persist_to is not None else project_dir / STATE_DIR
         return cls(base / VERSION)
 
+    @classmethod
+    def for_project(cls, project_dir: Path, persist_to: Path | None = None) -> StateDir:
+        """:meth:`resolve`, except that a project directory without state of its own uses the nearest
+        ``.wrangler/state`` above it (as git finds ``.git``, and not past a repository's top), so a
+        command run in a worker's folder finds the project's data."""
+        if persist_to is None and not (project_dir / STATE_DIR).is_dir():
+            for parent in project_dir.resolve().parents:
+                if (parent / STATE_DIR).is_dir():
+                    return cls(parent / STATE_DIR / VERSION)
+                if (parent / ".git").exists():
+                    break
+        return cls.resolve(project_dir, persist_to)
+
     def object_file(self, kind: str, unique_key: str, name: str) -> Path:
         """The SQLite file of the Durable Object ``idFromName(name)`` of class ``unique_key``, under ``kind``."""
         return self.root / kind / unique_key / f"{durable_object_id(unique_key, name)}.sqlite"
