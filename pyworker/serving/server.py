@@ -48,8 +48,9 @@ class DevServer:
         self.options = options
         self.printer = printer
         self.registry: WorkerRegistry[Worker] = WorkerRegistry()
+        given = options.paths if configs is None else ()  # configs handed in: their own directories decide
         configs = list(load_workers(options) if configs is None else configs)
-        project = project_directory(options.paths, [config.directory for config in configs])
+        project = project_directory(given, [config.directory for config in configs])
         self.storage = Storage(StateDir.for_project(project, options.persist_to), notice=printer.warning)
         self.host = BindingHost(self.registry, printer, self.storage)
         for config in configs:
