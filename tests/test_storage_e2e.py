@@ -111,3 +111,46 @@ def test_the_commands_work_while_the_server_runs(dev, worker) -> None:  # noqa: 
     assert '"c": 3' in counted.stdout
     assert httpx.get(url + "/write/3").text == "written 3"
     assert process.interrupt() == 0
+
+
+def test_kill_9_during_kv_and_r2_writes_in_miniflares_layout_loses_nothing_acknowledged(dev, worker) -> None:  # noqa: F811
+    import concurrent.futures
+    import threading
+
+    process, url = start(dev, worker)
+    acknowledged: list[int] = []
+    enough = threading.Event()
+
+    def writer(first: int) -> None:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            for n in range(first, first + 10_000, 4):
+                try:
+                    if client.get(f"/write/{n}").text != f"written {n}":
+                        return
+                except httpx.HTTPError:
+                    return  # the server is gone
+                acknowledged.append(n)
+                if len(acknowledged) >= 60:
+                    enough.set()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(writer, first) for first in range(4)]
+        assert enough.wait(60)
+        process.proc.send_signal(signal.SIGKILL)  # while the other writers' requests are in flight
+        process.proc.wait()
+        for future in futures:
+            future.result()
+    state = worker / ".wrangler/state/v3"
+    for kind in ("kv", "r2"):  # no row names a file that is not there
+        [database] = (state / kind).glob("miniflare-*/*.sqlite")
+        table = "_mf_entries" if kind == "kv" else "_mf_objects"
+        conn = sqlite3.connect(database)
+        named = [row[0] for row in conn.execute(f"SELECT blob_id FROM {table}")]
+        conn.close()
+        folder = state / kind / ("kv-e2e" if kind == "kv" else "e2e-files") / "blobs"
+        assert named and all((folder / blob_id).is_file() for blob_id in named)
+    process, url = start(dev, worker)
+    with httpx.Client(base_url=url) as client:
+        for n in acknowledged:
+            assert client.get(f"/read/{n}").text == f"kv {n}|1|r2 {n}"
+    assert process.interrupt() == 0
