@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -70,6 +71,10 @@ def test_data_survives_a_restart_and_the_table_shows_where_it_lives(dev, worker)
     )
     assert any("DB -> D1 database e2e-db (" in line and "miniflare-D1DatabaseObject" in line for line in process.lines)
     assert any("FILES -> R2 bucket e2e-files (" in line for line in process.lines)
+    assert any(
+        re.fullmatch(r"Local data: \S*store/\.wrangler/state/v3 \(the files wrangler dev uses too\)", line)
+        for line in process.lines
+    ), process.lines
     assert httpx.get(url + "/write/1").text == "written 1"
     assert process.interrupt() == 0
     process, url = start(dev, worker)
