@@ -301,3 +301,27 @@ def test_listing_and_reading_commands_create_no_files(project: Path, monkeypatch
     got = runner.invoke(main, ["r2", "object", "get", "fixture-bucket/nope"])
     assert got.exit_code == 1
     assert not (project / ".wrangler").exists()
+
+
+async def test_a_value_wrangler_replaces_between_row_and_file_is_read_again(
+    project: Path, make_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kv = make_server(project).worker("w").env.KV
+    await kv.put("k", "old")
+    state = project / ".wrangler/state/v3"
+    read_small = blobs.BlobStore.read_small
+    raced: list[str] = []
+
+    def racing(self: blobs.BlobStore, blob_id: str, limit: int, key: str = "") -> bytes | None:
+        if not raced:  # what wrangler does meanwhile: a new file, the row moved to it, the old file removed
+            raced.append(blob_id)
+            (self.directory / ("e" * 80)).write_bytes(b"new")
+            conn = sqlite3.connect(state / KV_FILE)
+            conn.execute("UPDATE _mf_entries SET blob_id = ? WHERE key = 'k'", ("e" * 80,))
+            conn.commit()
+            conn.close()
+            (self.directory / blob_id).unlink()
+        return read_small(self, blob_id, limit, key)
+
+    monkeypatch.setattr(blobs.BlobStore, "read_small", racing)
+    assert await kv.get("k") == "new" and len(raced) == 1

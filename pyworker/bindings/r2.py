@@ -246,7 +246,10 @@ class R2Bucket(_BindingWrapper):
         check_key("createMultipartUpload", key)
         http = http_metadata(given.get("httpMetadata"))
         custom = custom_metadata("createMultipartUpload", given.get("customMetadata"))
-        upload_id = await r2_multipart.create(self._store, key, http, custom)
+        try:
+            upload_id = await r2_multipart.create(self._store, key, http, custom)
+        except StateWriteError as exc:
+            raise r2_error("createMultipartUpload", str(exc), 10001) from None
         return R2MultipartUpload(self._store, key, upload_id)
 
     def resumeMultipartUpload(self, key: Any, upload_id: Any) -> R2MultipartUpload:

@@ -75,6 +75,8 @@ class R2MultipartUpload(_BindingWrapper):
             stored = await r2_multipart.complete(self._store, self.uploadId, self.key, chosen)
         except UploadError as exc:
             raise _failed("completeMultipartUpload", exc) from None
+        except StateWriteError as exc:
+            raise r2_error("completeMultipartUpload", str(exc), 10001) from None
         return R2Object(stored)
 
     @promise

@@ -29,6 +29,10 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
 
+class MissingBlob(StorageError):
+    """A row names a file that is not there: deleted by hand, or replaced by another process just now."""
+
+
 def new_blob_id() -> str:
     return secrets.token_hex(32) + int(time.time() * 1000).to_bytes(8, "big").hex()
 
@@ -93,7 +97,7 @@ class BlobStore:
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError as exc:
-            raise StorageError(
+            raise MissingBlob(
                 f"{self.label}: the value file of {key!r}, {path}, is missing; it may have been deleted by hand."
             ) from exc
         try:
@@ -118,7 +122,7 @@ class BlobStore:
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError as exc:
-            raise StorageError(
+            raise MissingBlob(
                 f"{self.label}: the value file of {key!r}, {path}, is missing; it may have been deleted by hand."
             ) from exc
         try:

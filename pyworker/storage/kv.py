@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from pyworker.storage import migrate
-from pyworker.storage.blobs import BlobStore
+from pyworker.storage.blobs import BlobStore, MissingBlob
 from pyworker.storage.host import Storage
 from pyworker.storage.miniflare import KV_SCHEMA
 from pyworker.storage.sqlite import Database, first_row
@@ -80,7 +80,7 @@ class KvStore:
 
         self.db.post(job)
 
-    async def get(self, key: str) -> Entry | None:
+    async def get(self, key: str, retried: bool = False) -> Entry | None:
         if self.db.absent():
             return None
         row = await self.db.run(lambda conn: first_row(conn.execute(_GET, (key,))))
@@ -90,9 +90,14 @@ class KvStore:
         if expiration is not None and expiration <= _now_ms():
             self._expire(key)
             return None
-        value = self.blobs.read_small(blob_id, INLINE_READ, key)
-        if value is None:
-            value = await self.db.on_thread(lambda conn: self.blobs.read(blob_id, key=key))
+        try:
+            value = self.blobs.read_small(blob_id, INLINE_READ, key)
+            if value is None:
+                value = await self.db.on_thread(lambda conn: self.blobs.read(blob_id, key=key))
+        except MissingBlob:
+            if retried:
+                raise
+            return await self.get(key, retried=True)  # wrangler replaced or deleted the key since the row was read
         return Entry(value, _seconds(expiration), metadata)
 
     async def get_many(self, keys: list[str]) -> dict[str, Entry | None]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from pyworker.errors import StorageError
 from pyworker.storage import migrate
-from pyworker.storage.blobs import BlobStore
+from pyworker.storage.blobs import BlobStore, MissingBlob
 from pyworker.storage.host import Storage
 from pyworker.storage.miniflare import R2_SCHEMA
 from pyworker.storage.sqlite import Database, first_row
@@ -118,14 +118,19 @@ class R2Store:
             return None
         return await self.db.run(lambda conn: self._find(conn, key))
 
-    async def get(self, key: str) -> tuple[StoredObject, bytes | None] | None:
+    async def get(self, key: str, retried: bool = False) -> tuple[StoredObject, bytes | None] | None:
         """An object and, when it is small and in one file, its whole value (else ``None``: use :meth:`read`)."""
         obj = await self.head(key)
         if obj is None:
             return None
         if obj.blob_id is None or obj.size > INLINE_READ:
             return obj, None
-        return obj, self.blobs.read(obj.blob_id, size=obj.size, key=key)
+        try:
+            return obj, self.blobs.read(obj.blob_id, size=obj.size, key=key)
+        except MissingBlob:
+            if retried:
+                raise
+            return await self.get(key, retried=True)  # wrangler replaced or deleted the object since the row was read
 
     async def read(self, obj: StoredObject, start: int = 0, length: int | None = None) -> bytes:
         """``length`` bytes of ``obj``'s value from ``start`` (all of it by default), each file's size checked."""
