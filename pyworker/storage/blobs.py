@@ -86,6 +86,15 @@ class BlobStore:
             raise write_failure(self.label, Path(path), exc) from exc
         return blob_id
 
+    def _open(self, blob_id: str, key: str) -> tuple[int, str]:
+        path = self.path(blob_id)
+        try:
+            return os.open(path, os.O_RDONLY), path
+        except FileNotFoundError as exc:
+            raise MissingBlob(
+                f"{self.label}: the value file of {key!r}, {path}, is missing; it may have been deleted by hand."
+            ) from exc
+
     def read(
         self, blob_id: str, start: int = 0, length: int | None = None, size: int | None = None, key: str = ""
     ) -> bytes:
@@ -93,13 +102,7 @@ class BlobStore:
 
         ``key`` names the value in that error and in the one for a missing file.
         """
-        path = self.path(blob_id)
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError as exc:
-            raise MissingBlob(
-                f"{self.label}: the value file of {key!r}, {path}, is missing; it may have been deleted by hand."
-            ) from exc
+        fd, path = self._open(blob_id, key)
         try:
             actual = os.fstat(fd).st_size
             if size is not None and actual != size:
@@ -107,32 +110,16 @@ class BlobStore:
                     f"{self.label}: the value file of {key!r}, {path}, holds {actual} bytes where {size} were "
                     "stored; it was truncated or changed outside pyworker and wrangler. Put the value again."
                 )
-            end = actual if length is None else min(actual, start + length)
-            pieces = []
-            while start < end and (piece := os.pread(fd, end - start, start)):
-                pieces.append(piece)
-                start += len(piece)
-            return b"".join(pieces)
+            return _pread(fd, start, actual if length is None else min(actual, start + length))
         finally:
             os.close(fd)
 
     def read_small(self, blob_id: str, limit: int, key: str = "") -> bytes | None:
         """The whole value when it is at most ``limit`` bytes (read inline), else ``None`` (read it on a thread)."""
-        path = self.path(blob_id)
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError as exc:
-            raise MissingBlob(
-                f"{self.label}: the value file of {key!r}, {path}, is missing; it may have been deleted by hand."
-            ) from exc
+        fd, _ = self._open(blob_id, key)
         try:
             size = os.fstat(fd).st_size
-            if size > limit:
-                return None
-            data = os.read(fd, size)
-            while len(data) < size and (more := os.read(fd, size - len(data))):
-                data += more
-            return data
+            return None if size > limit else _pread(fd, 0, size)
         finally:
             os.close(fd)
 
@@ -156,3 +143,11 @@ class BlobStore:
                     os.unlink(entry.path)
                     removed += 1
         return removed
+
+
+def _pread(fd: int, start: int, end: int) -> bytes:
+    pieces = []
+    while start < end and (piece := os.pread(fd, end - start, start)):
+        pieces.append(piece)
+        start += len(piece)
+    return b"".join(pieces)
