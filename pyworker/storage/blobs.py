@@ -132,7 +132,8 @@ class BlobStore:
         cutoff = (time.time() if now is None else now) - SWEEP_AFTER
         removed = 0
         try:
-            entries = list(os.scandir(self.directory))
+            with os.scandir(self.directory) as found:
+                entries = list(found)
         except OSError:
             return 0
         for entry in entries:

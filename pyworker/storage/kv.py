@@ -107,7 +107,10 @@ class KvStore:
 
         def job(conn: sqlite3.Connection) -> dict[str, Entry | None]:
             marks = ", ".join("?" * len(keys))
-            query = f"SELECT key, blob_id, expiration, metadata FROM _mf_entries WHERE key IN ({marks}) AND {_LIVE}"
+            query = (
+                f"SELECT key, blob_id, expiration, metadata FROM _mf_entries WHERE key IN ({marks}) "
+                "AND (expiration IS NULL OR expiration > ?)"
+            )
             for key, blob_id, expiration, metadata in conn.execute(query, (*keys, _now_ms())).fetchall():
                 found[key] = Entry(self.blobs.read(blob_id, key=key), _seconds(expiration), metadata)
             return found
