@@ -181,7 +181,8 @@ def main() -> None:
         ours, raw, share = result[name + "_pyworker"], result[name + "_sqlite"], result[name + "_ratio"]
         line = f"{name:10} pyworker {ours:9,.0f} ops/s   raw sqlite3 {raw:9,.0f} ops/s   ratio {share:.2f}"
         if name + "_files" in result:
-            line += f"   sqlite3 + file {result[name + '_files']:9,.0f} ops/s   ratio {result[name + '_files_ratio']:.2f}"
+            floor, ratio = result[name + "_files"], result[name + "_files_ratio"]
+            line += f"   sqlite3 + file {floor:9,.0f} ops/s   ratio {ratio:.2f}"
         print(line)
 
 
