@@ -51,12 +51,8 @@ def _retryable(exc: sqlite3.Error) -> bool:
 
 
 def first_row(cursor: sqlite3.Cursor) -> Any:
-    """The first row of ``cursor`` (or ``None``), with the statement run to its end.
-
-    ``fetchone()`` leaves the statement active, and in autocommit mode an active statement keeps
-    the transaction open: a write made after it would commit only once the statement is reset,
-    and a rollback in between (a later job that is retried on the thread) would undo it.
-    """
+    """The first row of ``cursor`` (or ``None``), with the statement run to its end, so no statement
+    is left active (holding a read transaction open) when a job's write follows it."""
     rows = cursor.fetchall()
     return rows[0] if rows else None
 
@@ -98,6 +94,7 @@ class Database:
         self._thread: _SqlThread | None = None
         self._opening: asyncio.Future[sqlite3.Connection] | None = None
         self._deadline = float("inf")
+        self._changes = 0  # the inline connection's total_changes when the running job started
         self._writes = 0
 
     # -- running jobs ----------------------------------------------------------------
@@ -106,7 +103,7 @@ class Database:
         conn = self._inline
         if conn is None:
             conn = await self._open()
-        before = conn.total_changes
+        before = self._changes = conn.total_changes
         self._deadline = time.perf_counter() + INLINE_BUDGET
         try:
             result = job(conn)
@@ -177,7 +174,11 @@ class Database:
         return self._inline
 
     def _over_budget(self) -> int:
-        return 1 if time.perf_counter() > self._deadline else 0
+        """Interrupt a job over its budget, unless one of its statements already committed (autocommit):
+        run again on the thread, that statement would be applied twice (a D1 insert followed by a PRAGMA)."""
+        if time.perf_counter() <= self._deadline:
+            return 0
+        return 0 if self._inline is not None and self._inline.total_changes != self._changes else 1
 
     def connect(self, inline: bool = False) -> sqlite3.Connection:
         """A new connection in WAL mode, configured (and for the thread, the schema applied).
