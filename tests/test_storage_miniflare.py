@@ -325,3 +325,25 @@ async def test_a_value_wrangler_replaces_between_row_and_file_is_read_again(
 
     monkeypatch.setattr(blobs.BlobStore, "read_small", racing)
     assert await kv.get("k") == "new" and len(raced) == 1
+
+
+def test_a_reading_command_leaves_older_pyworker_data_where_it_is_and_says_so(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from pyworker.cli import main
+
+    _legacy(project)
+    monkeypatch.chdir(project)
+    got = CliRunner().invoke(main, ["kv", "key", "get", "a", "--binding", "KV"])
+    legacy = os.path.join(
+        ".wrangler", "state", "v3", "pyworker", "kv", legacy_kv(StateDir(Path("x")), "fixture-kv").name
+    )
+    assert got.stderr == (
+        f'Warning: KV namespace "fixture-kv" has data from an earlier pyworker in {legacy}, not yet moved into '
+        "wrangler's layout; this command does not see it. `pyworker dev` or any kv write moves it.\nValue not found\n"
+    )
+    assert not (project / ".wrangler/state/v3/kv").exists()
+    assert CliRunner().invoke(main, ["kv", "key", "put", "z", "1", "--binding", "KV"]).exit_code == 0
+    assert CliRunner().invoke(main, ["kv", "key", "get", "a", "--binding", "KV", "--text"]).stdout == "old\n"
