@@ -158,3 +158,22 @@ def test_migrations_list_creates_no_file_and_no_table(project: Path) -> None:
     run("d1", "migrations", "list", "DB")
     tables = run("d1", "execute", "DB", "--command", "SELECT name FROM sqlite_master WHERE type = 'table'", "--json")
     assert json.loads(tables.stdout)[0]["results"] == [{"name": "other"}]
+
+
+def test_dev_on_a_directory_of_workers_keeps_state_in_that_directory(project: Path) -> None:
+    from pyworker.options import DevOptions
+    from pyworker.printer import Printer
+    from pyworker.serving.server import DevServer
+
+    root = project.parent
+    (root / "aaa/src").mkdir(parents=True)  # first by name: state used to land here
+    (root / "aaa/src/entry.py").write_text("")
+    (root / "aaa/wrangler.toml").write_text('name = "aaa"\nmain = "src/entry.py"\n')
+    server = DevServer(DevOptions(paths=[root]), Printer(level="none"))
+    assert server.storage.state.root == root.resolve() / ".wrangler/state/v3"
+    alone = DevServer(DevOptions(paths=[project]), Printer(level="none"))  # one worker: its own directory...
+    assert alone.storage.state.root == project / ".wrangler/state/v3"
+    (root / ".wrangler/state").mkdir(parents=True)  # ...unless the project above it already keeps state
+    assert DevServer(DevOptions(paths=[project]), Printer(level="none")).storage.state.root == (
+        root.resolve() / ".wrangler/state/v3"
+    )
