@@ -6,7 +6,9 @@ python bench/storage.py [--ops 3000] [--rounds 5]
 Both sides use the same file settings (WAL, ``synchronous=NORMAL``) on the same disk and a value
 of the same size, one operation at a time; pyworker's figure is ``await env.KV.put(...)`` and the
 like, as worker code calls them (argument conversion, validation, result dicts, the engine's
-inline/thread dispatch), with the server's event loop running. Ratio = pyworker / raw SQLite.
+inline/thread dispatch), with the server's event loop running. Ratio = pyworker / raw SQLite. KV and R2
+keep each value in a file of its own (Miniflare's layout, shared with wrangler), so their rows also show the
+floor of that layout: a bare row plus a bare file per operation (``sqlite3 + file``), and the ratio to it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
 import sqlite3
 import tempfile
 import time
@@ -99,9 +102,45 @@ def raw_sqlite(root: Path) -> tuple[sqlite3.Connection, dict[str, Callable[[int]
     }
 
 
+def raw_files(root: Path) -> tuple[sqlite3.Connection, dict[str, Callable[[int], Awaitable[Any]]]]:
+    """The floor of Miniflare's layout (KV and R2 keep each value in a file of its own, named in a row): one
+    bare ``sqlite3`` row and one new file per write, a row lookup and a file read per read, nothing else."""
+    conn = sqlite3.connect(root / "files.sqlite", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, blob_id TEXT) WITHOUT ROWID")
+    folder = root / "blobs"
+    folder.mkdir()
+    counter = iter(range(10**9))
+
+    def put(value: bytes) -> Callable[[int], Awaitable[Any]]:
+        async def op(i: int) -> Any:
+            blob_id = f"{next(counter):080d}"
+            fd = os.open(folder / blob_id, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+            os.write(fd, value)
+            os.close(fd)
+            old = conn.execute("SELECT blob_id FROM entries WHERE key = ?", (f"key{i}",)).fetchall()
+            conn.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)", (f"key{i}", blob_id))
+            if old:
+                os.unlink(folder / old[0][0])
+
+        return op
+
+    async def get(i: int) -> Any:
+        [(blob_id,)] = conn.execute("SELECT blob_id FROM entries WHERE key = ?", (f"key{i}",)).fetchall()
+        fd = os.open(folder / blob_id, os.O_RDONLY)
+        try:
+            return os.read(fd, os.fstat(fd).st_size)
+        finally:
+            os.close(fd)
+
+    return conn, {"kv_put": put(VALUE.encode()), "kv_get": get, "r2_put": put(OBJECT), "r2_get": get}
+
+
 async def run(root: Path, ops: int, rounds: int) -> dict[str, float]:
     server, ours = await bindings(root)
     conn, raw = raw_sqlite(root)
+    files_conn, files = raw_files(root)
     result: dict[str, float] = {}
     try:
         for name in OPERATIONS:
@@ -112,9 +151,16 @@ async def run(root: Path, ops: int, rounds: int) -> dict[str, float]:
             result[f"{name}_pyworker"] = median([a for a, _ in pairs])
             result[f"{name}_sqlite"] = median([b for _, b in pairs])
             result[f"{name}_ratio"] = median([a / b for a, b in pairs])
+            if name in files:  # the same operation against the layout's floor, interleaved the same way
+                if name.endswith("put"):
+                    await per_second(files[name], ops)  # every key exists, as for pyworker's side
+                floor = [(await per_second(ours[name], ops), await per_second(files[name], ops)) for _ in range(rounds)]
+                result[f"{name}_files"] = median([b for _, b in floor])
+                result[f"{name}_files_ratio"] = median([a / b for a, b in floor])
     finally:
         server.storage.close()
         conn.close()
+        files_conn.close()
     return result
 
 
@@ -133,7 +179,11 @@ def main() -> None:
     result = measure(args.ops, args.rounds)
     for name in OPERATIONS:
         ours, raw, share = result[name + "_pyworker"], result[name + "_sqlite"], result[name + "_ratio"]
-        print(f"{name:10} pyworker {ours:9,.0f} ops/s   raw sqlite3 {raw:9,.0f} ops/s   ratio {share:.2f}")
+        line = f"{name:10} pyworker {ours:9,.0f} ops/s   raw sqlite3 {raw:9,.0f} ops/s   ratio {share:.2f}"
+        if name + "_files" in result:
+            floor, ratio = result[name + "_files"], result[name + "_files_ratio"]
+            line += f"   sqlite3 + file {floor:9,.0f} ops/s   ratio {ratio:.2f}"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ class StorageError(PyworkerError):
     """Local storage (KV, D1, R2 state under ``.wrangler/state``) cannot be opened or used."""
 
 
+class StateWriteError(StorageError):
+    """A write the state directory cannot take: the disk is full or the state is read-only. Nothing was stored."""
+
+
 class QueryError(StorageError):
     """SQL that SQLite refused, in D1's wording (``no such table: users: SQLITE_ERROR``)."""
 

@@ -65,7 +65,8 @@ def test_d1_execute_prints_tables_and_json(project: Path) -> None:
         │ id │ name │
         ├────┼──────┤
         │ 1  │ ann  │
-        │ 2  │ None │
+        ├────┼──────┤
+        │ 2  │ null │
         └────┴──────┘
         """)
     assert made.stderr == (
@@ -109,7 +110,11 @@ def test_d1_migrations_create_list_apply_each_once(project: Path) -> None:
     first.write_text(first.read_text() + "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n")
     second.write_text("ALTER TABLE users ADD COLUMN email TEXT;\nINSERT INTO users (name) VALUES ('ann');\n")
     listed = run("d1", "migrations", "list", "DB")
-    assert listed.stdout.splitlines()[3:5] == ["│ 0001_init.sql      │", "│ 0002_add_users.sql │"]
+    assert listed.stdout.splitlines()[3:6] == [
+        "│ 0001_init.sql      │",
+        "├────────────────────┤",
+        "│ 0002_add_users.sql │",
+    ]
     applied = run("d1", "migrations", "apply", "DB", "--local")
     assert applied.exit_code == 0 and applied.stdout.count("applied") == 2
     assert run("d1", "migrations", "list", "DB").stderr == "No migrations to apply!\n"
@@ -150,7 +155,7 @@ def test_kv_key_commands_and_bulk_put(project: Path) -> None:
     assert run("kv", "key", "get", "a", "--binding", "CACHE").stderr == "Value not found\n"
     too_long = run("kv", "key", "put", "k" * 513, "v", "--binding", "CACHE")
     assert too_long.stderr.endswith(
-        "Error: Error: KV PUT failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512.\n"
+        "Error: KV PUT failed: 414 UTF-8 encoded length of 513 exceeds key length limit of 512.\n"
     )
     unknown = run("kv", "key", "get", "a", "--binding", "NOPE")
     assert unknown.stderr == (
@@ -190,7 +195,7 @@ async def test_commands_and_the_dev_server_share_persist_to(project: Path, tmp_p
         assert await server.worker("api").env.CACHE.get("greeting") == "hi"
     finally:
         server.storage.close()
-    assert (state / "v3/pyworker/kv").is_dir() and not (project / ".wrangler").exists()
+    assert (state / "v3/kv/miniflare-KVNamespaceObject").is_dir() and not (project / ".wrangler").exists()
     d1_file = project / ".wrangler/state/v3/d1/miniflare-D1DatabaseObject"
     assert (await asyncio.to_thread(run, "d1", "execute", "DB", "--command", "CREATE TABLE x (a)")).exit_code == 0
     [file] = d1_file.glob("*.sqlite")

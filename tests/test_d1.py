@@ -258,3 +258,22 @@ async def test_syntax_errors_give_the_offset_when_the_token_is_in_one_place(db) 
     assert await db("SELECT name FROM t WHERE name = 'x' AND AND 1") == (
         'JsException: Error: D1_ERROR: near "AND": syntax error: SQLITE_ERROR'  # "AND" twice: no offset
     )
+
+
+async def test_changed_db_is_false_for_statements_that_change_nothing(write_worker, make_server) -> None:
+    directory = write_worker("w", {"src/entry.py": WORKER}, CONFIG)
+    first = make_server(directory).worker("w")
+    created = await first.call(None, "sql", ("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)",), {})
+    assert created["meta"]["changed_db"] is True
+    worker = make_server(directory).worker("w")  # a new start: the first statement is a SELECT
+
+    async def changed(query: str, *values: Any) -> bool:
+        return bool((await worker.call(None, "sql", (query, *values), {}))["meta"]["changed_db"])
+
+    assert await changed("SELECT * FROM t") is False
+    assert await changed("SELECT count(*) FROM t WHERE id > ?", 3) is False
+    assert await changed("UPDATE t SET name = 'x' WHERE id = 99") is False
+    assert await changed("INSERT INTO t (name) VALUES (?)", "ann") is True
+    assert await changed("DELETE FROM t WHERE id = 99") is False
+    assert await changed("CREATE INDEX t_name ON t(name)") is True
+    assert await changed("SELECT name FROM t") is False

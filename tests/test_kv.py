@@ -68,7 +68,7 @@ async def test_cloudflare_example_02_binding(tmp_path: Path, make_server) -> Non
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=server.app("hello-python-bindings"))) as client:
         reply = await client.get("http://localhost/")
     assert (reply.status_code, reply.text) == (200, "baz")
-    assert (directory / ".wrangler/state/v3/pyworker/kv").is_dir()
+    assert (directory / ".wrangler/state/v3/kv/miniflare-KVNamespaceObject").is_dir()
 
 
 async def test_the_binding_is_the_sdks_kind_of_object(kv) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import subprocess
@@ -65,10 +66,15 @@ def start(dev, worker) -> tuple[DevProcess, str]:  # noqa: F811
 def test_data_survives_a_restart_and_the_table_shows_where_it_lives(dev, worker) -> None:  # noqa: F811
     process, url = start(dev, worker)
     assert any(
-        "KV -> KV namespace kv-e2e (" in line and ".wrangler/state/v3/pyworker/kv/" in line for line in process.lines
+        "KV -> KV namespace kv-e2e (" in line and ".wrangler/state/v3/kv/miniflare-KVNamespaceObject/" in line
+        for line in process.lines
     )
     assert any("DB -> D1 database e2e-db (" in line and "miniflare-D1DatabaseObject" in line for line in process.lines)
     assert any("FILES -> R2 bucket e2e-files (" in line for line in process.lines)
+    assert any(
+        re.fullmatch(r"Local data: \S*store/\.wrangler/state/v3 \(the files wrangler dev uses too\)", line)
+        for line in process.lines
+    ), process.lines
     assert httpx.get(url + "/write/1").text == "written 1"
     assert process.interrupt() == 0
     process, url = start(dev, worker)
@@ -84,7 +90,9 @@ def test_kill_9_right_after_acknowledged_writes_loses_none_of_them(dev, worker) 
     process.proc.send_signal(signal.SIGKILL)  # no shutdown, no checkpoint, no close
     process.proc.wait()
     d1 = next((worker / ".wrangler/state/v3/d1/miniflare-D1DatabaseObject").glob("*.sqlite"))
-    assert sqlite3.connect(d1).execute("SELECT count(*) FROM t").fetchone() == (20,)
+    conn = sqlite3.connect(d1)
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (20,)
+    conn.close()
     process, url = start(dev, worker)
     assert httpx.get(url + "/count").text == "20 20 20"
     assert httpx.get(url + "/read/19").text == "kv 19|1|r2 19"
@@ -109,4 +117,47 @@ def test_the_commands_work_while_the_server_runs(dev, worker) -> None:  # noqa: 
     counted = cli(worker, "d1", "execute", "e2e-db", "--command", "SELECT count(*) AS c FROM t", "--json")
     assert '"c": 3' in counted.stdout
     assert httpx.get(url + "/write/3").text == "written 3"
+    assert process.interrupt() == 0
+
+
+def test_kill_9_during_kv_and_r2_writes_in_miniflares_layout_loses_nothing_acknowledged(dev, worker) -> None:  # noqa: F811
+    import concurrent.futures
+    import threading
+
+    process, url = start(dev, worker)
+    acknowledged: list[int] = []
+    enough = threading.Event()
+
+    def writer(first: int) -> None:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            for n in range(first, first + 10_000, 4):
+                try:
+                    if client.get(f"/write/{n}").text != f"written {n}":
+                        return
+                except httpx.HTTPError:
+                    return  # the server is gone
+                acknowledged.append(n)
+                if len(acknowledged) >= 60:
+                    enough.set()
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(writer, first) for first in range(4)]
+        assert enough.wait(60)
+        process.proc.send_signal(signal.SIGKILL)  # while the other writers' requests are in flight
+        process.proc.wait()
+        for future in futures:
+            future.result()
+    state = worker / ".wrangler/state/v3"
+    for kind in ("kv", "r2"):  # no row names a file that is not there
+        [database] = (state / kind).glob("miniflare-*/*.sqlite")
+        table = "_mf_entries" if kind == "kv" else "_mf_objects"
+        conn = sqlite3.connect(database)
+        named = [row[0] for row in conn.execute(f"SELECT blob_id FROM {table}")]
+        conn.close()
+        folder = state / kind / ("kv-e2e" if kind == "kv" else "e2e-files") / "blobs"
+        assert named and all((folder / blob_id).is_file() for blob_id in named)
+    process, url = start(dev, worker)
+    with httpx.Client(base_url=url) as client:
+        for n in acknowledged:
+            assert client.get(f"/read/{n}").text == f"kv {n}|1|r2 {n}"
     assert process.interrupt() == 0

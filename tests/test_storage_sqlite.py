@@ -125,3 +125,12 @@ async def test_inline_writes_are_checkpointed_in_the_background(db: Database, mo
     inline = db._inline
     assert inline is not None
     assert inline.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)  # the loop never checkpoints
+
+
+async def test_a_job_whose_write_committed_is_not_run_twice_when_its_next_statement_is_slow(db: Database) -> None:
+    def insert_then_slow(conn: sqlite3.Connection) -> int:
+        conn.execute("INSERT INTO t (k, v) VALUES (lower(hex(randomblob(8))), 1)")  # autocommit: done
+        return int(conn.execute(SLOW).fetchall()[0][0])  # over the inline budget
+
+    assert await db.run(insert_then_slow) == 2000000
+    assert await db.on_thread(lambda conn: conn.execute("SELECT count(*) FROM t").fetchall()) == [(1,)]

@@ -111,9 +111,20 @@ def to_python(value: Any) -> Any:
 def json_stringify(value: Any) -> str:
     """``JSON.stringify(value)``: compact, non-ASCII kept; a value JSON cannot hold is JavaScript's TypeError."""
     try:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return json.dumps(_integral(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise JsException("TypeError", f"Cannot serialize the value to JSON: {exc}.") from None
+
+
+def _integral(value: Any) -> Any:
+    """``2.0`` as ``2``: a JavaScript number that is an integer is written without a fraction."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_integral(v) for v in value]
+    return value
 
 
 def json_parse(text: str) -> Any:

@@ -9,7 +9,7 @@ name); the data lives in SQLite (:mod:`pyworker.storage.kv`).
 
 from __future__ import annotations
 
-import time
+from collections.abc import Coroutine
 from typing import Any
 
 from pyworker.bindings import declared
@@ -24,9 +24,11 @@ from pyworker.bindings.jsapi import (
     kind_of,
     options,
 )
+from pyworker.bindings.kv_expiration import expiration_from as expiration_from
 from pyworker.bindings.promises import promise
 from pyworker.bindings.provider import BindingHost
 from pyworker.config.model import WorkerConfig
+from pyworker.errors import StateWriteError
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.runtime.wrappers import _BindingWrapper
 from pyworker.storage.kv import Entry, KvStore
@@ -39,7 +41,6 @@ MAX_VALUE = 25 * 1024 * 1024
 MAX_METADATA = 1024
 MAX_BULK_KEYS = 100
 MIN_CACHE_TTL = 30
-MIN_EXPIRATION_TTL = 60
 MAX_LIST = 1000
 TYPES = ("text", "json", "arrayBuffer", "stream")
 Values = list[Any]  # the JavaScript arguments of a call (the class below has a method named list)
@@ -65,7 +66,7 @@ def build(config: WorkerConfig, host: BindingHost) -> dict[str, Any]:
 
 
 def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
-    """``KV -> KV namespace abc (.wrangler/state/v3/pyworker/kv/....sqlite)``."""
+    """``KV -> KV namespace abc (.wrangler/state/v3/kv/miniflare-KVNamespaceObject/....sqlite)``."""
     if host.storage is None:
         return []
     state = host.storage.state
@@ -74,6 +75,14 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
 
 def _failed(method: str, status: int, message: str) -> JsException:
     return JsException("Error", f"KV {method} failed: {status} {message}")
+
+
+async def _stored(method: str, write: Coroutine[Any, Any, None]) -> None:
+    """A write that the state cannot take (disk full, read-only) fails as KV fails: ``KV PUT failed: 500 ...``."""
+    try:
+        await write
+    except StateWriteError as exc:
+        raise _failed(method, 500, str(exc)) from None
 
 
 def check_key(method: str, key: str) -> None:
@@ -245,7 +254,7 @@ class KvNamespace(_BindingWrapper):
             raise _failed("PUT", 413, f"Metadata length of {len(text.encode())} exceeds limit of {MAX_METADATA}.")
         if len(data) > MAX_VALUE:
             raise _failed("PUT", 413, f"Value length of {len(data)} exceeds limit of {MAX_VALUE}.")
-        await self._store.put(key, data, expiration, text)
+        await _stored("PUT", self._store.put(key, data, expiration, text))
 
     async def _value(self, key: str, value: Any) -> bytes:
         if isinstance(value, str):
@@ -270,28 +279,4 @@ class KvNamespace(_BindingWrapper):
     async def _delete(self, values: Values) -> None:
         key = js_string(arg(values, 0))
         check_key("DELETE", key)
-        await self._store.delete(key)
-
-
-def expiration_from(given: dict[str, Any], now: float | None = None) -> int | None:
-    """The absolute expiry (seconds) of ``{expiration, expirationTtl}``, with Miniflare's checks and messages."""
-    now_s = int(time.time() if now is None else now)
-    ttl, expiration = given.get("expirationTtl"), given.get("expiration")
-    if ttl is not None:
-        if not isinstance(ttl, int | float) or ttl <= 0:
-            raise _failed(
-                "PUT", 400, f"Invalid expiration_ttl of {js_string(ttl)}. Please specify integer greater than 0."
-            )
-        if ttl < MIN_EXPIRATION_TTL:
-            raise _failed("PUT", 400, f"Invalid expiration_ttl of {js_string(ttl)}. "
-                          f"Expiration TTL must be at least {MIN_EXPIRATION_TTL}.")  # fmt: skip
-        return now_s + int(ttl)
-    if expiration is None:
-        return None
-    if not isinstance(expiration, int | float) or expiration <= now_s:
-        raise _failed("PUT", 400, f"Invalid expiration of {js_string(expiration)}. Please specify integer greater "
-                      "than the current number of seconds since the UNIX epoch.")  # fmt: skip
-    if expiration < now_s + MIN_EXPIRATION_TTL:
-        raise _failed("PUT", 400, f"Invalid expiration of {js_string(expiration)}. Expiration times must be at "
-                      f"least {MIN_EXPIRATION_TTL} seconds in the future.")  # fmt: skip
-    return int(expiration)
+        await _stored("DELETE", self._store.delete(key))

@@ -18,6 +18,7 @@ from pyworker.bindings.r2_objects import ALGORITHMS, HTTP_FIELDS, R2Object, R2Ob
 from pyworker.bindings.r2_upload import R2MultipartUpload
 from pyworker.bindings.results import binding_result
 from pyworker.config.model import WorkerConfig
+from pyworker.errors import StateWriteError
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.runtime.wrappers import _BindingWrapper
 from pyworker.storage import r2_multipart
@@ -50,7 +51,7 @@ def build(config: WorkerConfig, host: BindingHost) -> dict[str, Any]:
 
 
 def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
-    """``BUCKET -> R2 bucket my-bucket (.wrangler/state/v3/pyworker/r2/...)``."""
+    """``BUCKET -> R2 bucket my-bucket (.wrangler/state/v3/r2/miniflare-R2BucketObject/....sqlite)``."""
     if host.storage is None:
         return []
     state = host.storage.state
@@ -162,7 +163,10 @@ class R2Bucket(_BindingWrapper):
                          custom_metadata("put", given.get("customMetadata")), _checksums(given, data))  # fmt: skip
         only_if = given.get("onlyIf")
         condition = None if only_if is None else (lambda existing: condition_holds(only_if, existing))
-        stored = await self._store.put(obj, data, condition)
+        try:
+            stored = await self._store.put(obj, data, condition)
+        except StateWriteError as exc:
+            raise r2_error("put", str(exc), 10001) from None
         return None if stored is None else R2Object(stored)
 
     @promise
@@ -203,7 +207,10 @@ class R2Bucket(_BindingWrapper):
     async def _delete(self, keys: Keys) -> None:
         for key in keys:
             check_key("delete", key)
-        await self._store.delete(keys)
+        try:
+            await self._store.delete(keys)
+        except StateWriteError as exc:
+            raise r2_error("delete", str(exc), 10001) from None
 
     @promise
     def list(self, *args: Any, **kwargs: Any) -> Any:
@@ -240,7 +247,10 @@ class R2Bucket(_BindingWrapper):
         check_key("createMultipartUpload", key)
         http = http_metadata(given.get("httpMetadata"))
         custom = custom_metadata("createMultipartUpload", given.get("customMetadata"))
-        upload_id = await r2_multipart.create(self._store, key, http, custom)
+        try:
+            upload_id = await r2_multipart.create(self._store, key, http, custom)
+        except StateWriteError as exc:
+            raise r2_error("createMultipartUpload", str(exc), 10001) from None
         return R2MultipartUpload(self._store, key, upload_id)
 
     def resumeMultipartUpload(self, key: Any, upload_id: Any) -> R2MultipartUpload:

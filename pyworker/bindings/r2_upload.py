@@ -8,6 +8,7 @@ from pyworker.bindings.jsapi import ReadableStream, as_bytes, call_args, js_stri
 from pyworker.bindings.promises import promise
 from pyworker.bindings.r2_objects import R2Object, r2_error
 from pyworker.bindings.results import JsResult
+from pyworker.errors import StateWriteError
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.storage import r2_multipart
 from pyworker.storage.r2 import R2Store, UploadError
@@ -56,6 +57,8 @@ class R2MultipartUpload(JsResult):
             etag = await r2_multipart.upload_part(self._store, self.uploadId, self.key, number, data)
         except UploadError as exc:
             raise _failed("uploadPart", exc) from None
+        except StateWriteError as exc:
+            raise r2_error("uploadPart", str(exc), 10001) from None
         return JsDict(partNumber=number, etag=etag)
 
     @promise
@@ -72,6 +75,8 @@ class R2MultipartUpload(JsResult):
             stored = await r2_multipart.complete(self._store, self.uploadId, self.key, chosen)
         except UploadError as exc:
             raise _failed("completeMultipartUpload", exc) from None
+        except StateWriteError as exc:
+            raise r2_error("completeMultipartUpload", str(exc), 10001) from None
         return R2Object(stored)
 
     @promise

@@ -62,6 +62,20 @@ def d1_execute(project: Any, database: str, command: str | None, file: Path | No
     _commands("d1").execute(project, database, command, file, as_json)
 
 
+@d1.command("export")
+@click.argument("database")
+@click.option("--output", type=click.Path(path_type=Path), required=True, help="The SQL file to write.")
+@click.option("--table", "tables", multiple=True, help="Only this table (repeatable).")
+@click.option("--no-schema", is_flag=True, help="Only the rows, not the schema.")
+@click.option("--no-data", is_flag=True, help="Only the schema, not the rows.")
+@_project_options
+def d1_export(
+    project: Any, database: str, output: Path, tables: tuple[str, ...], no_schema: bool, no_data: bool
+) -> None:
+    """Write DATABASE as SQL (as wrangler d1 export --local); d1 execute --file re-imports it."""
+    _commands("d1_dump").export(project, database, output, tables, not no_schema, not no_data)
+
+
 @d1.group("migrations")
 def d1_migrations() -> None:
     """List, create and apply the migrations in a database's migrations_dir."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import click
 
 from pyworker.bindings.d1 import Declared, databases
-from pyworker.commands.output import box_table
+from pyworker.commands.output import box_table, js_json, js_text
 from pyworker.commands.project import Project
 from pyworker.config import WorkerConfig
 from pyworker.errors import CommandError, ConfigError, QueryError
@@ -37,13 +36,58 @@ def _rows(result: Result) -> list[dict[str, Any]]:
     return [dict(zip(result.columns, map(_cell, row), strict=True)) for row in result.rows]
 
 
+TRANSACTIONS = (
+    "pyworker could not process the provided SQL, as it contains several transactions.\n"
+    "D1 runs your SQL in a transaction for you.\nPlease export an SQL file from your SQLite database and try again."
+)
+
+
+def without_transaction(sql: str) -> str:
+    """wrangler's rule for dump files: the first ``BEGIN TRANSACTION;`` and ``COMMIT;`` go, as D1 wraps
+    the batch in its own transaction; a second ``BEGIN TRANSACTION`` is refused."""
+    if "BEGIN TRANSACTION" not in sql:
+        return sql
+    trimmed = sql.replace("BEGIN TRANSACTION;", "", 1).replace("COMMIT;", "", 1)
+    if "BEGIN TRANSACTION" in trimmed:
+        raise CommandError(TRANSACTIONS)
+    return trimmed
+
+
+def shorten(query: str, length: int = 48) -> str:
+    return query[:length] + "..." if len(query) > length else query
+
+
 def execute(project: Project, database: str, command: str | None, file: Path | None, as_json: bool) -> None:
-    """Run ``--command`` or ``--file`` as one batch (all or nothing); print the rows as tables, or JSON."""
+    """Run ``--command`` or ``--file`` as one batch (all or nothing); print the rows as tables, or JSON.
+
+    With ``--json`` an error is also wrangler's JSON (``{"error": {"text": ...}}``) on stdout.
+    """
+    try:
+        results = _execute(project, database, command, file, as_json)
+    except (CommandError, ConfigError, QueryError) as exc:
+        if as_json:
+            click.echo(js_json({"error": {"text": str(exc)}}))
+        raise
+    if as_json:
+        click.echo(js_json([{"results": _rows(r), "success": True, "meta": {"duration": round(r.meta["duration"])}}
+                            for _, r in results]))  # fmt: skip
+        return
+    count = len(results)
+    project.printer.write(f"{count} command{'' if count == 1 else 's'} executed successfully.")
+    for statement, result in results:
+        if result.rows:
+            click.echo(shorten(statement))
+            click.echo(box_table(result.columns, [[js_text(_cell(v)) for v in row] for row in result.rows]))
+
+
+def _execute(
+    project: Project, database: str, command: str | None, file: Path | None, as_json: bool
+) -> list[tuple[str, Result]]:
     if command is not None and file is not None:
         raise CommandError("Give either --command or --file, not both.")
     if command is None and file is None:
         raise CommandError('Missing --command or --file: pass SQL with --command="<SQL>" or a .sql file with --file.')
-    sql = command if command is not None else _read(file)
+    sql = without_transaction(command if command is not None else _read(file))
 
     async def work(storage: Storage, workers: list[WorkerConfig]) -> list[tuple[str, Result]]:
         db, _ = find(project, workers, database)
@@ -51,25 +95,10 @@ def execute(project: Project, database: str, command: str | None, file: Path | N
         if not as_json:
             where = storage.state.display(storage.state.root / "d1")
             project.printer.write(f"Executing on local database {database} ({db.local_id}) from {where}:")
-        statements = split_statements(sql or "")
+        statements = split_statements(sql)
         return list(zip(statements, await store.query([Query(s) for s in statements]), strict=True))
 
-    try:
-        results = project.run(work)
-    except QueryError as exc:
-        if as_json:
-            click.echo(json.dumps({"error": {"text": str(exc)}}, indent=2))
-        raise
-    if as_json:
-        shown = [{"results": _rows(r), "success": True, "meta": {"duration": r.meta["duration"]}} for _, r in results]
-        click.echo(json.dumps(shown, indent=2))
-        return
-    count = len(results)
-    project.printer.write(f"{count} command{'' if count == 1 else 's'} executed successfully.")
-    for statement, result in results:
-        if result.rows:
-            click.echo(" ".join(statement.split())[:48])
-            click.echo(box_table(result.columns, [[str(_cell(v)) for v in row] for row in result.rows]))
+    return project.run(work)
 
 
 def _read(file: Path | None) -> str:
@@ -106,22 +135,32 @@ def _migrations_dir(db: Declared, worker: WorkerConfig, create: bool, project: P
     )
 
 
-async def _applied(store: D1Store, table: str) -> list[str]:
+async def _applied(store: D1Store, table: str, create: bool = True) -> list[str]:
+    """The migrations recorded in ``table``; without ``create`` (listing), a missing table or file is none."""
     quoted = '"' + table.replace('"', '""') + '"'
-    create = (
+    if not create:
+        if store.db.absent():
+            return []
+        found = await store.query([Query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", [table])])
+        if not found[0].rows:
+            return []
+    table_sql = (
         f"CREATE TABLE IF NOT EXISTS {quoted}(\n    id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
         "    name       TEXT UNIQUE,\n    applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL\n);"
     )
-    await store.query([Query(create)])
+    await store.query([Query(table_sql)])
     result = (await store.query([Query(f"SELECT name FROM {quoted} ORDER BY id")]))[0]
     return [row[0] for row in result.rows]
 
 
 def migrations_list(project: Project, database: str) -> None:
+    """The pending migrations; reads only, so it never creates a database file or table."""
+    project.writes = False
+
     async def work(storage: Storage, workers: list[WorkerConfig]) -> list[str]:
         db, worker = find(project, workers, database)
         directory = _migrations_dir(db, worker, False, project)
-        applied = await _applied(D1Store(storage, db.local_id), db.migrations_table)
+        applied = await _applied(D1Store(storage, db.local_id), db.migrations_table, create=False)
         return [name for name in migration_files(directory) if name not in applied]
 
     pending = project.run(work)

@@ -66,6 +66,8 @@ def key_put(
 
 
 def key_get(project: Project, key: str, binding: str | None, namespace_id: str | None, text: bool) -> None:
+    project.writes = False
+
     async def work(storage: Storage, workers: list[WorkerConfig]) -> Any:
         namespace = _namespace(project, workers, binding, namespace_id)
         return await _binding(storage, namespace).get(key, "arrayBuffer")
@@ -82,6 +84,7 @@ def key_get(project: Project, key: str, binding: str | None, namespace_id: str |
 
 
 def key_list(project: Project, binding: str | None, namespace_id: str | None, prefix: str | None) -> None:
+    project.writes = False
     """Every live key (all pages), as wrangler prints them: a JSON array of ``{name, expiration?, metadata?}``."""
 
     async def work(storage: Storage, workers: list[WorkerConfig]) -> list[Any]:

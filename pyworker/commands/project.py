@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pyworker.config import WorkerConfig, load_workers
-from pyworker.config.files import describe
+from pyworker.config.files import describe, project_directory
 from pyworker.errors import CommandError
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
@@ -30,6 +30,7 @@ class Project:
     persist_to: Path | None = None
     printer: Printer = field(default_factory=lambda: Printer(sys.stderr, level="info"))
     remote: bool = False
+    writes: bool = True  # False for read-only commands: they never create a state file
 
     def workers(self) -> list[WorkerConfig]:
         if self.remote:
@@ -43,8 +44,10 @@ class Project:
     def run(self, work: Callable[[Storage, list[WorkerConfig]], Coroutine[Any, Any, T]]) -> T:
         """Run ``work(storage, workers)`` on the project's state directory; JavaScript-style errors become one line."""
         workers = self.workers()
-        first = workers[0].directory if workers else Path.cwd()
-        storage = Storage(StateDir.resolve(first, self.persist_to))
+        project = project_directory(list(self.configs) or [Path(".")], [worker.directory for worker in workers])
+        storage = Storage(
+            StateDir.for_project(project, self.persist_to), create=self.writes, notice=self.printer.warning
+        )
 
         async def main() -> T:
             try:
@@ -54,5 +57,5 @@ class Project:
 
         try:
             return asyncio.run(main())
-        except JsException as exc:
-            raise CommandError(str(exc)) from None
+        except JsException as exc:  # one "Error:" only: the command line adds it
+            raise CommandError(exc.message if exc.name == "Error" else str(exc)) from None

@@ -45,6 +45,7 @@ def put(project: Project, object_path: str, file: Path | None, content_type: str
 
 
 def get(project: Project, object_path: str, file: Path | None) -> None:
+    project.writes = False
     """Write the object to ``--file``, or to stdout without it."""
     bucket, key = split_path(object_path)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,15 @@ def worker_paths(path: Path) -> list[Path]:
         if children:
             return children
     return [path]
+
+
+def project_directory(paths: Sequence[Path], workers: Sequence[Path]) -> Path:
+    """The directory that holds the project's ``.wrangler/state``: the first path given when it is a
+    directory of workers (``pyworker dev proj``), else the first worker's directory."""
+    for path in paths[:1]:
+        if path.is_dir() and _config_in(path) is None and worker_paths(path) != [path]:
+            return path.resolve()
+    return workers[0] if workers else Path.cwd()
 
 
 def find_config(path: Path) -> Path:

@@ -8,6 +8,7 @@ attributes too (``row.name``).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 
@@ -17,7 +18,18 @@ def number_text(number: float) -> str:
         return "NaN"
     if number in (float("inf"), float("-inf")):
         return "Infinity" if number > 0 else "-Infinity"
-    return str(int(number)) if number.is_integer() and abs(number) < 1e21 else repr(number)
+    if number.is_integer() and abs(number) < 1e21:
+        return str(int(number))
+    sign, digits, exponent = Decimal(repr(number)).as_tuple()
+    text = "".join(map(str, digits)).rstrip("0") or "0"
+    point = len(digits) + int(exponent)  # the decimal point sits after this many digits
+    if 0 < point <= 21:
+        body = text[:point] + "." + text[point:] if len(text) > point else text + "0" * (point - len(text))
+    elif -6 < point <= 0:
+        body = "0." + "0" * -point + text
+    else:  # JavaScript's exponential form: 1e-7, 1.5e+21
+        body = (text[0] + "." + text[1:] if len(text) > 1 else text) + f"e{point - 1:+d}"
+    return ("-" if sign else "") + body
 
 
 class JsException(Exception):

@@ -31,6 +31,10 @@ def announce(
         rows.append([worker.name, url, bindings[0] if bindings else ""])
         rows.extend(["", "", more] for more in bindings[1:])
     printer.table(["worker", "url", "bindings"], rows)
+    if host.storage is not None:  # one place for the project's data, named once when a binding keeps any
+        root = host.storage.state.display(host.storage.state.root)
+        if any(root in row[2] for row in rows):
+            printer.write(f"Local data: {root} (the files wrangler dev uses too)")
     still = f" (still loading: {', '.join(loading)})" if loading else ""
     if listeners:
         printer.write(f"Ready on {listeners[0].url}{still}")

@@ -7,12 +7,12 @@ import contextlib
 import signal
 import threading
 from collections.abc import AsyncIterator, Generator, Sequence
-from pathlib import Path
 
 from pyworker.bindings.engines import Engines
 from pyworker.bindings.env import build_env
 from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
+from pyworker.config.files import project_directory
 from pyworker.errors import ServeError, WorkerLoadError
 from pyworker.events.crons import CronRunner
 from pyworker.loading.dependencies import unmet_dependencies
@@ -53,9 +53,10 @@ class DevServer:
         self.options = options
         self.printer = printer
         self.registry: WorkerRegistry[Worker] = WorkerRegistry()
+        given = options.paths if configs is None else ()  # configs handed in: their own directories decide
         configs = list(load_workers(options) if configs is None else configs)
-        first = configs[0].directory if configs else Path.cwd()
-        self.storage = Storage(StateDir.resolve(first, options.persist_to))
+        project = project_directory(given, [config.directory for config in configs])
+        self.storage = Storage(StateDir.for_project(project, options.persist_to), notice=printer.warning)
         self.queues = QueueBroker(self.storage, self.registry, printer, self._consumers)
         self.host = BindingHost(
             self.registry, printer, self.storage, workflows=Engines(options.workflow_sleep_scale), queues=self.queues

@@ -1,56 +1,154 @@
-"""Large values as files, named by random ids and never by the user's keys.
+"""Values as loose files, as Miniflare keeps them: ``<namespace>/blobs/<blob id>``.
 
-A blob's name is 32 random hex digits and is checked against that shape before any path
-is built, so neither a key like ``../../etc/passwd`` nor a damaged database row can reach
-a file outside the blob directory. Blobs are written before the row that names them is
-committed and removed after the row that named them is gone: a crash in between leaves an
-unreferenced file, never a row pointing at nothing. Methods block: call them on the
-database's thread.
+A blob id is Miniflare's: 32 random bytes and the time of writing in milliseconds (8 bytes,
+big-endian), in hex. Ids are checked against a plain shape before any path is built, so
+neither a key like ``../../etc/passwd`` nor a damaged row can reach a file outside the blob
+directory. Blobs are written before the row that names them is committed and removed after
+the row that named them is gone: a crash in between leaves an unreferenced file (removed by
+:meth:`BlobStore.sweep` at a later start-up), never a row pointing at nothing. Methods block:
+the stores call them inline for small values and on the database's thread for large ones.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import re
 import secrets
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyworker.errors import StorageError
+from pyworker.errors import StateWriteError, StorageError
 
-_BLOB_ID = re.compile(r"[0-9a-f]{32}")
+_BLOB_ID = re.compile(r"[0-9A-Za-z_-]{1,200}")
+SWEEP_AFTER = 600.0  # seconds: a younger unreferenced blob may be another process's write in flight
+_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG})
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+_READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+class MissingBlob(StorageError):
+    """A row names a file that is not there: deleted by hand, or replaced by another process just now."""
+
+
+def new_blob_id() -> str:
+    return secrets.token_hex(32) + int(time.time() * 1000).to_bytes(8, "big").hex()
+
+
+def write_failure(label: str, path: Path, exc: OSError) -> StateWriteError:
+    """The sentence for a failed write: the disk is full, the state is read-only, or what the system said."""
+    if exc.errno in _FULL:
+        why = f"the disk holding {path} is full"
+    elif exc.errno in _READ_ONLY:
+        why = f"{path} is read-only"
+    else:
+        why = f"writing {path} failed ({exc.strerror or exc})"
+    return StateWriteError(f"{label}: {why}; nothing was stored.")
 
 
 class BlobStore:
-    """The files of one bucket, under ``directory``."""
+    """The value files of one namespace, under ``directory``; ``label`` names it in messages."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, label: str) -> None:
         self.directory = directory
+        self.label = label
+        self._prefix = str(directory) + os.sep
 
-    def path(self, blob_id: str) -> Path:
+    def path(self, blob_id: str) -> str:
         if not _BLOB_ID.fullmatch(blob_id):
-            raise StorageError(f"The blob id {blob_id!r} in {self.directory} is not one pyworker wrote; refusing it.")
-        return self.directory / blob_id
+            raise StorageError(
+                f"{self.label}: the blob id {blob_id!r} in its database is not a file name; refusing it."
+            )
+        return self._prefix + blob_id
 
     def write(self, chunks: Iterable[bytes]) -> str:
-        """Store ``chunks`` as one new blob; returns its id."""
-        blob_id = secrets.token_hex(16)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.path(blob_id), "xb") as file:  # "x": a new name, never an existing file
-            for chunk in chunks:
-                file.write(chunk)
+        """Store ``chunks`` as one new blob and return its id; a failed write leaves no file behind."""
+        blob_id = new_blob_id()
+        path = self._prefix + blob_id
+        try:
+            try:
+                fd = os.open(path, _CREATE, 0o644)  # O_EXCL: a new name, never an existing file
+            except FileNotFoundError:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, _CREATE, 0o644)
+            try:
+                for chunk in chunks:
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise write_failure(self.label, Path(path), exc) from exc
         return blob_id
 
-    def read(self, blob_id: str, start: int = 0, length: int | None = None) -> bytes:
+    def _open(self, blob_id: str, key: str) -> tuple[int, str]:
+        path = self.path(blob_id)
         try:
-            with open(self.path(blob_id), "rb") as file:
-                file.seek(start)
-                return file.read() if length is None else file.read(length)
+            return os.open(path, os.O_RDONLY), path
         except FileNotFoundError as exc:
-            raise StorageError(
-                f"The value file {self.path(blob_id)} is missing; it may have been deleted by hand."
+            raise MissingBlob(
+                f"{self.label}: the value file of {key!r}, {path}, is missing; it may have been deleted by hand."
             ) from exc
 
+    def read(
+        self, blob_id: str, start: int = 0, length: int | None = None, size: int | None = None, key: str = ""
+    ) -> bytes:
+        """``length`` bytes from ``start``; with ``size`` (the recorded length), a file of another length is an error.
+
+        ``key`` names the value in that error and in the one for a missing file.
+        """
+        fd, path = self._open(blob_id, key)
+        try:
+            actual = os.fstat(fd).st_size
+            if size is not None and actual != size:
+                raise StorageError(
+                    f"{self.label}: the value file of {key!r}, {path}, holds {actual} bytes where {size} were "
+                    "stored; it was truncated or changed outside pyworker and wrangler. Put the value again."
+                )
+            return _pread(fd, start, actual if length is None else min(actual, start + length))
+        finally:
+            os.close(fd)
+
+    def read_small(self, blob_id: str, limit: int, key: str = "") -> bytes | None:
+        """The whole value when it is at most ``limit`` bytes (read inline), else ``None`` (read it on a thread)."""
+        fd, _ = self._open(blob_id, key)
+        try:
+            size = os.fstat(fd).st_size
+            return None if size > limit else _pread(fd, 0, size)
+        finally:
+            os.close(fd)
+
     def delete(self, blob_id: str) -> None:
-        with contextlib.suppress(FileNotFoundError, StorageError):
-            self.path(blob_id).unlink()
+        with contextlib.suppress(OSError, StorageError):
+            os.unlink(self.path(blob_id))
+
+    def sweep(self, referenced: set[str], now: float | None = None) -> int:
+        """Remove blob files no row names, written more than :data:`SWEEP_AFTER` seconds ago; how many."""
+        cutoff = (time.time() if now is None else now) - SWEEP_AFTER
+        removed = 0
+        try:
+            with os.scandir(self.directory) as found:
+                entries = list(found)
+        except OSError:
+            return 0
+        for entry in entries:
+            if entry.name in referenced or not _BLOB_ID.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
+        return removed
+
+
+def _pread(fd: int, start: int, end: int) -> bytes:
+    pieces = []
+    while start < end and (piece := os.pread(fd, end - start, start)):
+        pieces.append(piece)
+        start += len(piece)
+    return b"".join(pieces)

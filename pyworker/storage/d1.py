@@ -192,6 +192,8 @@ class D1Store:
         return results
 
     def _run(self, conn: sqlite3.Connection, statements: list[str], params: Sequence[Any], failed: list[str]) -> Result:
+        if not self._page_size:  # the size before the first statement, so it alone never looks like a change
+            self._size = self._db_size(conn)
         started = time.perf_counter()
         before = conn.total_changes
         for statement in statements[:-1]:
@@ -216,9 +218,12 @@ class D1Store:
                 self._size = self._db_size(conn)
         elif not columns or not self._page_size:
             self._size = self._db_size(conn)
-        return Result(columns, rows, self._meta(time.perf_counter() - started, changes, cursor, rows, size_before))
+        changed = bool(changes) or self._size != size_before or _changes_schema(statements[-1])
+        return Result(columns, rows, self._meta(time.perf_counter() - started, changes, cursor, rows, changed))
 
-    def _meta(self, took: float, changes: int, cursor: sqlite3.Cursor, rows: list[Any], size: int) -> dict[str, Any]:
+    def _meta(
+        self, took: float, changes: int, cursor: sqlite3.Cursor, rows: list[Any], changed: bool
+    ) -> dict[str, Any]:
         duration = took * 1000
         return {
             "served_by": SERVED_BY,
@@ -227,7 +232,7 @@ class D1Store:
             "duration": duration,
             "changes": changes,
             "last_row_id": cursor.lastrowid or 0,
-            "changed_db": bool(changes) or self._size != size,
+            "changed_db": changed,
             "size_after": self._size,
             "rows_read": len(rows),
             "rows_written": changes,
@@ -235,5 +240,11 @@ class D1Store:
 
     def _db_size(self, conn: sqlite3.Connection) -> int:
         if not self._page_size:
-            self._page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        return int(conn.execute("PRAGMA page_count").fetchone()[0]) * self._page_size
+            self._page_size = conn.execute("PRAGMA page_size").fetchall()[0][0]
+        return int(conn.execute("PRAGMA page_count").fetchall()[0][0]) * self._page_size
+
+
+def _changes_schema(statement: str) -> bool:
+    """CREATE, DROP and ALTER change the database without changing a row."""
+    words = statement.split(None, 1)
+    return bool(words) and words[0].upper() in ("CREATE", "DROP", "ALTER")

@@ -1,8 +1,12 @@
-"""A KV namespace in SQLite: keys in UTF-8 byte order, values as bytes, expiry in seconds.
+"""A KV namespace in Miniflare's layout, so ``wrangler dev`` and ``pyworker dev`` share it.
 
-Limits and messages are the binding's business (:mod:`pyworker.bindings.kv`); this module
-only keeps the data, for the binding and for ``pyworker kv`` alike. Expired keys are
-invisible at once and removed when the namespace is next opened.
+Keys, expiry (milliseconds since the epoch) and metadata (JSON text) are rows of
+``_mf_entries`` in ``kv/miniflare-KVNamespaceObject/<object id>.sqlite``; each value is a
+file in ``kv/<namespace id>/blobs/``, written before its row and removed after it
+(:mod:`pyworker.storage.blobs`). Limits and messages are the binding's business
+(:mod:`pyworker.bindings.kv`); this module keeps the data for the binding and for
+``pyworker kv`` alike. Expired keys are invisible at once and removed, with their files,
+when read or when the namespace is next opened.
 """
 
 from __future__ import annotations
@@ -10,34 +14,32 @@ from __future__ import annotations
 import base64
 import sqlite3
 import time
-from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
 
+from pyworker.storage import migrate
+from pyworker.storage.blobs import BlobStore, MissingBlob
 from pyworker.storage.host import Storage
-from pyworker.storage.sqlite import Database
+from pyworker.storage.miniflare import KV_SCHEMA
+from pyworker.storage.sqlite import Database, first_row
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS kv_entries (
-    key TEXT PRIMARY KEY,
-    value BLOB NOT NULL,
-    expiration INTEGER,
-    metadata TEXT
-) WITHOUT ROWID;
-"""
+INLINE_READ = 1024 * 1024  # larger values are read and written on the database's thread
 _LIVE = "(expiration IS NULL OR expiration > :now)"
-_PUT = "INSERT OR REPLACE INTO kv_entries (key, value, expiration, metadata) VALUES (?, ?, ?, ?)"
-_GET = "SELECT value, expiration, metadata FROM kv_entries WHERE key = ? AND (expiration IS NULL OR expiration > ?)"
+_GET = "SELECT blob_id, expiration, metadata FROM _mf_entries WHERE key = ?"
+_OLD = "SELECT blob_id FROM _mf_entries WHERE key = ?"
+_PUT = "INSERT OR REPLACE INTO _mf_entries (key, blob_id, expiration, metadata) VALUES (?, ?, ?, ?)"
 
 
-def _setup(conn: sqlite3.Connection) -> None:
-    conn.executescript(_SCHEMA)
-    conn.execute("DELETE FROM kv_entries WHERE expiration <= ?", (int(time.time()),))
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _seconds(expiration_ms: int | None) -> int | None:
+    return None if expiration_ms is None else expiration_ms // 1000
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One stored value: ``metadata`` is the JSON text given to ``put``, or ``None``."""
+    """One stored value: ``expiration`` in seconds, ``metadata`` the JSON text given to ``put``, or ``None``."""
 
     value: bytes
     expiration: int | None
@@ -55,64 +57,127 @@ class KvStore:
     """The namespace with id ``namespace_id`` under the storage's state directory."""
 
     def __init__(self, storage: Storage, namespace_id: str) -> None:
+        label = f'KV namespace "{namespace_id}"'
         self.path = storage.state.kv(namespace_id)
-        self.db: Database = storage.database(self.path, f'KV namespace "{namespace_id}"', _setup)
+        self.blobs = BlobStore(storage.state.blobs("kv", namespace_id), label)
+        self.db: Database = storage.database(self.path, label, self._setup)
+        migrate.kv(storage, namespace_id, self.db, self.blobs)
 
-    def get(self, key: str) -> Coroutine[Any, Any, Entry | None]:
-        def job(conn: sqlite3.Connection) -> Entry | None:
-            row = conn.execute(_GET, (key, time.time())).fetchone()
-            return None if row is None else Entry(row[0], row[1], row[2])
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        """At opening: the schema, then expired entries and files no row names (a crash's leftovers) go."""
+        conn.execute("PRAGMA case_sensitive_like = TRUE")
+        conn.executescript(KV_SCHEMA)
+        for (blob_id,) in conn.execute("DELETE FROM _mf_entries WHERE expiration <= ? RETURNING blob_id", (_now_ms(),)):
+            self.blobs.delete(blob_id)
+        self.blobs.sweep({row[0] for row in conn.execute("SELECT blob_id FROM _mf_entries")})
 
-        return self.db.run(job)
+    def _expire(self, key: str) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            for (blob_id,) in conn.execute(
+                "DELETE FROM _mf_entries WHERE key = ? AND expiration <= ? RETURNING blob_id", (key, _now_ms())
+            ).fetchall():
+                self.blobs.delete(blob_id)
+
+        self.db.post(job)
+
+    async def get(self, key: str, retried: bool = False) -> Entry | None:
+        if self.db.absent():
+            return None
+        row = await self.db.run(lambda conn: first_row(conn.execute(_GET, (key,))))
+        if row is None:
+            return None
+        blob_id, expiration, metadata = row
+        if expiration is not None and expiration <= _now_ms():
+            self._expire(key)
+            return None
+        try:
+            value = self.blobs.read_small(blob_id, INLINE_READ, key)
+            if value is None:
+                value = await self.db.on_thread(lambda conn: self.blobs.read(blob_id, key=key))
+        except MissingBlob:
+            if retried:
+                raise
+            return await self.get(key, retried=True)  # wrangler replaced or deleted the key since the row was read
+        return Entry(value, _seconds(expiration), metadata)
 
     async def get_many(self, keys: list[str]) -> dict[str, Entry | None]:
-        def job(conn: sqlite3.Connection) -> dict[str, Entry | None]:
-            found: dict[str, Entry | None] = dict.fromkeys(keys)
-            marks = ", ".join("?" * len(keys))
-            query = (
-                f"SELECT key, value, expiration, metadata FROM kv_entries WHERE key IN ({marks}) "
-                "AND (expiration IS NULL OR expiration > ?)"
-            )
-            for key, value, expiration, metadata in conn.execute(query, (*keys, time.time())):
-                found[key] = Entry(value, expiration, metadata)
+        found: dict[str, Entry | None] = dict.fromkeys(keys)
+        if self.db.absent():
             return found
 
-        return await self.db.run(job)
+        def job(conn: sqlite3.Connection) -> dict[str, Entry | None]:
+            marks = ", ".join("?" * len(keys))
+            query = (
+                f"SELECT key, blob_id, expiration, metadata FROM _mf_entries WHERE key IN ({marks}) "
+                "AND (expiration IS NULL OR expiration > ?)"
+            )
+            for key, blob_id, expiration, metadata in conn.execute(query, (*keys, _now_ms())).fetchall():
+                found[key] = Entry(self.blobs.read(blob_id, key=key), _seconds(expiration), metadata)
+            return found
 
-    def put(
-        self, key: str, value: bytes, expiration: int | None = None, metadata: str | None = None
-    ) -> Coroutine[Any, Any, None]:
-        def job(conn: sqlite3.Connection) -> None:
-            conn.execute(_PUT, (key, value, expiration, metadata))
+        return await self.db.on_thread(job)
 
-        return self.db.run(job)
+    async def put(self, key: str, value: bytes, expiration: int | None = None, metadata: str | None = None) -> None:
+        """Store ``value`` (``expiration`` in seconds): its file first, then its row, then the old file goes."""
+        await self.put_many([(key, value, expiration, metadata)])
 
     async def put_many(self, entries: list[tuple[str, bytes, int | None, str | None]]) -> None:
-        """All of ``entries`` in one transaction (``pyworker kv bulk put``)."""
+        """All of ``entries`` (``pyworker kv bulk put`` uses one call for all) in one transaction."""
+        small = sum(len(entry[1]) for entry in entries) <= INLINE_READ
+        blob_ids: list[str] = []
+        try:
+            if small:
+                blob_ids = [self.blobs.write([value]) for _, value, _, _ in entries]
+            else:
+                blob_ids = await self.db.on_thread(lambda conn: [self.blobs.write([e[1]]) for e in entries])
+            rows = [(key, blob_id, None if exp is None else exp * 1000, meta)
+                    for (key, _, exp, meta), blob_id in zip(entries, blob_ids, strict=True)]  # fmt: skip
+            old = await self.db.write(lambda conn: self._replace(conn, rows), thread=not small)
+        except BaseException:
+            for blob_id in blob_ids:
+                self.blobs.delete(blob_id)
+            raise
+        self._forget(old)
 
-        def job(conn: sqlite3.Connection) -> None:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany("INSERT OR REPLACE INTO kv_entries VALUES (?, ?, ?, ?)", entries)
-            conn.execute("COMMIT")
+    @staticmethod
+    def _replace(conn: sqlite3.Connection, rows: list[tuple[str, str, int | None, str | None]]) -> list[str]:
+        if len(rows) == 1:  # one row: two statements; a writer between them can at worst leave a file behind
+            found = first_row(conn.execute(_OLD, (rows[0][0],)))
+            conn.execute(_PUT, rows[0])
+            return [] if found is None or found[0] == rows[0][1] else [found[0]]  # == : the job was retried
+        conn.execute("BEGIN IMMEDIATE")
+        new = {row[1] for row in rows}
+        old = [found[0] for row in rows if (found := first_row(conn.execute(_OLD, (row[0],)))) and found[0] not in new]
+        conn.executemany(_PUT, rows)
+        conn.execute("COMMIT")
+        return old
 
-        await self.db.run(job)
+    def _forget(self, blob_ids: list[str]) -> None:
+        """Remove the files of rows that are gone: inline, as an unlink costs less than waking the thread."""
+        for blob_id in blob_ids:
+            self.blobs.delete(blob_id)
 
     async def delete(self, key: str) -> None:
-        await self.db.run(lambda conn: conn.execute("DELETE FROM kv_entries WHERE key = ?", (key,)))
+        rows = await self.db.write(
+            lambda conn: conn.execute("DELETE FROM _mf_entries WHERE key = ? RETURNING blob_id", (key,)).fetchall()
+        )
+        self._forget([row[0] for row in rows])
 
     async def list(
         self, prefix: str = "", limit: int = 1000, cursor: str | None = None
     ) -> tuple[list[Listed], str | None]:
         """Up to ``limit`` live keys starting with ``prefix`` after ``cursor``, in order; and the next cursor."""
+        if self.db.absent():
+            return [], None
         after = decode_cursor(cursor) if cursor else ""
 
         def job(conn: sqlite3.Connection) -> list[Listed]:
             rows = conn.execute(
-                "SELECT key, expiration, metadata FROM kv_entries WHERE key > :after AND key >= :prefix "
+                "SELECT key, expiration, metadata FROM _mf_entries WHERE key > :after AND key >= :prefix "
                 f"AND substr(key, 1, length(:prefix)) = :prefix AND {_LIVE} ORDER BY key LIMIT :limit",
-                {"after": after, "prefix": prefix, "now": time.time(), "limit": limit + 1},
+                {"after": after, "prefix": prefix, "now": _now_ms(), "limit": limit + 1},
             ).fetchall()
-            return [Listed(*row) for row in rows]
+            return [Listed(key, _seconds(expiration), metadata) for key, expiration, metadata in rows]
 
         keys = await self.db.run(job)
         if len(keys) <= limit:

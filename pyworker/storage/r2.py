@@ -1,6 +1,9 @@
-"""An R2 bucket: keys and metadata in SQLite, values inline when small and in blob files when large.
+"""An R2 bucket in Miniflare's layout, so ``wrangler dev`` and ``pyworker dev`` share it.
 
-Keys are opaque strings: they are only ever SQL values, so ``../../etc/passwd``, absolute
+Keys and metadata are rows of ``_mf_objects`` in ``r2/miniflare-R2BucketObject/<object id>.sqlite``;
+each value is a file in ``r2/<bucket>/blobs/`` (a multipart object's value is its parts' files,
+in ``_mf_multipart_parts``), written before its row and removed after it. Keys are opaque
+strings: they are only ever SQL values, so ``../../etc/passwd``, absolute
 paths, NUL bytes and 1024-byte keys are stored like any other. Checks and messages are the
 binding's business (:mod:`pyworker.bindings.r2`); this module keeps the data for the binding
 and for ``pyworker r2 object`` alike.
@@ -11,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import secrets
 import sqlite3
 import time
@@ -19,36 +23,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyworker.errors import StorageError
-from pyworker.storage.blobs import BlobStore
+from pyworker.storage import migrate
+from pyworker.storage.blobs import BlobStore, MissingBlob
 from pyworker.storage.host import Storage
-from pyworker.storage.sqlite import Database
+from pyworker.storage.miniflare import R2_SCHEMA
+from pyworker.storage.sqlite import Database, first_row
 
-INLINE_MAX = 256 * 1024  # larger values go to blob files, written and read on the database's thread
+_HEX = re.compile(r"[0-9a-f]+")
+
+INLINE_READ = 1024 * 1024  # larger values are read and written on the database's thread
 _COLUMNS = "key, version, size, etag, uploaded, http_metadata, custom_metadata, checksums, blob_id"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS r2_objects (
-    key TEXT PRIMARY KEY, version TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
-    uploaded INTEGER NOT NULL, http_metadata TEXT NOT NULL, custom_metadata TEXT NOT NULL,
-    checksums TEXT NOT NULL, value BLOB, blob_id TEXT
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS r2_uploads (
-    upload_id TEXT PRIMARY KEY, key TEXT NOT NULL, http_metadata TEXT NOT NULL, custom_metadata TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS r2_parts (
-    upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, etag TEXT NOT NULL, size INTEGER NOT NULL,
-    value BLOB, blob_id TEXT, PRIMARY KEY (upload_id, part_number)
-);
-"""
+_PARTS = "SELECT blob_id, size FROM _mf_multipart_parts WHERE object_key = ? ORDER BY part_number"
 Condition = Callable[["StoredObject | None"], bool]
-
-
-def _schema(conn: sqlite3.Connection) -> None:
-    conn.executescript(_SCHEMA)
+Part = tuple[str, int]  # a multipart object's part: its blob id and size
 
 
 @dataclass
 class StoredObject:
-    """An object's metadata (and its value when it is stored inline)."""
+    """An object's metadata; a multipart object has no ``blob_id`` but ``parts``, read in order."""
 
     key: str
     version: str
@@ -59,13 +51,30 @@ class StoredObject:
     custom_metadata: dict[str, str] = field(default_factory=dict)
     checksums: dict[str, str] = field(default_factory=dict)
     blob_id: str | None = None
+    parts: list[Part] = field(default_factory=list)
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> StoredObject:
         key, version, size, etag, uploaded, http, custom, checksums, blob_id = row
-        return cls(
-            key, version, size, etag, uploaded, json.loads(http), json.loads(custom), json.loads(checksums), blob_id
-        )
+        sums = json.loads(checksums)
+        if len(etag) == 32 and _HEX.fullmatch(etag):  # Miniflare keeps a single upload's MD5 only as its etag
+            sums["md5"] = etag
+        return cls(key, version, size, etag, uploaded, json.loads(http), json.loads(custom), sums, blob_id)
+
+    def row(self) -> tuple[Any, ...]:
+        sums = {name: value for name, value in self.checksums.items() if name != "md5"}
+        return (self.key, self.blob_id, self.version, self.size, self.etag, self.uploaded,
+                _json(sums), _json(self.http_metadata), _json(self.custom_metadata))  # fmt: skip
+
+
+def _json(value: Any) -> str:
+    """JSON as ``JSON.stringify`` writes it (compact, raw UTF-8), as Miniflare stores metadata."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _schema(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA case_sensitive_like = TRUE")
+    conn.executescript(R2_SCHEMA)
 
 
 class UploadError(StorageError):
@@ -77,106 +86,134 @@ class UploadError(StorageError):
 
 
 class R2Store:
-    """Bucket ``bucket_name`` under the storage's state directory."""
+    """Bucket ``bucket_name`` under the storage's state directory, in Miniflare's layout."""
 
     def __init__(self, storage: Storage, bucket_name: str) -> None:
-        self.directory = storage.state.r2(bucket_name)
-        self.db: Database = storage.database(self.directory / "bucket.sqlite", f'R2 bucket "{bucket_name}"', _schema)
-        self.blobs = BlobStore(self.directory / "blobs")
+        label = f'R2 bucket "{bucket_name}"'
+        self.path = storage.state.r2(bucket_name)
+        self.blobs = BlobStore(storage.state.blobs("r2", bucket_name), label)
+        self.db: Database = storage.database(self.path, label, self._setup)
+        migrate.r2(storage, bucket_name, self.db, self.blobs)
+
+    def _setup(self, conn: sqlite3.Connection) -> None:
+        """At opening: the schema, then files no object or part names (a crash's leftovers) go."""
+        _schema(conn)
+        named = {row[0] for row in conn.execute("SELECT blob_id FROM _mf_objects WHERE blob_id IS NOT NULL")}
+        named.update(row[0] for row in conn.execute("SELECT blob_id FROM _mf_multipart_parts"))
+        self.blobs.sweep(named)
 
     # -- reads -----------------------------------------------------------------------
-    async def head(self, key: str) -> StoredObject | None:
-        def job(conn: sqlite3.Connection) -> StoredObject | None:
-            row = conn.execute(f"SELECT {_COLUMNS} FROM r2_objects WHERE key = ?", (key,)).fetchone()
-            return None if row is None else StoredObject.from_row(row)
-
-        return await self.db.run(job)
-
-    async def get(self, key: str) -> tuple[StoredObject, bytes | None] | None:
-        """An object and, when it is stored inline, its whole value, in one read (``None`` for a blob)."""
-
-        def job(conn: sqlite3.Connection) -> tuple[StoredObject, bytes | None] | None:
-            row = conn.execute(f"SELECT {_COLUMNS}, value FROM r2_objects WHERE key = ?", (key,)).fetchone()
-            if row is None:
-                return None
-            return StoredObject.from_row(row[:-1]), None if row[-2] is not None else bytes(row[-1] or b"")
-
-        return await self.db.run(job)
-
-    async def read(self, obj: StoredObject, start: int = 0, length: int | None = None) -> bytes:
-        """``length`` bytes of ``obj``'s value from ``start`` (all of it by default)."""
-        end = obj.size if length is None else start + length
-        blob_id = obj.blob_id
-        if blob_id is not None:
-            return await self.db.on_thread(lambda conn: self.blobs.read(blob_id, start, end - start))
-
-        def job(conn: sqlite3.Connection) -> bytes:
-            row = conn.execute(
-                "SELECT substr(value, ?, ?) FROM r2_objects WHERE key = ? AND version = ?",
-                (start + 1, end - start, obj.key, obj.version),
-            ).fetchone()
-            return b"" if row is None or row[0] is None else bytes(row[0])
-
-        return await self.db.run(job)
-
-    # -- writes ----------------------------------------------------------------------
-    async def put(self, obj: StoredObject, data: bytes, condition: Condition | None = None) -> StoredObject | None:
-        """Store ``data`` as ``obj`` (its key, etag, metadata...) unless ``condition`` refuses the object there now."""
-        if len(data) > INLINE_MAX:
-            obj.blob_id = await self.db.on_thread(lambda conn: self.blobs.write([data]))
-            data = b""
-        return await self._commit(obj, data or None, condition)
-
-    async def _commit(self, obj: StoredObject, value: bytes | None, condition: Condition | None) -> StoredObject | None:
-        row = (obj.key, obj.version, obj.size, obj.etag, obj.uploaded, json.dumps(obj.http_metadata),
-               json.dumps(obj.custom_metadata), json.dumps(obj.checksums), value, obj.blob_id)  # fmt: skip
-
-        def job(conn: sqlite3.Connection) -> tuple[bool, str | None]:
-            # Without a condition, two statements suffice: another writer between them could at worst
-            # leave an old blob file behind, never lose or mix data. With one, the check and the write
-            # must be one transaction.
-            if condition is not None:
-                conn.execute("BEGIN IMMEDIATE")
-            found = conn.execute(f"SELECT {_COLUMNS} FROM r2_objects WHERE key = ?", (obj.key,)).fetchone()
-            existing = None if found is None else StoredObject.from_row(found)
-            if condition is not None and not condition(existing):
-                conn.execute("ROLLBACK")
-                return False, None
-            conn.execute("INSERT OR REPLACE INTO r2_objects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-            if condition is not None:
-                conn.execute("COMMIT")
-            return True, None if existing is None else existing.blob_id
-
-        stored, old_blob = await self.db.run(job)
-        if not stored:
-            self._forget(obj.blob_id)
+    @staticmethod
+    def _find(conn: sqlite3.Connection, key: str) -> StoredObject | None:
+        row = first_row(conn.execute(f"SELECT {_COLUMNS} FROM _mf_objects WHERE key = ?", (key,)))
+        if row is None:
             return None
-        self._forget(old_blob)
+        obj = StoredObject.from_row(row)
+        if obj.blob_id is None:
+            obj.parts = [(blob_id, size) for blob_id, size in conn.execute(_PARTS, (key,))]
         return obj
 
-    def _forget(self, blob_id: str | None) -> None:
-        if blob_id is not None:
-            self.db.post(lambda conn: self.blobs.delete(blob_id))
+    async def head(self, key: str) -> StoredObject | None:
+        if self.db.absent():
+            return None
+        return await self.db.run(lambda conn: self._find(conn, key))
+
+    async def get(self, key: str, retried: bool = False) -> tuple[StoredObject, bytes | None] | None:
+        """An object and, when it is small and in one file, its whole value (else ``None``: use :meth:`read`)."""
+        obj = await self.head(key)
+        if obj is None:
+            return None
+        if obj.blob_id is None or obj.size > INLINE_READ:
+            return obj, None
+        try:
+            return obj, self.blobs.read(obj.blob_id, size=obj.size, key=key)
+        except MissingBlob:
+            if retried:
+                raise
+            return await self.get(key, retried=True)  # wrangler replaced or deleted the object since the row was read
+
+    async def read(self, obj: StoredObject, start: int = 0, length: int | None = None) -> bytes:
+        """``length`` bytes of ``obj``'s value from ``start`` (all of it by default), each file's size checked."""
+        end = obj.size if length is None else min(obj.size, start + length)
+        return await self.db.on_thread(lambda conn: self._read(obj, start, end))
+
+    def _read(self, obj: StoredObject, start: int, end: int) -> bytes:
+        if obj.blob_id is not None:
+            return self.blobs.read(obj.blob_id, start, end - start, size=obj.size, key=obj.key)
+        pieces, offset = [], 0
+        for blob_id, size in obj.parts:
+            if offset + size > start and offset < end:
+                first = max(start - offset, 0)
+                pieces.append(self.blobs.read(blob_id, first, min(end - offset, size) - first, size=size, key=obj.key))
+            offset += size
+        return b"".join(pieces)
+
+    # -- writes ----------------------------------------------------------------------
+    async def store_blob(self, data: bytes) -> str:
+        """``data`` as a new file (inline when small); its blob id."""
+        if len(data) <= INLINE_READ:
+            return self.blobs.write([data])
+        return await self.db.on_thread(lambda conn: self.blobs.write([data]))
+
+    async def put(self, obj: StoredObject, data: bytes, condition: Condition | None = None) -> StoredObject | None:
+        """Store ``data`` as ``obj`` (its key, etag, metadata...) unless ``condition`` refuses the object there now."""
+        obj.blob_id = await self.store_blob(data)
+        return await self._commit(obj, condition)
+
+    async def _commit(self, obj: StoredObject, condition: Condition | None) -> StoredObject | None:
+        row = obj.row()
+
+        def job(conn: sqlite3.Connection) -> tuple[bool, list[str]]:
+            # Without a condition, the statements need no transaction: another writer between them could at
+            # worst leave an old file behind, never lose or mix data. With one, check and write are one.
+            if condition is not None:
+                conn.execute("BEGIN IMMEDIATE")
+            existing = self._find(conn, obj.key)
+            if condition is not None and not condition(existing):
+                conn.execute("ROLLBACK")
+                return False, []
+            conn.execute(f"INSERT OR REPLACE INTO _mf_objects ({_ROW}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            old = [blob_id for blob_id in _old_files(conn, existing) if blob_id != obj.blob_id]  # a retried job
+            if condition is not None:
+                conn.execute("COMMIT")
+            return True, old
+
+        try:
+            stored, old = await self.db.write(job)
+        except BaseException:
+            self.forget([obj.blob_id] if obj.blob_id else [])
+            raise
+        if not stored:
+            self.forget([obj.blob_id] if obj.blob_id else [])
+            return None
+        self.forget(old)
+        return obj
+
+    def forget(self, blob_ids: list[str]) -> None:
+        """Remove the files of rows that are gone: inline, as an unlink costs less than waking the thread."""
+        for blob_id in blob_ids:
+            self.blobs.delete(blob_id)
 
     async def delete(self, keys: list[str]) -> None:
         def job(conn: sqlite3.Connection) -> list[str]:
             conn.execute("BEGIN IMMEDIATE")
-            blobs = []
+            old: list[str] = []
             for key in keys:
-                row = conn.execute("DELETE FROM r2_objects WHERE key = ? RETURNING blob_id", (key,)).fetchone()
-                if row is not None and row[0] is not None:
-                    blobs.append(row[0])
+                existing = self._find(conn, key)
+                conn.execute("DELETE FROM _mf_objects WHERE key = ?", (key,))
+                old += _old_files(conn, existing)
             conn.execute("COMMIT")
-            return blobs
+            return old
 
-        for blob_id in await self.db.run(job):
-            self._forget(blob_id)
+        self.forget(await self.db.write(job))
 
     # -- listing ---------------------------------------------------------------------
     async def list(
         self, prefix: str, limit: int, cursor: str | None, delimiter: str | None, start_after: str | None
     ) -> tuple[list[StoredObject], list[str], str | None]:
         """Objects and delimited prefixes in key order, at most ``limit`` of both together; and the next cursor."""
+        if self.db.absent():
+            return [], [], None
         after, skipping = _decode_cursor(cursor) if cursor else (start_after or "", None)
 
         def job(conn: sqlite3.Connection) -> tuple[list[StoredObject], list[str], str | None]:
@@ -184,7 +221,7 @@ class R2Store:
             objects: list[StoredObject] = []
             prefixes: list[str] = []
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM r2_objects WHERE key > ? AND substr(key, 1, length(?)) = ? ORDER BY key",
+                f"SELECT {_COLUMNS} FROM _mf_objects WHERE key > ? AND substr(key, 1, length(?)) = ? ORDER BY key",
                 (after, prefix, prefix),
             )
             last: tuple[str, str | None] = ("", None)
@@ -208,6 +245,19 @@ class R2Store:
         return await self.db.run(job)
 
 
+_ROW = "key, blob_id, version, size, etag, uploaded, checksums, http_metadata, custom_metadata"
+
+
+def _old_files(conn: sqlite3.Connection, existing: StoredObject | None) -> list[str]:
+    """The files of the object ``existing`` that a new row (or a delete) replaced; its parts' rows go too."""
+    if existing is None:
+        return []
+    if existing.blob_id is not None:
+        return [existing.blob_id]
+    conn.execute("DELETE FROM _mf_multipart_parts WHERE object_key = ?", (existing.key,))
+    return [blob_id for blob_id, _ in existing.parts]
+
+
 def _encode_cursor(after: str, skip: str | None) -> str:
     return base64.urlsafe_b64encode(json.dumps([after, skip]).encode()).decode()
 
@@ -225,5 +275,5 @@ def new_object(
 ) -> StoredObject:
     """The metadata of a single-part upload of ``data``: its MD5 is its etag, and always among its checksums."""
     md5 = hashlib.md5(data).hexdigest()
-    checksums = {**checksums, "md5": md5}
+    checksums = {**checksums, "md5": md5}  # stored as the etag, as Miniflare does
     return StoredObject(key, secrets.token_hex(16), len(data), md5, int(time.time() * 1000), http, custom, checksums)

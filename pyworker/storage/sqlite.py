@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import queue
 import sqlite3
 import threading
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pyworker.errors import StorageError
+from pyworker.errors import StateWriteError, StorageError
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], T]
@@ -41,10 +42,24 @@ BUSY_TIMEOUT_MS = 10_000  # how long the thread waits for another process's lock
 _STEPS = 2000  # SQLite VM steps between two looks at the clock
 _RETRY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT})
 _STOP = object()
+_CORRUPT = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_WRITE_FAILED = {sqlite3.SQLITE_FULL: "its disk is full", sqlite3.SQLITE_READONLY: "it is read-only"}
 
 
 def _retryable(exc: sqlite3.Error) -> bool:
     return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _RETRY
+
+
+def first_row(cursor: sqlite3.Cursor) -> Any:
+    """The first row of ``cursor`` (or ``None``), with the statement run to its end, so no statement
+    is left active (holding a read transaction open) when a job's write follows it."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
+
+
+def _writable(path: Path) -> bool:
+    """Write permission by the file's mode as well as by ``access`` (which says yes to root for every file)."""
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -61,15 +76,25 @@ class Database:
     (``KV namespace "abc"``).
     """
 
-    def __init__(self, path: Path, label: str, schema: Setup | None = None, configure: Setup | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        label: str,
+        schema: Setup | None = None,
+        configure: Setup | None = None,
+        create: bool = True,
+    ) -> None:
         self.path = path
         self.label = label
+        self.create = create
+        self.read_only = False
         self._schema = schema
         self._configure = configure
         self._inline: sqlite3.Connection | None = None
         self._thread: _SqlThread | None = None
         self._opening: asyncio.Future[sqlite3.Connection] | None = None
         self._deadline = float("inf")
+        self._changes = 0  # the inline connection's total_changes when the running job started
         self._writes = 0
 
     # -- running jobs ----------------------------------------------------------------
@@ -78,7 +103,7 @@ class Database:
         conn = self._inline
         if conn is None:
             conn = await self._open()
-        before = conn.total_changes
+        before = self._changes = conn.total_changes
         self._deadline = time.perf_counter() + INLINE_BUDGET
         try:
             result = job(conn)
@@ -95,6 +120,22 @@ class Database:
         if conn.total_changes != before:
             self._wrote()
         return result
+
+    async def write(self, job: Job[T], thread: bool = False) -> T:
+        """:meth:`run` (or :meth:`on_thread`) for a job that writes: a full disk or read-only file is one sentence."""
+        try:
+            return await (self.on_thread(job) if thread else self.run(job))
+        except sqlite3.Error as exc:
+            why = _WRITE_FAILED.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF)
+            if why is None:
+                raise
+            raise StateWriteError(
+                f"{self.label}: cannot write its state file {self.path}: {why}; nothing was stored."
+            ) from exc
+
+    def absent(self) -> bool:
+        """True when this database may not create its file and there is none yet (a read-only command)."""
+        return not self.create and self._inline is None and not self.path.exists()
 
     async def on_thread(self, job: Job[T]) -> T:
         """Run ``job`` on the database's thread (long queries, file I/O), waiting for locks."""
@@ -133,28 +174,48 @@ class Database:
         return self._inline
 
     def _over_budget(self) -> int:
-        return 1 if time.perf_counter() > self._deadline else 0
+        """Interrupt a job over its budget, unless one of its statements already committed (autocommit):
+        run again on the thread, that statement would be applied twice (a D1 insert followed by a PRAGMA)."""
+        if time.perf_counter() <= self._deadline:
+            return 0
+        return 0 if self._inline is not None and self._inline.total_changes != self._changes else 1
 
     def connect(self, inline: bool = False) -> sqlite3.Connection:
         """A new connection in WAL mode, configured (and for the thread, the schema applied).
 
-        A file that is not SQLite raises one clear line naming it; the file is never touched.
+        A file without write permission is opened read-only: reads work, writes are refused as
+        read-only. A file that is not SQLite raises one clear line naming it; it is never touched.
         """
-        conn = open_connection(self.path, self.label)
+        try:
+            conn = self._sqlite_connect()
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(f"{self.label}: cannot open its state file {self.path}: {exc}.") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout={0 if inline else BUSY_TIMEOUT_MS}")
-            if not inline:
+            if not inline and not self.read_only:
                 conn.execute("PRAGMA journal_mode=WAL").fetchall()
             conn.execute("PRAGMA synchronous=NORMAL")
             if inline:
                 conn.execute("PRAGMA wal_autocheckpoint=0")
-            elif self._schema is not None:
+            elif self._schema is not None and not self.read_only:
                 self._schema(conn)
             if self._configure is not None:
                 self._configure(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
+            if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) not in _CORRUPT:
+                raise StorageError(f"{self.label}: cannot use its state file {self.path}: {exc}.") from exc
             raise unusable_file(self.label, self.path, exc) from exc
+        return conn
+
+    def _sqlite_connect(self) -> sqlite3.Connection:
+        options: dict[str, Any] = {"isolation_level": None, "check_same_thread": False, "cached_statements": 256}
+        if self.path.exists() and not _writable(self.path):
+            self.read_only = True
+            conn: sqlite3.Connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, **options)
+            return conn
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, **options)
         return conn
 
     def close(self) -> None:
