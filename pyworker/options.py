@@ -50,3 +50,5 @@ class DevOptions:
     request_timeout: float = 30.0  # seconds a fetch may take to produce its response (--request-timeout)
     blocked_loop_warning: float = 1.0  # seconds a handler may hold the event loop before a warning
     limits: ClientLimits = field(default_factory=ClientLimits)
+    interactive: bool | None = None  # the hotkey session: None = when stdin and stdout are a terminal
+    debugpy: int | None = None  # --debugpy[=PORT]: a debugpy listener on 127.0.0.1:PORT

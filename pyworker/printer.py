@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 LEVELS = {"debug": 10, "info": 20, "log": 20, "warn": 30, "error": 40, "none": 100}
+_RANKS = {**LEVELS, "always": 1000}  # "always": a worker's print(), shown at every --log-level, as console.log
 _COLOURS = (36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96)  # honcho-style rotation
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
@@ -54,6 +55,7 @@ class Printer:
         self._colours: dict[str, int] = {}
         self._pending: list[str] = []
         self._hinted: set[tuple[object, ...]] = set()
+        self._lock = threading.Lock()  # the batch, for lines written from other threads
         self._writer = _Writer(self.stream, buffer_limit) if background else None
 
     # -- building blocks ------------------------------------------------------------
@@ -65,24 +67,30 @@ class Printer:
         return self._paint(f"[{worker}]", code)
 
     def write(self, text: str, level: str = "info") -> None:
-        if LEVELS[level] < self.level:
+        if _RANKS[level] < self.level:
             return
-        if self.batch:
-            if not self._pending:
-                try:
-                    asyncio.get_running_loop().call_soon(self.drain)
-                except RuntimeError:  # no event loop: nothing to batch with
-                    self._emit(text)
-                    return
-            self._pending.append(text)
+        if not self.batch:
+            self._emit(text)
             return
-        self._emit(text)
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop here (a worker's thread, a watchdog): after what is batched
+            loop = None
+        with self._lock:
+            if loop is None:
+                pending, self._pending = self._pending, []
+                self._emit("\n".join([*pending, text]))
+            else:
+                if not self._pending:
+                    loop.call_soon(self.drain)
+                self._pending.append(text)
 
     def drain(self) -> None:
         """Write out the lines batched so far (to the writer thread, with ``background``)."""
-        if self._pending:
-            text, self._pending = "\n".join(self._pending), []
-            self._emit(text)
+        with self._lock:
+            if self._pending:
+                text, self._pending = "\n".join(self._pending), []
+                self._emit(text)
 
     def flush(self, timeout: float = 2.0) -> None:
         """Before exiting: write out everything, waiting at most ``timeout`` for a slow terminal."""
@@ -99,7 +107,7 @@ class Printer:
     # -- what pyworker says ----------------------------------------------------------
     def worker(self, worker: str, text: str, level: str = "info") -> None:
         """Each line of ``text`` under the worker's prefix; control characters print escaped."""
-        if LEVELS[level] < self.level:
+        if _RANKS[level] < self.level:
             return
         prefix = self.prefix(worker)
         lines = text.split("\n")

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import AsyncIterator, Generator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Sequence
 from pathlib import Path
 
 from pyworker.bindings.env import build_env
@@ -28,6 +28,7 @@ from pyworker.serving.listeners import Listener, bind_other, bind_workers, moves
 from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
 from pyworker.serving.watchdog import LoopWatchdog
+from pyworker.session.run import dev_session
 from pyworker.storage.host import Storage
 from pyworker.storage.state import StateDir
 from pyworker.worker import Worker, WorkerState
@@ -59,6 +60,7 @@ class DevServer:
         self.dispatch = PortDispatch()
         self._uvicorn: UvicornServer | None = None
         self._loads: StartupLoads | None = None
+        self.announced: list[Callable[[], None]] = []  # called once every worker listens (the hotkey bar)
 
     @property
     def workers(self) -> list[Worker]:
@@ -119,6 +121,22 @@ class DevServer:
         """The start-up table, then ``Ready on ...`` once every worker listens, naming those still ``loading``."""
         announce(self.printer, self.workers, self.listeners, self.host, loading)
         self.ready.set()
+        for then in self.announced:
+            then()
+
+    def urls(self) -> list[str]:
+        return [listener.url for listener in self.listeners]
+
+    def url_of(self, worker: str) -> str | None:
+        return next((listener.url for listener in self.listeners if listener.worker == worker), None)
+
+    async def reload_all(self) -> None:
+        """Re-read every worker's config and re-import its code (the ``r`` key)."""
+        reloader = Reloader(self.registry, self.printer, self.options, self.host)
+        for worker in self.workers:
+            change = await reloader.reload(worker, {worker.config.config_path})
+            if change.config_changed:
+                await self._rewire(change)
 
     # -- serving --------------------------------------------------------------------
     async def serve(self) -> None:
@@ -247,5 +265,6 @@ def run(options: DevOptions, printer: Printer) -> None:
 
 async def serve_until_stopped(server: DevServer) -> None:
     """Load the workers and serve until :meth:`DevServer.stop` (the CLI's run, and in-process tests)."""
-    server.start_loading()
-    await server.serve()
+    with dev_session(server, server.options):
+        server.start_loading()
+        await server.serve()
