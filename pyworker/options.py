@@ -52,3 +52,5 @@ class DevOptions:
     limits: ClientLimits = field(default_factory=ClientLimits)
     interactive: bool | None = None  # the hotkey session: None = when stdin and stdout are a terminal
     debugpy: int | None = None  # --debugpy[=PORT]: a debugpy listener on 127.0.0.1:PORT
+    env_files: tuple[Path, ...] = ()  # --env-file: read instead of each worker's .env files
+    live_reload: bool = False  # --live-reload: HTML responses reload the page when their worker reloads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bdb
 import contextlib
 import os
 import re
@@ -141,6 +142,9 @@ class Printer:
 
     def exception(self, worker: str, exc: BaseException) -> None:
         """The traceback of an error in worker code, without pyworker's own frames."""
+        if isinstance(exc, bdb.BdbQuit):  # q at a breakpoint(): the user ended it on purpose
+            self.worker(worker, "pdb: quit (q), so the request was abandoned with a 500.", "error")
+            return
         self.worker(worker, "".join(format_user_traceback(exc)).rstrip(), "error")
 
     def hint(self, worker: str, key: tuple[object, ...], text: str) -> None:

@@ -13,6 +13,7 @@ import click
 
 from pyworker import __version__
 from pyworker.cli import data
+from pyworker.cli.dev_options import REMOTE_REFUSED, session_fields, session_options
 from pyworker.errors import PyworkerError
 from pyworker.printer import LEVELS, Printer
 
@@ -81,6 +82,7 @@ def main() -> None:
     default=None,
     help="Keep KV, D1 and R2 data in DIR/v3 [default: the first worker's .wrangler/state].",
 )
+@session_options
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -92,11 +94,15 @@ def dev(
     request_timeout: float,
     reload: bool,
     persist_to: Path | None,
+    **session: object,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.options import DevOptions
     from pyworker.serving.server import run  # keeps `--help` and `--version` instant
 
+    if session.get("remote"):
+        click.echo(f"Error: {REMOTE_REFUSED}", err=True)
+        sys.exit(1)
     options = DevOptions(
         paths=[*paths, *configs] or [Path(".")],
         port=port,
@@ -107,6 +113,7 @@ def dev(
         reload=reload,
         persist_to=persist_to,
         request_timeout=request_timeout,
+        **session_fields(**session),  # type: ignore[arg-type]
     )
     printer = Printer(level=options.log_level, batch=True, background=True)
     try:

@@ -14,6 +14,7 @@ import asyncio
 import time
 from typing import Any
 
+from pyworker.errors import mark_reported
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.runtime.http import Response
@@ -58,9 +59,10 @@ class WorkerApp:
             response = await respond(self.worker, _INCOMING, request)
             link.responding()
             await sender.send(response, send)
-        except asyncio.CancelledError:
-            if link.reason is None:
-                raise  # not the client's doing: the server is stopping
+        except asyncio.CancelledError as exc:
+            if link.reason is None:  # not the client's doing: the server is stopping, past its grace period
+                self._log(method, target, 0, "", started, "the server stopped")
+                raise mark_reported(exc)  # said here: uvicorn's "Exception in ASGI application" is not shown
             task.uncancel()
             await self._ended(link.reason, sender, send, started)
             return

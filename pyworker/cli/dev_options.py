@@ -1,0 +1,78 @@
+"""``pyworker dev``'s options for the terminal session, debuggers and wrangler's spellings.
+
+They only add fields to :class:`~pyworker.options.DevOptions` (see :func:`session_fields`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pyworker.session.debugger import DEFAULT_DEBUGPY_PORT
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+REMOTE_REFUSED = (
+    "--remote is not supported: pyworker runs every worker locally (as wrangler dev --local does). "
+    "Drop --remote, or use wrangler dev --remote to run on Cloudflare."
+)
+
+
+def session_options(command: F) -> F:
+    """The options below, on ``command``."""
+    for option in reversed(_OPTIONS):
+        command = option(command)
+    return command
+
+
+_OPTIONS = [
+    click.option(
+        "--show-interactive-dev-session",
+        "interactive",
+        type=click.BOOL,
+        default=None,
+        is_flag=False,
+        flag_value=True,
+        metavar="[true|false]",
+        help="The hotkey bar (b, d, l, r, c, x) [default: when stdin and stdout are a terminal].",
+    ),
+    click.option(
+        "--debugpy",
+        type=click.IntRange(1, 65535),
+        default=None,
+        is_flag=False,
+        flag_value=DEFAULT_DEBUGPY_PORT,
+        metavar="[PORT]",
+        help=f"Listen for a debugger (VS Code) on 127.0.0.1:PORT [default port: {DEFAULT_DEBUGPY_PORT}].",
+    ),
+    click.option("--local", is_flag=True, help="Run locally: the only mode (accepted as wrangler dev takes it)."),
+    click.option("--remote", is_flag=True, hidden=True),
+    click.option(
+        "--env-file",
+        "env_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Read vars from this .env file instead of each worker's .env files; repeatable (later wins).",
+    ),
+    click.option(
+        "--live-reload",
+        is_flag=True,
+        help="HTML responses get a script that reloads the page when their worker reloads.",
+    ),
+]
+
+
+def session_fields(interactive: bool | None, debugpy: int | None, local: bool, remote: bool, **rest: Any) -> dict[str, Any]:
+    """The :class:`DevOptions` fields these options set; ``--remote`` is refused here."""
+    if remote:
+        raise click.UsageError(REMOTE_REFUSED)
+    env_files = rest.pop("env_files", ())
+    return {
+        "interactive": interactive,
+        "debugpy": debugpy,
+        "env_files": tuple(env_files),
+        "live_reload": bool(rest.pop("live_reload", False)),
+    }
