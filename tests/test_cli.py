@@ -94,6 +94,11 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--request-timeout", "SECONDS", "How"],
         ["--reload", "/", "--no-reload"],
         ["--persist-to", "DIRECTORY", "Keep"],
+        ["--show-interactive-dev-session", "[true|false]"],
+        ["--debugpy", "[PORT]", "Listen"],
+        ["--local", "Run", "locally:"],
+        ["--env-file", "FILE", "Read"],
+        ["--live-reload", "HTML", "responses"],
         ["-h,", "--help", "Show"],
     ]
 

@@ -107,7 +107,12 @@ def test_debug_shows_debug_records_and_the_streams_come_back(output):
 
 def test_logging_levels_for_each_log_level():
     assert [logging_level(level) for level in ("debug", "info", "log", "warn", "error", "none")] == [
-        10, 20, 20, 30, 40, 51
+        10,
+        20,
+        20,
+        30,
+        40,
+        51,
     ]
 
 

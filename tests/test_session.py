@@ -110,7 +110,9 @@ def test_a_request_still_running_after_5_s_is_cancelled_with_one_line(pty_dev, w
     dev.press("x")
     assert dev.wait_exit() == 0
     assert [line for line in dev.lines() if "/forever" in line] == [
-        line for line in dev.lines() if re.fullmatch(r"\[shop\] GET /forever canceled: the server stopped \(\d+ms\)", line)
+        line
+        for line in dev.lines()
+        if re.fullmatch(r"\[shop\] GET /forever canceled: the server stopped \(\d+ms\)", line)
     ]
     dev.wait_for(r"^\[shop\] GET /forever canceled: the server stopped \(\d+ms\)$")
     assert "Traceback" not in dev.raw

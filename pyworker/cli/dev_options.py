@@ -65,7 +65,9 @@ _OPTIONS = [
 ]
 
 
-def session_fields(interactive: bool | None, debugpy: int | None, local: bool, remote: bool, **rest: Any) -> dict[str, Any]:
+def session_fields(
+    interactive: bool | None, debugpy: int | None, local: bool, remote: bool, **rest: Any
+) -> dict[str, Any]:
     """The :class:`DevOptions` fields these options set; ``--remote`` is refused here."""
     if remote:
         raise click.UsageError(REMOTE_REFUSED)

@@ -18,6 +18,7 @@ from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.modules import WorkerModules
+from pyworker.loading.python_version import syntax_hint
 from pyworker.loading.shared import forget_shared_state
 from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
@@ -202,6 +203,8 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
     except BaseException as exc:  # KeyboardInterrupt, sys.exit(), CancelledError at import: a load error too
         modules.uninstall()
         message = describe_load_error(config.name, config.import_root, exc)
+        if isinstance(exc, SyntaxError) and (hint := syntax_hint(config, exc)):
+            message += "\n" + hint
         if isinstance(exc, ImportError):
             message += load_advice(unmet_dependencies(config))
         raise WorkerLoadError(message) from exc
@@ -249,7 +252,10 @@ def describe_load_error(worker: str, root: Path, exc: BaseException) -> str:
     """One line naming the file and line where a worker's import failed."""
     if isinstance(exc, SyntaxError) and exc.filename:
         where = f"{display_path(Path(exc.filename))}, line {exc.lineno}"
-        return f"{worker}: {type(exc).__name__} in {where}: {exc.msg}. Fix the file."
+        source = "".join(traceback.format_exception_only(exc)[1:-1]).rstrip("\n")  # the line, and its caret
+        return f"{worker}: {type(exc).__name__} in {where}: {exc.msg}. Fix the file." + (
+            f"\n{source}" if source else ""
+        )
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if _inside(f.filename, root)]
     where = f" in {display_path(Path(frames[-1].filename))}, line {frames[-1].lineno}" if frames else ""
     message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -14,6 +14,7 @@ from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
 from pyworker.errors import ServeError, WorkerLoadError
 from pyworker.loading.dependencies import unmet_dependencies
+from pyworker.loading.python_version import python_warnings
 from pyworker.loading.shared import shared_state_conflicts
 from pyworker.options import DevOptions
 from pyworker.printer import Printer, escape
@@ -256,6 +257,8 @@ def _containing_tasks() -> Generator[None, None, None]:
 def run(options: DevOptions, printer: Printer) -> None:
     """Load, bind and serve; returns after a clean shutdown. Raises :class:`PyworkerError` on bad input."""
     server = DevServer(options, printer)
+    for line in python_warnings([worker.config for worker in server.workers]):
+        printer.warning(line)
     server.bind()
     try:
         asyncio.run(serve_until_stopped(server))

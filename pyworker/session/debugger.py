@@ -101,7 +101,9 @@ def debugpy_attach_line(port: int) -> str:
 
 def debugger_help(debugpy_line: str | None) -> str:
     """What the ``d`` key says."""
-    pdb_line = "Put breakpoint() in worker code to stop there in pdb, in this terminal (c continues, q abandons the request)."
+    pdb_line = (
+        "Put breakpoint() in worker code to stop there in pdb, in this terminal (c continues, q abandons the request)."
+    )
     if debugpy_line is not None:
         return f"{debugpy_line}\n{pdb_line}"
     return f"{pdb_line}\nTo attach VS Code instead, restart with pyworker dev --debugpy (needs pip install debugpy)."
