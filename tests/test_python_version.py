@@ -67,7 +67,8 @@ def test_requires_python_that_excludes_the_interpreter_is_one_line(write_worker)
     lines = python_warnings([config], running=(3, 11))
     assert lines[1].startswith('Worker "w": ')
     assert lines[1].endswith(
-        f'pyproject.toml has requires-python ">=3.13", but pyworker runs on Python 3.11. Run pyworker on Python 3.13: {FIX_313}'
+        'pyproject.toml has requires-python ">=3.13", but pyworker runs on Python 3.11. '
+        f"Run pyworker on Python 3.13: {FIX_313}"
     )
     broken = config_with(write_worker, "x", date="2026-01-01", pyproject='[project]\nrequires-python = "three"\n')
     assert python_warnings([broken], running=(3, 13))[0].endswith(

@@ -118,7 +118,8 @@ def syntax_hint(config: WorkerConfig, exc: SyntaxError) -> str:
     verdict = "accepts this file" if accepts else "may accept this file (it is not installed here to check)"
     return (
         f"Python {_shown(production)}, which Cloudflare runs for this worker, {verdict}; pyworker runs on "
-        f"Python {sys.version_info.major}.{sys.version_info.minor}. Run pyworker on Python {_shown(production)}: {fix_command(production)}"
+        f"Python {sys.version_info.major}.{sys.version_info.minor}. "
+        f"Run pyworker on Python {_shown(production)}: {fix_command(production)}"
     )
 
 

@@ -62,7 +62,7 @@ class WorkerApp:
         except asyncio.CancelledError as exc:
             if link.reason is None:  # not the client's doing: the server is stopping, past its grace period
                 self._log(method, target, 0, "", started, "the server stopped")
-                raise mark_reported(exc)  # said here: uvicorn's "Exception in ASGI application" is not shown
+                raise mark_reported(exc) from None  # said here: uvicorn's "Exception in ASGI application" is not shown
             task.uncancel()
             await self._ended(link.reason, sender, send, started)
             return

@@ -95,7 +95,8 @@ def start_debugpy(port: int, printer: Printer) -> str:
 def debugpy_attach_line(port: int) -> str:
     return (
         f"debugpy listens on 127.0.0.1:{port}: in VS Code, run the debug configuration "
-        f'"Python Debugger: Remote Attach" with host 127.0.0.1 and port {port} (breakpoints in worker code then stop there).'
+        f'"Python Debugger: Remote Attach" with host 127.0.0.1 and port {port} '
+        "(breakpoints in worker code then stop there)."
     )
 
 
