@@ -9,16 +9,14 @@ import os
 import re
 import sys
 import threading
-import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TextIO
+
+from pyworker.tracebacks import format_user_traceback
 
 LEVELS = {"debug": 10, "info": 20, "log": 20, "warn": 30, "error": 40, "none": 100}
 _RANKS = {**LEVELS, "always": 1000}  # "always": a worker's print(), shown at every --log-level, as console.log
 _COLOURS = (36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96)  # honcho-style rotation
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
-_WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
 # What could move the cursor, recolour, retitle or reorder the terminal: C0 and C1 controls (but tab),
 # DEL, and Unicode's invisible direction marks and line separators.
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
@@ -175,32 +173,6 @@ def _escaped(match: re.Match[str]) -> str:
     if short is not None:
         return short
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
-
-def format_user_traceback(exc: BaseException) -> list[str]:
-    """Format ``exc`` with frames from pyworker itself left out, so users see their own code."""
-    info = traceback.TracebackException.from_exception(exc)
-    for link in _chain(info):
-        link.stack = traceback.StackSummary.from_list(
-            [frame for frame in link.stack if not frame.filename.startswith(_PACKAGE_DIR)]
-        )
-    # A worker's modules live under a per-generation prefix; users know them by their own names.
-    return [users_names(line) for line in info.format()]
-
-
-def users_names(text: str) -> str:
-    """``text`` with worker module names as users know them (``entry.X``, not ``_pyworker_w_1.entry.X``)."""
-    return _WORKER_PREFIX.sub("", text)
-
-
-def _chain(info: traceback.TracebackException) -> list[traceback.TracebackException]:
-    links = [info]
-    while True:
-        nxt = info.__cause__ or (None if info.__suppress_context__ else info.__context__)
-        if nxt is None or nxt in links:
-            return links
-        links.append(nxt)
-        info = nxt
 
 
 class _Writer:

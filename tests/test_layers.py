@@ -18,7 +18,7 @@ LAYERS = [
     ["worker"],
     ["bindings", "loading", "sdk"],
     ["runtime", "config", "registry", "storage"],
-    ["types", "errors", "options", "printer", "__init__"],
+    ["types", "errors", "options", "printer", "tracebacks", "__init__"],
 ]
 
 

@@ -25,8 +25,9 @@ import threading
 from collections.abc import Generator
 from typing import Any, TextIO
 
-from pyworker.printer import Printer, format_user_traceback, users_names
+from pyworker.printer import Printer
 from pyworker.runtime.scope import current_worker
+from pyworker.tracebacks import format_user_traceback, users_names
 
 _LOGGING_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "log": logging.INFO, "warn": logging.WARNING}
 

@@ -257,9 +257,9 @@ def _containing_tasks() -> Generator[None, None, None]:
 def run(options: DevOptions, printer: Printer) -> None:
     """Load, bind and serve; returns after a clean shutdown. Raises :class:`PyworkerError` on bad input."""
     server = DevServer(options, printer)
+    server.bind()
     for line in python_warnings([worker.config for worker in server.workers]):
         printer.warning(line)
-    server.bind()
     try:
         asyncio.run(serve_until_stopped(server))
     finally:
