@@ -81,7 +81,6 @@ def test_runs_fold_to_one_line_each_and_leading_pyworker_frames_go(tmp_path):
 
 def test_sdk_exceptions_print_under_their_public_names():
     import pyworker.sdk.pyodide.ffi  # noqa: F401  (what worker code imports as pyodide.ffi)
-
     from pyworker.runtime.jsvalues import JsException as Internal
 
     assert public_name(Internal) == "pyodide.ffi.JsException"
