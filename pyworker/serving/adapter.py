@@ -11,6 +11,7 @@ not answered within ``--request-timeout`` is cancelled the same way and answered
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.runtime.http import Response
 from pyworker.runtime.responses import respond
+from pyworker.serving.error_page import error_page
 from pyworker.serving.link import ClientLink, Ending, Watchman
 from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
@@ -35,6 +37,7 @@ class WorkerApp:
         self.printer = printer
         self.options = options or DevOptions()
         self.watchman = Watchman()
+        self._page = functools.partial(error_page, worker.name)  # made once: it is on every request's path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -56,7 +59,7 @@ class WorkerApp:
             return
         sender = Sender(self.worker.name, self.printer, method, target, head)
         try:
-            response = await respond(self.worker, _INCOMING, request)
+            response = await respond(self.worker, _INCOMING, request, self._page)
             link.responding()
             await sender.send(response, send)
         except asyncio.CancelledError as exc:
