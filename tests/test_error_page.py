@@ -49,6 +49,6 @@ async def test_a_worker_that_failed_to_load_shows_its_load_error_to_a_browser(wr
         page = await http.get("/", headers=BROWSER)
         plain = await http.get("/")
     assert page.status_code == 500
-    assert '<h1>Worker &quot;bad&quot; failed to load</h1>' in page.text
+    assert "<h1>Worker &quot;bad&quot; failed to load</h1>" in page.text
     assert "bad: SyntaxError in " in page.text
     assert plain.text.startswith("bad: SyntaxError in ")

@@ -113,6 +113,10 @@ class DevServer:
     def bind(self) -> None:
         """Bind a socket for each exposed worker; internal workers get none."""
         self.listeners = bind_workers([worker.config for worker in self.workers], self.options)
+        for listener in self.listeners:
+            if listener.instead_of is not None:
+                busy, name = listener.instead_of, listener.worker
+                self.printer.warning(f"Port {busy} is in use: worker {name} listens on {listener.port} instead.")
 
     def close_sockets(self) -> None:
         for listener in self.listeners:
