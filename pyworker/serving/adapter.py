@@ -22,6 +22,8 @@ from pyworker.runtime.http import Response
 from pyworker.runtime.responses import respond
 from pyworker.serving.error_page import error_page
 from pyworker.serving.link import ClientLink, Ending, Watchman
+from pyworker.serving.live_reload import PATH as LIVE_PATH
+from pyworker.serving.live_reload import LiveReload
 from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
@@ -32,8 +34,11 @@ _INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default e
 class WorkerApp:
     """Serves one worker: ASGI request -> ``Request`` -> its fetch invocation -> ASGI response, logged."""
 
-    def __init__(self, worker: Target, printer: Printer, options: DevOptions | None = None) -> None:
+    def __init__(
+        self, worker: Target, printer: Printer, options: DevOptions | None = None, live: LiveReload | None = None
+    ) -> None:
         self.worker = worker
+        self.live = live  # --live-reload
         self.printer = printer
         self.options = options or DevOptions()
         self.watchman = Watchman()
@@ -45,6 +50,9 @@ class WorkerApp:
         if scope["type"] != "http":
             # WebSockets are not emulated yet: refuse the handshake cleanly.
             await send({"type": "websocket.close", "code": 1003})
+            return
+        if self.live is not None and scope["path"] == LIVE_PATH:
+            await self.live.serve(self.worker.name, scope["query_string"].decode("latin-1"), receive, send)
             return
         started = time.perf_counter()
         method, target = scope["method"], raw_target(scope)
@@ -60,6 +68,8 @@ class WorkerApp:
         sender = Sender(self.worker.name, self.printer, method, target, head)
         try:
             response = await respond(self.worker, _INCOMING, request, self._page)
+            if self.live is not None:
+                response = await self.live.inject(self.worker.name, response)
             link.responding()
             await sender.send(response, send)
         except asyncio.CancelledError as exc:

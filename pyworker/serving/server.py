@@ -26,6 +26,7 @@ from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.listeners import Listener, bind_other, bind_workers, moves
+from pyworker.serving.live_reload import LiveReload
 from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
 from pyworker.serving.watchdog import LoopWatchdog
@@ -59,6 +60,7 @@ class DevServer:
         self.listeners: list[Listener] = []
         self.ready = threading.Event()  # set once every worker listens (tests wait on it)
         self.dispatch = PortDispatch()
+        self.live = LiveReload() if options.live_reload else None
         self._uvicorn: UvicornServer | None = None
         self._loads: StartupLoads | None = None
         self.announced: list[Callable[[], None]] = []  # called once every worker listens (the hotkey bar)
@@ -75,7 +77,7 @@ class DevServer:
 
     def app(self, name: str) -> WorkerApp:
         """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
-        return WorkerApp(self.worker(name), self.printer, self.options)
+        return WorkerApp(self.worker(name), self.printer, self.options, self.live)
 
     # -- start-up -------------------------------------------------------------------
     def load(self) -> None:
@@ -140,6 +142,8 @@ class DevServer:
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
         for worker in self.workers:
             change = await reloader.reload(worker, {worker.config.config_path})
+            if self.live is not None:
+                self.live.reloaded(change.worker)
             if change.config_changed:
                 await self._rewire(change)
 
@@ -187,6 +191,8 @@ class DevServer:
         watcher = FileWatcher(lambda: [worker.config for worker in self.workers])
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
         async for change in reloader.changes(watcher.batches(stop)):
+            if self.live is not None:
+                self.live.reloaded(change.worker)
             if change.config_changed:
                 await self._rewire(change)
                 watcher.refresh()
@@ -224,6 +230,8 @@ class DevServer:
         """Ask the server to shut down; a second call forces it."""
         if self._uvicorn is None:
             return
+        if self.live is not None:
+            self.live.close()  # pages' event streams end, so that none holds the shutdown up
         if self._uvicorn.should_exit:
             self._uvicorn.force_exit = True
         else:
