@@ -17,7 +17,8 @@ from typing import Any
 
 from pyworker.errors import mark_reported
 from pyworker.options import DevOptions
-from pyworker.printer import Printer
+from pyworker.printer import LEVELS, Printer
+from pyworker.runtime.call_trace import call_trace, trace_lines
 from pyworker.runtime.http import Response
 from pyworker.runtime.responses import respond
 from pyworker.serving.error_page import error_page
@@ -28,6 +29,7 @@ from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
 
+DEBUG = LEVELS["debug"]
 _INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default entrypoint's fetch
 
 
@@ -66,6 +68,7 @@ class WorkerApp:
             self._log(method, target, request.status, request.status_text, started)
             return
         sender = Sender(self.worker.name, self.printer, method, target, head)
+        traced = call_trace.set([]) if self.printer.level <= DEBUG else None
         try:
             response = await respond(self.worker, _INCOMING, request, self._page)
             if self.live is not None:
@@ -81,7 +84,12 @@ class WorkerApp:
             return
         finally:
             link.close()
+            if traced is not None:
+                trace = call_trace.get()
+                call_trace.reset(traced)
         self._log(method, target, sender.status, sender.status_text, started)
+        if traced is not None and trace:
+            self.printer.worker(self.worker.name, "\n".join(trace_lines(trace)), "debug")
 
     async def _ended(self, reason: Ending, sender: Sender, send: Send, started: float) -> None:
         """The link ended the exchange: answer if the client can still hear it, log either way."""
