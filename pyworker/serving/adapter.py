@@ -17,7 +17,7 @@ from typing import Any
 
 from pyworker.errors import mark_reported
 from pyworker.options import DevOptions
-from pyworker.printer import LEVELS, Printer
+from pyworker.printer import Printer
 from pyworker.runtime.call_trace import call_trace, trace_lines
 from pyworker.runtime.http import Response
 from pyworker.runtime.responses import respond
@@ -29,7 +29,6 @@ from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
 
-DEBUG = LEVELS["debug"]
 _INCOMING = Route(FETCH, "fetch")  # an HTTP request from outside: the default entrypoint's fetch
 
 
@@ -44,6 +43,7 @@ class WorkerApp:
         self.printer = printer
         self.options = options or DevOptions()
         self.watchman = Watchman()
+        self._trace_calls = self.options.log_level == "debug"  # --log-level debug lists binding calls
         self._page = functools.partial(error_page, worker.name)  # made once: it is on every request's path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -68,7 +68,7 @@ class WorkerApp:
             self._log(method, target, request.status, request.status_text, started)
             return
         sender = Sender(self.worker.name, self.printer, method, target, head)
-        traced = call_trace.set([]) if self.printer.level <= DEBUG else None
+        traced = call_trace.set([]) if self._trace_calls else None
         try:
             response = await respond(self.worker, _INCOMING, request, self._page)
             if self.live is not None:
