@@ -44,4 +44,6 @@ def rows(server: SessionServer) -> list[Sequence[str]]:
 def listing(server: SessionServer) -> None:
     server.printer.table(["worker", "url", "state", "bindings"], rows(server))
     state = server.storage.state
-    server.printer.write(f"Local data (KV, D1, R2): {state.display(state.root)}")
+    shown = state.display(state.root)
+    where = str(state.root) if shown.startswith("..") else shown  # outside the working directory: in full
+    server.printer.write(f"Local data (KV, D1, R2): {where}")
