@@ -15,8 +15,9 @@ import sys
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
 _SDK = "pyworker.sdk."
@@ -80,9 +81,10 @@ def format_user_traceback(exc: BaseException) -> list[str]:
     """Format ``exc`` (and its chain) with framework frames folded, as users know their names."""
     info = traceback.TracebackException.from_exception(exc)
     renames: dict[str, str] = {}
-    for link, raised in zip(_chain(info), _raised(exc), strict=False):
+    for link in _chain(info):
         link.stack = fold(link.stack)
-        if raised is not None and (public := public_name(type(raised))) is not None:
+    for raised in _chain(exc):
+        if (public := public_name(type(raised))) is not None:
             renames[f"{type(raised).__module__}.{type(raised).__qualname__}"] = public
     lines = [users_names(line) for line in info.format()]
     if renames:
@@ -113,25 +115,15 @@ def public_name(cls: type) -> str | None:
     return f"{min(found, key=lambda name: (len(name), name))}.{cls.__qualname__}" if found else None
 
 
-def _chain(info: traceback.TracebackException) -> list[traceback.TracebackException]:
-    links = [info]
-    while True:
-        nxt = info.__cause__ or (None if info.__suppress_context__ else info.__context__)
-        if nxt is None or nxt in links:
-            return links
-        links.append(nxt)
-        info = nxt
-
-
-def _raised(exc: BaseException) -> list[BaseException | None]:
-    """The exceptions of the chain :func:`_chain` walks, in the same order."""
-    chain: list[BaseException | None] = [exc]
-    seen = {id(exc)}
-    current = exc
+def _chain(first: T) -> list[T]:
+    """``first`` and what it was raised from or during, in the order a traceback prints them last to first
+    (exceptions and ``TracebackException`` objects alike: both have ``__cause__`` and ``__context__``)."""
+    links, seen = [first], {id(first)}
+    current: Any = first
     while True:
         nxt = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
         if nxt is None or id(nxt) in seen:
-            return chain
-        chain.append(nxt)
+            return links
+        links.append(nxt)
         seen.add(id(nxt))
         current = nxt

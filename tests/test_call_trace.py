@@ -27,9 +27,7 @@ def close(server):
     server.storage.close()
 
 
-@pytest.mark.anyio
-async def test_debug_lists_rpc_and_fetch_calls_under_the_request_line(output):
-    server = seed_server(output, "debug")
+async def get_rpc_and_forward(server):
     try:
         transport = httpx.ASGITransport(app=server.app("worker_a"))
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
@@ -37,6 +35,11 @@ async def test_debug_lists_rpc_and_fetch_calls_under_the_request_line(output):
             await http.post("/forward?x=1", content=b"hi")
     finally:
         close(server)
+
+
+@pytest.mark.anyio
+async def test_debug_lists_rpc_and_fetch_calls_under_the_request_line(output):
+    await get_rpc_and_forward(seed_server(output, "debug"))
     lines = [line for line in output.lines() if "state:" not in line]
     first = lines.index(next(line for line in lines if line.startswith("[worker_a] GET / 200 OK")))
     assert re.fullmatch(r"\[worker_a\]   → worker_b\.add \d+\.\d\dms", lines[first + 1])
@@ -48,12 +51,6 @@ async def test_debug_lists_rpc_and_fetch_calls_under_the_request_line(output):
 
 @pytest.mark.anyio
 async def test_at_info_no_call_lines(output):
-    server = seed_server(output, "info")
-    try:
-        transport = httpx.ASGITransport(app=server.app("worker_a"))
-        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
-            assert (await http.get("/")).text == "3"
-    finally:
-        close(server)
+    await get_rpc_and_forward(seed_server(output, "info"))
     assert not [line for line in output.lines() if "→" in line]
     assert [line for line in output.lines() if line.startswith("[worker_a] GET /")]
