@@ -139,3 +139,18 @@ async def test_a_logged_exception_prints_its_traceback_under_the_prefix(write_wo
     assert lines[1] == "[logs] Traceback (most recent call last):"
     assert lines[-1] == "[logs] KeyError: 'missing'"
     assert any(line.startswith('[logs]   File "') and "entry.py" in line for line in lines)
+
+
+def test_info_records_of_the_libraries_pyworker_runs_on_are_not_the_workers(output):
+    from pyworker.runtime.scope import WorkerScope, current_worker
+
+    printer = Printer(output, level="debug", colour=False)
+    with WorkerOutput(printer).installed("debug"):
+        token = current_worker.set(WorkerScope("w", None, lambda awaitable: None))
+        try:
+            logging.getLogger("httpx").info("HTTP Request: GET https://example.com")
+            logging.getLogger("httpx").warning("retrying")
+            logging.getLogger("orders").debug("own debug")
+        finally:
+            current_worker.reset(token)
+    assert output.lines() == ["[w] retrying", "[w] own debug"]

@@ -32,6 +32,10 @@ from pyworker.tracebacks import format_user_traceback, users_names
 _LOGGING_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "log": logging.INFO, "warn": logging.WARNING}
 
 
+# Libraries pyworker runs worker code on: their info and debug records are not the worker's.
+_OWN_LOGGERS = frozenset({"httpx", "httpcore", "asyncio", "uvicorn", "watchfiles", "h11"})
+
+
 def logging_level(log_level: str) -> int:
     """The root logger's level for a ``--log-level``: records below it are never even made."""
     return _LOGGING_LEVELS.get(log_level, logging.ERROR if log_level == "error" else logging.CRITICAL + 1)
@@ -129,6 +133,8 @@ class WorkerLogHandler(logging.Handler):
         self.printer = printer
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno < logging.WARNING and record.name.partition(".")[0] in _OWN_LOGGERS:
+            return  # pyworker's own machinery (outbound fetch is httpx) says nothing worker code did
         try:
             text = record.getMessage()
         except Exception as exc:  # a bad format string in worker code: say so, keep serving
