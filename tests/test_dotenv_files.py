@@ -79,6 +79,9 @@ def test_dev_takes_env_file_and_local_and_refuses_remote(monkeypatch, tmp_path):
     assert captured[-1].interactive is None
     result = runner.invoke(cli.main, ["dev", "--debugpy=6000", "--show-interactive-dev-session=false"])
     assert (captured[-1].debugpy, captured[-1].interactive) == (6000, False)
+    result = runner.invoke(cli.main, ["dev", "--debugpy", "a", "--show-interactive-dev-session", "b"])
+    assert result.exit_code == 0, result.output
+    assert (captured[-1].debugpy, captured[-1].interactive, captured[-1].paths) == (5678, True, [Path("a"), Path("b")])
     result = runner.invoke(cli.main, ["dev", "--remote"])
     assert result.exit_code == 1
     assert result.output == (

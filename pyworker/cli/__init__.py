@@ -13,7 +13,7 @@ import click
 
 from pyworker import __version__
 from pyworker.cli import data
-from pyworker.cli.dev_options import REMOTE_REFUSED, session_fields, session_options
+from pyworker.cli.dev_options import REMOTE_REFUSED, DevCommand, session_fields, session_options
 from pyworker.errors import PyworkerError
 from pyworker.printer import LEVELS, Printer
 
@@ -34,7 +34,7 @@ def main() -> None:
     """Run Cloudflare-style Python Workers locally, several at once, in one process."""
 
 
-@main.command()
+@main.command(cls=DevCommand)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-c",

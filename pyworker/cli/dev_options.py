@@ -21,6 +21,29 @@ REMOTE_REFUSED = (
 )
 
 
+_BOOLEANS = frozenset({"true", "false", "1", "0", "yes", "no", "on", "off", "t", "f", "y", "n"})
+# Options whose value may be left out, and how to tell a value from the next argument (a PATH).
+_OPTIONAL_VALUES: dict[str, tuple[Callable[[str], bool], str]] = {
+    "--debugpy": (str.isdigit, str(DEFAULT_DEBUGPY_PORT)),
+    "--show-interactive-dev-session": (lambda word: word.lower() in _BOOLEANS, "true"),
+}
+
+
+class DevCommand(click.Command):
+    """``dev``: ``--debugpy worker_a`` means the default port and the path ``worker_a``, as wrangler reads it
+    (click alone would take ``worker_a`` as the port)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given: list[str] = []
+        for index, word in enumerate(args):
+            known = _OPTIONAL_VALUES.get(word)
+            following = args[index + 1] if index + 1 < len(args) else None
+            if known is not None and (following is None or not known[0](following)):
+                word = f"{word}={known[1]}"
+            given.append(word)
+        return super().parse_args(ctx, given)
+
+
 def session_options(command: F) -> F:
     """The options below, on ``command``."""
     for option in reversed(_OPTIONS):
