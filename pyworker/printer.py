@@ -55,6 +55,7 @@ class Printer:
         self._pending: list[str] = []
         self._hinted: set[tuple[object, ...]] = set()
         self._lock = threading.Lock()  # the batch, for lines written from other threads
+        self._width = 0  # the longest worker name (see known())
         self._writer = _Writer(self.stream, buffer_limit) if background else None
 
     # -- building blocks ------------------------------------------------------------
@@ -63,7 +64,13 @@ class Printer:
 
     def prefix(self, worker: str) -> str:
         code = self._colours.setdefault(worker, _COLOURS[len(self._colours) % len(_COLOURS)])
-        return self._paint(f"[{worker}]", code)
+        if self.colour:  # on a terminal, as honcho does: names padded to the longest, so lines align
+            return self._paint(f"[{worker}]", code) + " " * (self._width - len(worker))
+        return f"[{worker}]"
+
+    def known(self, workers: Sequence[str]) -> None:
+        """The workers whose lines will show: on a terminal, prefixes are padded to the longest name."""
+        self._width = max([self._width, *(len(name) for name in workers)])
 
     def write(self, text: str, level: str = "info") -> None:
         if _RANKS[level] < self.level:

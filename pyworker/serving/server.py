@@ -57,6 +57,7 @@ class DevServer:
         self.host = BindingHost(self.registry, printer, self.storage)
         for config in configs:
             self.registry.add(Worker(config, build_env(config, self.host), printer))
+        printer.known([config.name for config in configs])
         self.listeners: list[Listener] = []
         self.ready = threading.Event()  # set once every worker listens (tests wait on it)
         self.dispatch = PortDispatch()
