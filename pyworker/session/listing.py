@@ -36,7 +36,8 @@ def rows(server: SessionServer) -> list[Sequence[str]]:
     table: list[Sequence[str]] = []
     for worker in server.workers:
         bindings = describe_bindings(worker.config, server.host) or [""]
-        table.append([worker.name, server.url_of(worker.name) or "internal", worker.state.value, bindings[0]])
+        state = "reloading" if worker.reloading and worker.code is not None else worker.state.value
+        table.append([worker.name, server.url_of(worker.name) or "internal", state, bindings[0]])
         table.extend(["", "", "", more] for more in bindings[1:])
     return table
 
