@@ -54,3 +54,35 @@ async def test_at_info_no_call_lines(output):
     await get_rpc_and_forward(seed_server(output, "info"))
     assert not [line for line in output.lines() if "→" in line]
     assert [line for line in output.lines() if line.startswith("[worker_a] GET /")]
+
+
+KV_WORKER = """
+from workers import Response, WorkerEntrypoint
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        await self.env.CACHE.put("k", "v")
+        return Response(await self.env.CACHE.get("k"))
+"""
+
+
+@pytest.mark.anyio
+async def test_debug_lists_storage_calls_too(write_worker, output):
+    config = 'name = "kv"\nmain = "src/entry.py"\nkv_namespaces = [{ binding = "CACHE", id = "c1" }]\n'
+    directory = write_worker("kv", {"src/entry.py": KV_WORKER}, config=config)
+    server = DevServer(
+        DevOptions(log_level="debug"), Printer(output, level="debug", colour=False), [load_config(directory)]
+    )
+    server.load()
+    try:
+        transport = httpx.ASGITransport(app=server.app("kv"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
+            assert (await http.get("/")).text == "v"
+    finally:
+        close(server)
+    lines = [line for line in output.lines() if "state:" not in line]
+    at = lines.index(next(line for line in lines if line.startswith("[kv] GET / 200 OK")))
+    assert [re.sub(r"\d+\.\d\dms", "Tms", line) for line in lines[at + 1 :]] == [
+        "[kv]   → CACHE.put Tms",
+        "[kv]   → CACHE.get Tms",
+    ]
