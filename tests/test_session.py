@@ -49,7 +49,8 @@ def test_each_key_does_its_action_and_is_never_echoed(pty_dev, write_worker, tmp
     worker = write_worker("shop", {"src/entry.py": SLOW})
     opened = tmp_path / "opened.txt"
     browser = tmp_path / "browser.py"
-    browser.write_text(f"import sys\nopen({str(opened)!r}, 'w').write(sys.argv[1])\n")
+    script = f"import sys\nopen({str(opened)!r}, 'w').write(sys.argv[1])\nprint('browser got', sys.argv[1])\n"
+    browser.write_text(script)
     dev = pty_dev(str(worker), "--port", "0", env={"BROWSER": f"{sys.executable} {browser} %s"})
     url = dev.wait_for(r"^Ready on (http://127\.0\.0\.1:\d+)$").group(1)
     dev.wait_for(re.escape(BAR))
@@ -61,6 +62,7 @@ def test_each_key_does_its_action_and_is_never_echoed(pty_dev, write_worker, tmp
 
     mark = dev.press("b")
     dev.wait_for(rf"^Opening {re.escape(url)} in a browser\.\.\.$", mark)
+    dev.wait_for(rf"^browser got {re.escape(url)}$", mark)  # the command ran (its output is on the terminal)
 
     mark = dev.press("d")
     dev.wait_for(r"^Put breakpoint\(\) in worker code to stop there in pdb", mark)
