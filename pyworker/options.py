@@ -54,3 +54,7 @@ class DevOptions:
     limits: ClientLimits = field(default_factory=ClientLimits)
     cf: dict[str, Any] | None = None  # --cf FILE: request.cf of incoming requests (else each worker's own)
     crons: bool = False  # --crons: fire triggers.crons on their schedule (UTC)
+    interactive: bool | None = None  # the hotkey session: None = when stdin and stdout are a terminal
+    debugpy: int | None = None  # --debugpy[=PORT]: a debugpy listener on 127.0.0.1:PORT
+    env_files: tuple[Path, ...] = ()  # --env-file: read instead of each worker's .env files
+    live_reload: bool = False  # --live-reload: HTML responses reload the page when their worker reloads

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import bdb
 import contextlib
 import os
 import re
 import sys
 import threading
-import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TextIO
 
+from pyworker.tracebacks import format_user_traceback
+
 LEVELS = {"debug": 10, "info": 20, "log": 20, "warn": 30, "error": 40, "none": 100}
+_RANKS = {**LEVELS, "always": 1000}  # "always": a worker's print(), shown at every --log-level, as console.log
 _COLOURS = (36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96)  # honcho-style rotation
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
-_WORKER_PREFIX = re.compile(r"\b_pyworker_\w+?_\d+\.")
 # What could move the cursor, recolour, retitle or reorder the terminal: C0 and C1 controls (but tab),
 # DEL, and Unicode's invisible direction marks and line separators.
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
@@ -54,6 +54,8 @@ class Printer:
         self._colours: dict[str, int] = {}
         self._pending: list[str] = []
         self._hinted: set[tuple[object, ...]] = set()
+        self._lock = threading.Lock()  # the batch, for lines written from other threads
+        self._width = 0  # the longest worker name (see known())
         self._writer = _Writer(self.stream, buffer_limit) if background else None
 
     # -- building blocks ------------------------------------------------------------
@@ -62,27 +64,39 @@ class Printer:
 
     def prefix(self, worker: str) -> str:
         code = self._colours.setdefault(worker, _COLOURS[len(self._colours) % len(_COLOURS)])
-        return self._paint(f"[{worker}]", code)
+        if self.colour:  # on a terminal, as honcho does: names padded to the longest, so lines align
+            return self._paint(f"[{worker}]", code) + " " * (self._width - len(worker))
+        return f"[{worker}]"
+
+    def known(self, workers: Sequence[str]) -> None:
+        """The workers whose lines will show: on a terminal, prefixes are padded to the longest name."""
+        self._width = max([self._width, *(len(name) for name in workers)])
 
     def write(self, text: str, level: str = "info") -> None:
-        if LEVELS[level] < self.level:
+        if _RANKS[level] < self.level:
             return
-        if self.batch:
-            if not self._pending:
-                try:
-                    asyncio.get_running_loop().call_soon(self.drain)
-                except RuntimeError:  # no event loop: nothing to batch with
-                    self._emit(text)
-                    return
-            self._pending.append(text)
+        if not self.batch:
+            self._emit(text)
             return
-        self._emit(text)
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop here (a worker's thread, a watchdog): after what is batched
+            loop = None
+        with self._lock:
+            if loop is None:
+                pending, self._pending = self._pending, []
+                self._emit("\n".join([*pending, text]))
+            else:
+                if not self._pending:
+                    loop.call_soon(self.drain)
+                self._pending.append(text)
 
     def drain(self) -> None:
         """Write out the lines batched so far (to the writer thread, with ``background``)."""
-        if self._pending:
-            text, self._pending = "\n".join(self._pending), []
-            self._emit(text)
+        with self._lock:
+            if self._pending:
+                text, self._pending = "\n".join(self._pending), []
+                self._emit(text)
 
     def flush(self, timeout: float = 2.0) -> None:
         """Before exiting: write out everything, waiting at most ``timeout`` for a slow terminal."""
@@ -99,7 +113,7 @@ class Printer:
     # -- what pyworker says ----------------------------------------------------------
     def worker(self, worker: str, text: str, level: str = "info") -> None:
         """Each line of ``text`` under the worker's prefix; control characters print escaped."""
-        if LEVELS[level] < self.level:
+        if _RANKS[level] < self.level:
             return
         prefix = self.prefix(worker)
         lines = text.split("\n")
@@ -133,6 +147,9 @@ class Printer:
 
     def exception(self, worker: str, exc: BaseException) -> None:
         """The traceback of an error in worker code, without pyworker's own frames."""
+        if isinstance(exc, bdb.BdbQuit):  # q at a breakpoint(): the user ended it on purpose
+            self.worker(worker, "pdb: quit (q), so the request was abandoned with a 500.", "error")
+            return
         self.worker(worker, "".join(format_user_traceback(exc)).rstrip(), "error")
 
     def hint(self, worker: str, key: tuple[object, ...], text: str) -> None:
@@ -163,32 +180,6 @@ def _escaped(match: re.Match[str]) -> str:
     if short is not None:
         return short
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-
-
-def format_user_traceback(exc: BaseException) -> list[str]:
-    """Format ``exc`` with frames from pyworker itself left out, so users see their own code."""
-    info = traceback.TracebackException.from_exception(exc)
-    for link in _chain(info):
-        link.stack = traceback.StackSummary.from_list(
-            [frame for frame in link.stack if not frame.filename.startswith(_PACKAGE_DIR)]
-        )
-    # A worker's modules live under a per-generation prefix; users know them by their own names.
-    return [users_names(line) for line in info.format()]
-
-
-def users_names(text: str) -> str:
-    """``text`` with worker module names as users know them (``entry.X``, not ``_pyworker_w_1.entry.X``)."""
-    return _WORKER_PREFIX.sub("", text)
-
-
-def _chain(info: traceback.TracebackException) -> list[traceback.TracebackException]:
-    links = [info]
-    while True:
-        nxt = info.__cause__ or (None if info.__suppress_context__ else info.__context__)
-        if nxt is None or nxt in links:
-            return links
-        links.append(nxt)
-        info = nxt
 
 
 class _Writer:

@@ -59,6 +59,7 @@ class Worker:
         self.code: WorkerCode | None = None
         self.error: str | None = None
         self.state = WorkerState.LOADING
+        self.reloading = 0  # imports under way in a thread (the hotkey list says "reloading")
         self._generation = 0
         self._loaded = asyncio.Event()  # set once the first load is over, loaded or failed
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -86,11 +87,14 @@ class Worker:
         until then requests run on the previous generation (or wait for the first one).
         """
         generation, scope = self._begin_load()
+        self.reloading += 1
         try:
             code = await in_thread(load_code, self.config, generation, scope)
         except WorkerLoadError as exc:
             self._load_failed(generation, exc)
             raise
+        finally:
+            self.reloading -= 1
         self._swap_in(generation, code)
 
     def _begin_load(self) -> tuple[int, WorkerScope]:

@@ -103,6 +103,11 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--cf", "FILE", "request.cf"],
         ["--crons", "Fire", "each"],
         ["--test-scheduled", "Accepted", "for"],
+        ["--show-interactive-dev-session", "[true|false]"],
+        ["--debugpy", "[PORT]", "Listen"],
+        ["--local", "Run", "locally:"],
+        ["--env-file", "FILE", "Read"],
+        ["--live-reload", "HTML", "responses"],
         ["-h,", "--help", "Show"],
     ]
 

@@ -13,13 +13,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pyworker"
 # Top to bottom: a module may import from its own layer's package and from layers below it.
 LAYERS = [
     ["cli", "__main__"],
-    ["serving", "commands", "tools", "testing", "pytest_plugin"],
+    ["serving", "commands", "tools", "testing", "pytest_plugin", "session"],
     ["reload"],
     ["worker"],
     ["bindings", "loading", "sdk", "events"],
     ["assets", "queues"],
     ["runtime", "config", "registry", "storage"],
-    ["types", "errors", "options", "printer", "__init__"],
+    ["types", "errors", "options", "printer", "tracebacks", "__init__"],
 ]
 
 

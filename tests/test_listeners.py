@@ -53,3 +53,45 @@ def test_ipv6_urls_are_bracketed():
         assert listener.url == f"http://[::1]:{listener.port}"
     finally:
         listener.sock.close()
+
+
+def test_a_busy_default_port_moves_the_first_worker_to_the_next_free_one(monkeypatch, write_worker):
+    from pyworker.config import load_config
+    from pyworker.options import DevOptions
+    from pyworker.serving import listeners
+
+    busy = bind("other", "127.0.0.1", 0)
+    monkeypatch.setattr(listeners, "DEFAULT_PORT", busy.port)
+    config = load_config(write_worker("w", {"src/entry.py": "x = 1\n"}))
+    try:
+        moved = listeners.bind_workers([config], DevOptions())
+        try:
+            assert moved[0].port > busy.port
+            assert moved[0].instead_of == busy.port
+        finally:
+            moved[0].sock.close()
+        with pytest.raises(ServeError, match=f"^Port {busy.port} on 127.0.0.1 is already in use"):
+            listeners.bind_workers([config], DevOptions(port=busy.port))  # asked for: stays an error
+    finally:
+        busy.sock.close()
+
+
+def test_the_server_says_which_port_it_took_instead(monkeypatch, write_worker, output):
+    from pyworker.config import load_config
+    from pyworker.options import DevOptions
+    from pyworker.printer import Printer
+    from pyworker.serving import listeners
+    from pyworker.serving.server import DevServer
+
+    busy = bind("other", "127.0.0.1", 0)
+    monkeypatch.setattr(listeners, "DEFAULT_PORT", busy.port)
+    config = load_config(write_worker("w", {"src/entry.py": "x = 1\n"}))
+    server = DevServer(DevOptions(), Printer(output, colour=False), [config])
+    try:
+        server.bind()
+        port = server.listeners[0].port
+        assert output.lines() == [f"Warning: Port {busy.port} is in use: worker w listens on {port} instead."]
+    finally:
+        server.close_sockets()
+        server.storage.close()
+        busy.sock.close()

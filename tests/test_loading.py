@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 
 import httpx
@@ -184,7 +185,10 @@ def test_syntax_error_names_file_and_line(write_worker):
     message = str(info.value)
     assert message.startswith("bad: SyntaxError in ")
     assert "src/entry.py, line 2: " in message
-    assert "\n" not in message
+    first, source, caret = message.split("\n")
+    assert first.endswith(". Fix the file.")
+    assert source == "    def broken(:"
+    assert re.fullmatch(r" {4}\s*\^+", caret)
     assert not any(name.startswith("_pyworker_bad_") for name in sys.modules)
 
 

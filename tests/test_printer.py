@@ -93,3 +93,17 @@ def test_warnings_and_tables_escape_control_characters():
     printer.warning("bad \x1b[31m")
     printer.table(["worker"], [["w\x1b[31m"]])
     assert stream.getvalue() == "Warning: bad \\x1b[31m\nworker\nw\\x1b[31m\n"
+
+
+def test_on_a_terminal_prefixes_are_coloured_and_padded_to_the_longest_name():
+    stream = io.StringIO()
+    printer = Printer(stream, colour=True)
+    printer.known(["a", "worker_b"])
+    printer.worker("a", "one")
+    printer.worker("worker_b", "two")
+    assert stream.getvalue() == "\x1b[36m[a]\x1b[0m        one\n\x1b[33m[worker_b]\x1b[0m two\n"
+    plain = io.StringIO()
+    piped = Printer(plain, colour=False)
+    piped.known(["a", "worker_b"])
+    piped.worker("a", "one")
+    assert plain.getvalue() == "[a] one\n"

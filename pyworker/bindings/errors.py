@@ -13,8 +13,8 @@ from __future__ import annotations
 import traceback
 
 from pyworker.errors import mark_reported
-from pyworker.printer import users_names
 from pyworker.runtime.jsvalues import JsException
+from pyworker.tracebacks import users_names
 
 
 def crossing_error(exc: BaseException, callee: str) -> JsException:

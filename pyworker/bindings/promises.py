@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from pyworker.bindings.calls import Call, CallSite, Side
+from pyworker.runtime.call_trace import call_trace, timed
 from pyworker.runtime.scope import current_worker
 
 F = TypeVar("F", bound=Callable[..., Coroutine[Any, Any, Any]])
@@ -26,8 +27,12 @@ def promise(method: F) -> F:
     def started(self: Any, *args: Any, **kwargs: Any) -> Call:
         binding = getattr(self, "_binding", None)
         prefix = f"self.env.{binding}." if binding else f"{type(self).__name__}."
+        operation = method(self, *args, **kwargs)
+        trace = call_trace.get()
+        if trace is not None:  # --log-level debug: listed under the request line, timed
+            operation = timed(operation, trace, f"{binding or type(self).__name__}.{method.__name__}")
         # Once sent, a storage operation completes even if the request ends: not cut short.
-        return Call(method(self, *args, **kwargs), CallSite(_side(), prefix, method.__name__), cut_short=False)
+        return Call(operation, CallSite(_side(), prefix, method.__name__), cut_short=False)
 
     return started  # type: ignore[return-value]
 

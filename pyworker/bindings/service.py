@@ -19,6 +19,7 @@ from pyworker.bindings.provider import BindingHost
 from pyworker.bindings.values import SHARED, copy_args, copy_value
 from pyworker.config.model import ServiceBinding, WorkerConfig
 from pyworker.errors import BindingError, InvocationLimit, NoMethod, WorkerLoadError
+from pyworker.runtime.call_trace import call_trace, timed
 from pyworker.runtime.http import Request, Response, transfer
 from pyworker.runtime.jsvalues import JsException
 from pyworker.runtime.responses import respond
@@ -181,7 +182,11 @@ class RpcMethod:
         callee = wiring.directory.get(wiring.binding.service)
         if callee is None:
             return Call(_unreachable(wiring.binding.service), site)
-        return Call(callee.invoke(get(self, "_RpcMethod__route"), args, _NO_KWARGS), site)
+        call = callee.invoke(get(self, "_RpcMethod__route"), args, _NO_KWARGS)
+        trace = call_trace.get()
+        if trace is not None:  # --log-level debug: the request line lists its binding calls
+            call = timed(call, trace, f"{wiring.binding.service}.{site.name}")
+        return Call(call, site)
 
     def __repr__(self) -> str:
         site: CallSite = object.__getattribute__(self, "_RpcMethod__site")
@@ -241,8 +246,12 @@ async def _fetch(wiring: _Wiring, request: Request) -> Response:
     callee = wiring.directory.get(wiring.binding.service)
     if callee is None:
         return Response(not_found_message(wiring.binding.service), 503)
+    trace = call_trace.get()
     try:
-        response = await respond(callee, wiring.fetch_route, transfer(request))
+        answer = respond(callee, wiring.fetch_route, transfer(request))
+        if trace is not None:
+            answer = timed(answer, trace, f"{wiring.binding.service}.fetch {request.method} {request.url}")
+        response = await answer
     except InvocationLimit as exc:
         raise JsException("Error", str(exc)) from None  # raised by the runtime where the call is made
     return transfer(response)

@@ -13,6 +13,7 @@ import click
 
 from pyworker import __version__
 from pyworker.cli import data, tools, workflows
+from pyworker.cli.dev_options import REMOTE_REFUSED, DevCommand, session_fields, session_options
 from pyworker.errors import PyworkerError
 from pyworker.printer import LEVELS, Printer
 
@@ -33,7 +34,7 @@ def main() -> None:
     """Run Cloudflare-style Python Workers locally, several at once, in one process."""
 
 
-@main.command()
+@main.command(cls=DevCommand)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-c",
@@ -99,6 +100,7 @@ def main() -> None:
 )
 @click.option("--crons", is_flag=True, default=False, help="Fire each worker's triggers.crons on schedule (UTC).")
 @click.option("--test-scheduled", is_flag=True, default=False, help="Accepted for wrangler: /__scheduled is always on.")
+@session_options
 def dev(
     paths: tuple[Path, ...],
     configs: tuple[Path, ...],
@@ -114,11 +116,15 @@ def dev(
     cf_file: Path | None,
     crons: bool,
     test_scheduled: bool,
+    **session: object,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
     from pyworker.options import DevOptions
     from pyworker.serving.server import run  # keeps `--help` and `--version` instant
 
+    if session.get("remote"):
+        click.echo(f"Error: {REMOTE_REFUSED}", err=True)
+        sys.exit(1)
     options = DevOptions(
         paths=[*paths, *configs] or [Path(".")],
         port=port,
@@ -131,6 +137,7 @@ def dev(
         request_timeout=request_timeout,
         workflow_sleep_scale=workflow_sleep_scale,
         crons=crons,
+        **session_fields(**session),  # type: ignore[arg-type]
     )
     printer = Printer(level=options.log_level, batch=True, background=True)
     try:

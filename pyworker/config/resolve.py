@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pyworker.config.cf import read_cf
-from pyworker.config.dotenv import read_dev_vars
+from pyworker.config.dotenv import read_local_vars
 from pyworker.config.files import describe, display_path, find_config, read_config_file
 from pyworker.config.keys import ignored_keys
 from pyworker.config.model import DevSettings, Limits, ServiceBinding, WorkerConfig
@@ -51,8 +51,9 @@ def load_config(
     path: Path,
     env_name: str | None = None,
     var_overrides: Mapping[str, str] | None = None,
+    env_files: Sequence[Path] | None = None,
 ) -> WorkerConfig:
-    """Read the worker config at ``path`` (a directory or a config file)."""
+    """Read the worker config at ``path`` (a directory or a config file); ``env_files`` is ``--env-file``."""
     config_path = find_config(path)
     raw = read_config_file(config_path)
     where = describe(config_path)
@@ -68,7 +69,7 @@ def load_config(
         else:
             warnings.append(f"{where} has no [env.{env_name}] section; using its top-level settings.")
     # Like wrangler, `.dev.vars.<env>` follows the requested env even without an [env.NAME] section.
-    secrets = read_dev_vars(config_path.parent, env_name, display_path(config_path.parent))
+    secrets = read_local_vars(config_path.parent, env_name, display_path(config_path.parent), env_files)
     return _build(raw, config_path, where, chosen_env, secrets, dict(var_overrides or {}), warnings)
 
 

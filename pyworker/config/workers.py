@@ -17,7 +17,7 @@ def load_workers(options: DevOptions) -> list[WorkerConfig]:
     configs: list[WorkerConfig] = []
     seen: dict[str, WorkerConfig] = {}
     for path in [worker for given in options.paths for worker in worker_paths(given)]:
-        config = load_config(path, options.env, options.vars)
+        config = load_config(path, options.env, options.vars, options.env_files)
         if config.name in seen:
             first = seen[config.name]
             if first.config_path == config.config_path:
@@ -34,7 +34,7 @@ def load_workers(options: DevOptions) -> list[WorkerConfig]:
 def reread(config: WorkerConfig, options: DevOptions) -> WorkerConfig:
     """Read ``config``'s file again (after an edit); a rename is refused, as bindings use the name."""
     try:
-        fresh = load_config(config.config_path, options.env, options.vars)
+        fresh = load_config(config.config_path, options.env, options.vars, options.env_files)
     except ConfigError as exc:
         raise ConfigError(f"{exc} Keeping the last good config until it is fixed.") from exc
     if fresh.name != config.name:

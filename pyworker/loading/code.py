@@ -6,21 +6,20 @@ import asyncio
 import contextvars
 import gc
 import inspect
-import traceback
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FunctionType, ModuleType
 from typing import Any
 
 from pyworker.config.compat import NO_GLOBAL_HANDLERS_DATE, global_handlers, handler_rule
-from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
 from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.handlers import Handler, relaxed_handler
+from pyworker.loading.load_errors import describe_load_error
 from pyworker.loading.modules import WorkerModules
 from pyworker.loading.paths import import_paths
+from pyworker.loading.python_version import syntax_hint
 from pyworker.loading.shared import forget_shared_state
 from pyworker.runtime.entrypoint import DurableObject, WorkerEntrypoint, WorkflowEntrypoint
 from pyworker.runtime.scope import WorkerScope, current_worker
@@ -215,6 +214,8 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
     except BaseException as exc:  # KeyboardInterrupt, sys.exit(), CancelledError at import: a load error too
         modules.uninstall()
         message = describe_load_error(config.name, config.import_root, exc)
+        if isinstance(exc, SyntaxError) and (hint := syntax_hint(config, exc)):
+            message += "\n" + hint
         if isinstance(exc, ImportError):
             message += load_advice(unmet_dependencies(config))
         raise WorkerLoadError(message) from exc
@@ -274,22 +275,3 @@ def _describe_entrypoint(
         if found is not None:
             handlers[kind] = relaxed_handler(getattr(cls, found), cls, found)
     return Entrypoint(cls, frozenset(methods), handlers)
-
-
-def describe_load_error(worker: str, root: Path, exc: BaseException) -> str:
-    """One line naming the file and line where a worker's import failed."""
-    if isinstance(exc, SyntaxError) and exc.filename:
-        where = f"{display_path(Path(exc.filename))}, line {exc.lineno}"
-        return f"{worker}: {type(exc).__name__} in {where}: {exc.msg}. Fix the file."
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _inside(f.filename, root)]
-    where = f" in {display_path(Path(frames[-1].filename))}, line {frames[-1].lineno}" if frames else ""
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return f"{worker}: importing the worker failed{where}: {message}"
-
-
-def _inside(filename: str, root: Path) -> bool:
-    try:
-        Path(filename).resolve().relative_to(root)
-    except ValueError:
-        return False
-    return True

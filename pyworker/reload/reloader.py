@@ -30,7 +30,7 @@ from pyworker.registry import WorkerRegistry
 from pyworker.reload.watch import Batch, code_changes
 from pyworker.worker import Worker
 
-_SETTINGS = re.compile(r"^(wrangler\.(toml|json|jsonc)|\.dev\.vars(\..+)?)$")
+_SETTINGS = re.compile(r"^(wrangler\.(toml|json|jsonc)|\.(dev\.vars|env)(\..+)?)$")
 
 
 @dataclass(frozen=True)

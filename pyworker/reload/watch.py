@@ -27,7 +27,7 @@ DEBOUNCE_MS = 400
 
 
 class WorkerFilter(watchfiles.DefaultFilter):
-    """Python sources, config files, ``.dev.vars*`` and assets; never VCS, caches, venvs or swap files."""
+    """Python sources, config files, ``.dev.vars*``, ``.env*`` and assets; never VCS, caches, venvs or swap files."""
 
     ignore_dirs = (*watchfiles.DefaultFilter.ignore_dirs, ".wrangler", "venv", ".ruff_cache")
     ignore_entity_patterns = (*watchfiles.DefaultFilter.ignore_entity_patterns, r"^4913$", r"\.tmp$", r"\.bak$")
@@ -48,7 +48,7 @@ class WorkerFilter(watchfiles.DefaultFilter):
         )
 
 
-_DEV_VARS = re.compile(r"^\.dev\.vars(\..+)?$")
+_DEV_VARS = re.compile(r"^\.(dev\.vars|env)(\..+)?$")  # .dev.vars* and .env* (wrangler reads both)
 
 
 def watched_roots(config: WorkerConfig) -> list[Path]:

@@ -9,6 +9,8 @@ by the worker's invocation frame).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyworker.errors import (
     BindingError,
     InvocationLimit,
@@ -20,12 +22,22 @@ from pyworker.errors import (
 from pyworker.runtime.http import Request, Response
 from pyworker.types import Route, Target
 
+ErrorPage = Callable[[Request, BaseException], "Response | None"]
 
-async def respond(target: Target, route: Route, request: Request) -> Response:
-    """Run ``route`` (a fetch) on ``target``; never raises but for the invocation limit."""
+
+async def respond(target: Target, route: Route, request: Request, page: ErrorPage | None = None) -> Response:
+    """Run ``route`` (a fetch) on ``target``; never raises but for the invocation limit.
+
+    ``page``, for requests from outside, may answer a worker's error or a failed load
+    with a page of its own (the HTML page browsers get); None keeps the plain-text 500.
+    """
     try:
         response: Response = await target.invoke(route, (request,), {})
     except (Exception, SystemExit) as exc:  # sys.exit() in a worker must not stop the server
+        if page is not None and (was_reported(exc) or isinstance(exc, WorkerLoadError)):
+            answer = page(request, exc)
+            if answer is not None:
+                return answer
         if was_reported(exc):  # the handler raised it (and its traceback was printed)
             return Response(error_summary(exc), 500)
         if isinstance(exc, InvocationLimit):

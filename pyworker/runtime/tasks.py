@@ -76,3 +76,15 @@ async def in_thread(function: Callable[..., T], *args: Any) -> T:
 
     threading.Thread(target=run, name=f"pyworker-{getattr(function, '__name__', 'call')}", daemon=True).start()
     return await future
+
+
+@contextlib.contextmanager
+def containing_tasks() -> Generator[None, None, None]:
+    """While serving, tasks started by worker code cannot stop the loop (see :func:`task_factory`)."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    loop.set_task_factory(task_factory)
+    try:
+        yield
+    finally:
+        loop.set_task_factory(previous)

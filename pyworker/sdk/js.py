@@ -151,7 +151,7 @@ class _ErrorConstructor(_Global):
 
 class _Console(_Global):
     def log(self, *values: Any) -> None:
-        _print("log", values)
+        _print("always", values)  # shown at every --log-level, as print() is
 
     def info(self, *values: Any) -> None:
         _print("info", values)

@@ -12,16 +12,22 @@ A WebSocket handshake goes to :mod:`.websocket` instead.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pyworker.config.cf import FALLBACK_CF
+from pyworker.errors import mark_reported
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
+from pyworker.runtime.call_trace import call_trace, trace_lines
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
+from pyworker.serving.error_page import error_page
 from pyworker.serving.link import ClientLink, Ending, Watchman
+from pyworker.serving.live_reload import PATH as LIVE_PATH
+from pyworker.serving.live_reload import LiveReload
 from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
 from pyworker.serving.websocket import serve_websocket
@@ -36,13 +42,21 @@ class WorkerApp:
     """Serves one worker: ASGI request -> ``Request`` -> its fetch invocation -> ASGI response, logged."""
 
     def __init__(
-        self, worker: Target, printer: Printer, options: DevOptions | None = None, before: Before | None = None
+        self,
+        worker: Target,
+        printer: Printer,
+        options: DevOptions | None = None,
+        before: Before | None = None,
+        live: LiveReload | None = None,
     ) -> None:
         self.worker = worker
         self.before = before  # answers some requests before the worker runs (assets, event routes)
+        self.live = live  # --live-reload
         self.printer = printer
         self.options = options or DevOptions()
         self.watchman = Watchman()
+        self._trace_calls = self.options.log_level == "debug"  # --log-level debug lists binding calls
+        self._page = functools.partial(error_page, worker.name)  # made once: it is on every request's path
 
     def _cf(self) -> dict[str, Any]:
         """``request.cf`` for this worker: ``--cf``, else its ``[dev] cf`` file, else wrangler's offline values."""
@@ -58,6 +72,9 @@ class WorkerApp:
         if scope["type"] == "websocket":
             await serve_websocket(self.worker, self.printer, self.options, scope, receive, send)
             return
+        if self.live is not None and scope["path"] == LIVE_PATH:
+            await self.live.serve(self.worker.name, scope["query_string"].decode("latin-1"), receive, send)
+            return
         started = time.perf_counter()
         method, target = scope["method"], raw_target(scope)
         head = method == "HEAD"
@@ -70,22 +87,31 @@ class WorkerApp:
             self._log(method, target, request.status, request.status_text, started)
             return
         sender = Sender(self.worker.name, self.printer, method, target, head)
+        traced = call_trace.set([]) if self._trace_calls else None
         try:
             answering = None if self.before is None else self.before(request)
             response = None if answering is None else await answering
             if response is None:
-                response = await respond(self.worker, _INCOMING, request)
+                response = await respond(self.worker, _INCOMING, request, self._page)
+            if self.live is not None:
+                response = await self.live.inject(self.worker.name, response)
             link.responding()
             await sender.send(response, send)
-        except asyncio.CancelledError:
-            if link.reason is None:
-                raise  # not the client's doing: the server is stopping
+        except asyncio.CancelledError as exc:
+            if link.reason is None:  # not the client's doing: the server is stopping, past its grace period
+                self._log(method, target, 0, "", started, "the server stopped")
+                raise mark_reported(exc) from None  # said here: uvicorn's "Exception in ASGI application" is not shown
             task.uncancel()
             await self._ended(link.reason, sender, send, started)
             return
         finally:
             link.close()
+            if traced is not None:
+                trace = call_trace.get()
+                call_trace.reset(traced)
         self._log(method, target, sender.status, sender.status_text, started)
+        if traced is not None and trace:
+            self.printer.worker(self.worker.name, "\n".join(trace_lines(trace)), "debug")
 
     async def _ended(self, reason: Ending, sender: Sender, send: Send, started: float) -> None:
         """The link ended the exchange: answer if the client can still hear it, log either way."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import ServeError
 from pyworker.options import DevOptions
+from pyworker.serving.port_holder import holder_note
 
 DEFAULT_PORT = 8787
 DEFAULT_IP = "127.0.0.1"
@@ -23,6 +24,7 @@ class Listener:
     ip: str
     sock: socket.socket
     port: int  # kept: the socket cannot tell it once closed
+    instead_of: int | None = None  # the default port, when it was busy and this one was taken instead
 
     @property
     def url(self) -> str:
@@ -30,8 +32,9 @@ class Listener:
         return f"http://{host}:{self.port}"
 
 
-def bind(worker: str, ip: str, port: int) -> Listener:
-    """Bind ``ip:port`` for ``worker``; a port in use is a :class:`ServeError` naming both."""
+def bind(worker: str, ip: str, port: int, look: bool = True) -> Listener:
+    """Bind ``ip:port`` for ``worker``; a port in use is a :class:`PortInUse` naming both (and, with
+    ``look``, the process holding it)."""
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
     # proto says TCP, and without it Nagle + delayed ACK add ~40 ms to every response.
@@ -43,13 +46,18 @@ def bind(worker: str, ip: str, port: int) -> Listener:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise ServeError(
-                f"Port {port} on {ip} is already in use (wanted by worker {worker}). "
+            held = holder_note(port) if look else ""
+            raise PortInUse(
+                f"Port {port} on {ip} is already in use (wanted by worker {worker}).{held} "
                 "Stop whatever is using it, or pick another with --port or [dev] port."
             ) from exc
         raise ServeError(f"Cannot listen on {ip}:{port} for worker {worker}: {exc.strerror}.") from exc
     sock.setblocking(False)
     return Listener(worker, ip, sock, int(sock.getsockname()[1]))
+
+
+class PortInUse(ServeError):
+    """The port wanted is taken."""
 
 
 def bind_next_free(worker: str, ip: str, start: int, taken: set[int]) -> Listener:
@@ -60,7 +68,7 @@ def bind_next_free(worker: str, ip: str, start: int, taken: set[int]) -> Listene
         if port in taken:
             continue
         try:
-            return bind(worker, ip, port)
+            return bind(worker, ip, port, look=False)
         except ServeError:
             continue
     raise ServeError(f"No free port above {start} on {ip} for worker {worker}.")
@@ -82,8 +90,7 @@ def bind_workers(configs: Sequence[WorkerConfig], options: DevOptions) -> list[L
             if config.internal:
                 continue
             if not listeners:
-                port = options.port if options.port is not None else config.dev.port or DEFAULT_PORT
-                listeners.append(bind(config.name, ip_for(config, options), port))
+                listeners.append(bind_first(config, options))
             else:
                 listeners.append(bind_other(config, options, {listener.port for listener in listeners}))
     except BaseException:
@@ -91,6 +98,21 @@ def bind_workers(configs: Sequence[WorkerConfig], options: DevOptions) -> list[L
             listener.sock.close()
         raise
     return listeners
+
+
+def bind_first(config: WorkerConfig, options: DevOptions) -> Listener:
+    """The first exposed worker: ``--port``, else its ``[dev] port``, else 8787 or, as wrangler does when
+    8787 is busy, the next free port (``instead_of`` says so); an explicit port that is busy is an error."""
+    ip = ip_for(config, options)
+    explicit = options.port if options.port is not None else config.dev.port
+    if explicit is not None:
+        return bind(config.name, ip, explicit)
+    try:
+        return bind(config.name, ip, DEFAULT_PORT, look=False)
+    except PortInUse:
+        listener = bind_next_free(config.name, ip, DEFAULT_PORT + 1, set())
+        listener.instead_of = DEFAULT_PORT
+        return listener
 
 
 def bind_other(config: WorkerConfig, options: DevOptions, taken: set[int]) -> Listener:

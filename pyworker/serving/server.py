@@ -6,16 +6,17 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import AsyncIterator, Generator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Sequence
 
 from pyworker.bindings.engines import Engines
 from pyworker.bindings.env import build_env
 from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
 from pyworker.config.files import project_directory
-from pyworker.errors import ServeError, WorkerLoadError
+from pyworker.errors import WorkerLoadError
 from pyworker.events.crons import CronRunner
 from pyworker.loading.dependencies import unmet_dependencies
+from pyworker.loading.python_version import python_warnings
 from pyworker.loading.shared import shared_state_conflicts
 from pyworker.options import DevOptions
 from pyworker.printer import Printer, escape
@@ -24,15 +25,18 @@ from pyworker.queues.config import Consumer, consumer_map
 from pyworker.registry import WorkerRegistry
 from pyworker.reload.reloader import Reloaded, Reloader
 from pyworker.reload.watch import FileWatcher
-from pyworker.runtime.tasks import task_factory
+from pyworker.runtime.tasks import containing_tasks
 from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.front import Front
-from pyworker.serving.listeners import Listener, bind_other, bind_workers, moves
+from pyworker.serving.listeners import Listener, bind_workers
+from pyworker.serving.live_reload import LiveReload
+from pyworker.serving.rewire import rewire
 from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
 from pyworker.serving.watchdog import LoopWatchdog
+from pyworker.session.run import dev_session
 from pyworker.storage.host import Storage
 from pyworker.storage.state import StateDir
 from pyworker.worker import Worker, WorkerState
@@ -64,11 +68,14 @@ class DevServer:
         consumer_map(configs, strict=True)
         for config in configs:
             self.registry.add(Worker(config, build_env(config, self.host), printer))
+        printer.known([config.name for config in configs])
         self.listeners: list[Listener] = []
         self.ready = threading.Event()  # set once every worker listens (tests wait on it)
         self.dispatch = PortDispatch()
+        self.live = LiveReload() if options.live_reload else None
         self._uvicorn: UvicornServer | None = None
         self._loads: StartupLoads | None = None
+        self.announced: list[Callable[[], None]] = []  # called once every worker listens (the hotkey bar)
 
     @property
     def workers(self) -> list[Worker]:
@@ -87,7 +94,9 @@ class DevServer:
     def app(self, name: str) -> WorkerApp:
         """The ASGI app serving worker ``name`` (used by the server and by in-process tests)."""
         worker = self.worker(name)
-        return WorkerApp(worker, self.printer, self.options, Front(worker, self.printer, lambda: worker.assets))
+        return WorkerApp(
+            worker, self.printer, self.options, Front(worker, self.printer, lambda: worker.assets), self.live
+        )
 
     # -- start-up -------------------------------------------------------------------
     def load(self) -> None:
@@ -125,6 +134,10 @@ class DevServer:
     def bind(self) -> None:
         """Bind a socket for each exposed worker; internal workers get none."""
         self.listeners = bind_workers([worker.config for worker in self.workers], self.options)
+        for listener in self.listeners:
+            if listener.instead_of is not None:
+                busy, name = listener.instead_of, listener.worker
+                self.printer.warning(f"Port {busy} is in use: worker {name} listens on {listener.port} instead.")
 
     def close_sockets(self) -> None:
         for listener in self.listeners:
@@ -134,6 +147,24 @@ class DevServer:
         """The start-up table, then ``Ready on ...`` once every worker listens, naming those still ``loading``."""
         announce(self.printer, self.workers, self.listeners, self.host, loading)
         self.ready.set()
+        for then in self.announced:
+            then()
+
+    def urls(self) -> list[str]:
+        return [listener.url for listener in self.listeners]
+
+    def url_of(self, worker: str) -> str | None:
+        return next((listener.url for listener in self.listeners if listener.worker == worker), None)
+
+    async def reload_all(self) -> None:
+        """Re-read every worker's config and re-import its code (the ``r`` key)."""
+        reloader = Reloader(self.registry, self.printer, self.options, self.host)
+        for worker in self.workers:
+            change = await reloader.reload(worker, {worker.config.config_path})
+            if self.live is not None:
+                self.live.reloaded(change.worker)
+            if change.config_changed:
+                await self._rewire(change)
 
     # -- serving --------------------------------------------------------------------
     async def serve(self) -> None:
@@ -142,7 +173,7 @@ class DevServer:
             self.dispatch.add(listener.port, self.app(listener.worker))
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning)
-        with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks(), watchdog:
+        with uvicorn_logs_to(self.printer), self._signals(), containing_tasks(), watchdog:
             async with (
                 self._watching(),
                 self._crons(),
@@ -201,6 +232,8 @@ class DevServer:
         watcher = FileWatcher(lambda: [worker.config for worker in self.workers])
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
         async for change in reloader.changes(watcher.batches(stop)):
+            if self.live is not None:
+                self.live.reloaded(change.worker)
             if change.config_changed:
                 await self._rewire(change)
                 watcher.refresh()
@@ -213,32 +246,15 @@ class DevServer:
 
     async def _rewire(self, change: Reloaded) -> None:
         """After a config reload: move the worker to a new port, or take its port away, if its config says so."""
-        server = self._uvicorn
-        current = next((listener for listener in self.listeners if listener.worker == change.worker), None)
-        if server is None or not moves(change.old, change.new, current):
-            return
-        listener = None
-        if not change.new.internal:
-            try:
-                listener = bind_other(change.new, self.options, {listener.port for listener in self.listeners})
-            except ServeError as exc:
-                self.printer.worker(change.worker, f"{exc} Keeping its current address.", "error")
-                return
-        if current is not None:
-            server.unlisten(current.sock)
-            self.dispatch.remove(current.port, listener.url if listener is not None else "")
-            self.listeners.remove(current)
-            self.printer.worker(change.worker, f"no longer listens on {current.url}")
-        if listener is not None:
-            self.listeners.append(listener)
-            self.dispatch.add(listener.port, self.app(change.worker))
-            await server.listen(listener.sock)
-            self.printer.worker(change.worker, f"now listens on {listener.url}")
+        if self._uvicorn is not None:
+            await rewire(change, self._uvicorn, self.listeners, self.dispatch, self.options, self.printer, self.app)
 
     def stop(self) -> None:
         """Ask the server to shut down; a second call forces it."""
         if self._uvicorn is None:
             return
+        if self.live is not None:
+            self.live.close()  # pages' event streams end, so that none holds the shutdown up
         if self._uvicorn.should_exit:
             self._uvicorn.force_exit = True
         else:
@@ -261,22 +277,12 @@ class DevServer:
                 loop.remove_signal_handler(sig)
 
 
-@contextlib.contextmanager
-def _containing_tasks() -> Generator[None, None, None]:
-    """While serving, tasks started by worker code cannot stop the loop (see :mod:`pyworker.runtime.tasks`)."""
-    loop = asyncio.get_running_loop()
-    previous = loop.get_task_factory()
-    loop.set_task_factory(task_factory)
-    try:
-        yield
-    finally:
-        loop.set_task_factory(previous)
-
-
 def run(options: DevOptions, printer: Printer) -> None:
     """Load, bind and serve; returns after a clean shutdown. Raises :class:`PyworkerError` on bad input."""
     server = DevServer(options, printer)
     server.bind()
+    for line in python_warnings([worker.config for worker in server.workers]):
+        printer.warning(line)
     try:
         asyncio.run(serve_until_stopped(server))
     finally:
@@ -285,5 +291,6 @@ def run(options: DevOptions, printer: Printer) -> None:
 
 async def serve_until_stopped(server: DevServer) -> None:
     """Load the workers and serve until :meth:`DevServer.stop` (the CLI's run, and in-process tests)."""
-    server.start_loading()
-    await server.serve()
+    with dev_session(server, server.options):
+        server.start_loading()
+        await server.serve()
