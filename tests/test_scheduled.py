@@ -50,7 +50,7 @@ async def test_wranglers_scheduled_routes_run_the_handler(write_worker, make_ser
     ok = await call(app, "/cdn-cgi/handler/scheduled?cron=0+*+*+*+*&time=1700000000000")
     assert (ok.status, ok.text) == (200, "ok")
     seen = (await call(app, "/")).text
-    assert seen.startswith("[('*/5 * * * *', ") and seen.endswith("('0 * * * *', 1700000000000.0, 'Env')]")
+    assert seen.startswith("[('*/5 * * * *', ") and seen.endswith("('0 * * * *', 1700000000000, 'Env')]")
     failed = await call(app, "/cdn-cgi/handler/scheduled?cron=boom")
     assert (failed.status, failed.text) == (500, "exception")
     assert "ValueError: cron failed" in output.getvalue()

@@ -26,6 +26,14 @@ class Default(WorkerEntrypoint):
 
     async def scheduled(self, controller, env, ctx):
         await env.CACHE.put("cron", controller.cron)
+
+    async def queue(self, batch, env, ctx):
+        for message in batch.messages:
+            if message.body == "bad":
+                message.retry(delaySeconds=7)
+            else:
+                await env.CACHE.put("msg", str(message.body["n"]))
+                message.ack()
 """
 
 TARGET = """
@@ -69,7 +77,7 @@ async def test_state_is_temporary_unless_named(pair: tuple[Path, Path], tmp_path
     assert not (pair[0] / ".wrangler").exists()
 
 
-async def test_scheduled_runs_the_handler_and_queue_says_not_yet(pair: tuple[Path, Path]) -> None:
+async def test_scheduled_and_queue_run_the_handlers(pair: tuple[Path, Path]) -> None:
     async with testing.dev(pair) as dev:
         controller = await dev.scheduled("a", cron="*/5 * * * *", scheduled_time=1_700_000_000_000)
         assert (controller.cron, controller.scheduledTime, controller.type) == (
@@ -81,12 +89,10 @@ async def test_scheduled_runs_the_handler_and_queue_says_not_yet(pair: tuple[Pat
         assert await dev.env("a").CACHE.get("cron") == "*/5 * * * *"
         when = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
         assert (await dev.scheduled("a", scheduled_time=when)).scheduledTime == 1_767_225_600_000
-        with pytest.raises(NotImplementedError) as caught:
-            await dev.queue("a", "jobs", [1])
-    assert str(caught.value) == (
-        "dev.queue('a', 'jobs', ...): pyworker does not emulate Queues yet, so it cannot deliver a batch to a "
-        "queue handler."
-    )
+        result = await dev.queue("a", "jobs", [{"n": 3}, "bad"])
+        assert (result.outcome, result.acked, result.retried) == ("ok", result.ids[:1], result.ids[1:])
+        assert result.retry_delays == {result.ids[1]: 7}
+        assert await dev.env("a").CACHE.get("msg") == "3"
 
 
 async def test_errors_in_a_worker_are_responses_and_printed(write_worker) -> None:

@@ -50,7 +50,7 @@ class Outcome:
 
 async def run_scheduled(target: Target, cron: str, scheduled_time: float | None = None) -> Outcome:
     """Run the worker's ``scheduled`` handler once; what it raised is printed by the frame, and returned."""
-    controller = ScheduledController(cron, time.time() * 1000 if scheduled_time is None else scheduled_time)
+    controller = ScheduledController(cron, round(time.time() * 1000 if scheduled_time is None else scheduled_time))
     try:
         await target.invoke(SCHEDULED, (controller,), {})
     except Exception as exc:  # the handler's error (printed by the frame), no handler, or a broken load

@@ -23,10 +23,11 @@ import httpx
 
 from pyworker.config.workers import load_workers
 from pyworker.errors import WorkerLoadError
+from pyworker.events.scheduled import SCHEDULED, ScheduledController
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.server import DevServer
-from pyworker.testing.events import ScheduledController
+from pyworker.testing.events import QueueResult, deliver_batch, scheduled_time_ms
 from pyworker.types import Route
 from pyworker.worker import Worker
 
@@ -79,16 +80,15 @@ class DevSession:
         entrypoint: str | None = None,
     ) -> ScheduledController:
         """Run worker ``name``'s ``scheduled`` handler once, as a Cron Trigger would; returns the controller."""
-        controller = ScheduledController.at(cron, scheduled_time)
-        await self.worker(name).invoke(Route("scheduled", "scheduled", entrypoint), (controller,), {})
+        controller = ScheduledController(cron, scheduled_time_ms(scheduled_time))
+        route = SCHEDULED if entrypoint is None else Route("scheduled", "scheduled", entrypoint)
+        await self.worker(name).invoke(route, (controller,), {})
         return controller
 
-    async def queue(self, name: str, queue: str, messages: Sequence[Any]) -> Any:
-        """Not yet: pyworker does not emulate Queues on this version, so there is no batch to deliver."""
-        raise NotImplementedError(
-            f"dev.queue({name!r}, {queue!r}, ...): pyworker does not emulate Queues yet, so it cannot deliver "
-            "a batch to a queue handler."
-        )
+    async def queue(self, name: str, queue: str, messages: Sequence[Any], content_type: str = "v8") -> QueueResult:
+        """Deliver one batch of ``messages`` (bodies) to worker ``name``'s ``queue(self, batch)`` handler, as the
+        consumer of ``queue``; returns what the handler's calls settled (nothing is stored or retried)."""
+        return await deliver_batch(self.worker(name), self.server.printer, queue, messages, content_type)
 
     async def settle(self) -> None:
         """Wait for the ``ctx.wait_until`` work of every worker's requests so far."""
