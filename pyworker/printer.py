@@ -90,6 +90,12 @@ class Printer:
         if self._writer is not None:
             self._writer.flush(timeout)
 
+    def write_now(self, text: str, level: str = "warn", worker: str | None = None) -> None:
+        """Write ``text`` (under ``worker``'s prefix) at once, from any thread: not batched, as
+        the event loop may be blocked (the watchdog says so while it is)."""
+        if LEVELS[level] >= self.level:
+            self._emit(f"{self.prefix(worker)} {escape(text)}" if worker is not None else escape(text))
+
     def _emit(self, text: str) -> None:
         if self._writer is not None:
             self._writer.put(text)

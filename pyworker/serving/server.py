@@ -127,7 +127,7 @@ class DevServer:
         for listener in self.listeners:
             self.dispatch.add(listener.port, self.app(listener.worker))
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
-        watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning)
+        watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning, self.options.request_timeout)
         with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks(), guarding_loop(self.printer), watchdog:
             async with self._watching():  # registered before "Ready on", so edits right after it are seen
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
