@@ -117,15 +117,19 @@ class Worker:
         self._subrequests = _subrequest_limit(config)
         self.env = env
 
-    async def stop(self) -> None:
-        """Wait for ``ctx.wait_until`` work, then forget the worker's modules."""
+    async def stop(self, timeout: float | None = None) -> None:
+        """Wait for ``ctx.wait_until`` work (at most ``timeout`` seconds), then forget the worker's modules."""
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.wait(list(self._tasks), timeout=timeout)
         if self.code is not None:
             self.code.unload()
         self._set_state(WorkerState.STOPPED)
 
     # -- ctx.wait_until -------------------------------------------------------------
+    def background(self) -> list[asyncio.Future[Any]]:
+        """The ``ctx.wait_until`` work still running."""
+        return list(self._tasks)
+
     def schedule(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
         """Run ``awaitable`` in the background (``ctx.wait_until``); shutdown waits for it."""
         task = asyncio.ensure_future(awaitable)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import threading
 from collections.abc import AsyncIterator, Generator, Sequence
 from pathlib import Path
@@ -26,6 +25,8 @@ from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.listeners import Listener, bind_other, bind_workers, moves
 from pyworker.serving.loopguard import guarding_loop
+from pyworker.serving.shutdown import ExitDeadline, finish_background_work
+from pyworker.serving.signals import refusing_worker_signals, shutdown_signals
 from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
 from pyworker.serving.watchdog import LoopWatchdog
@@ -60,6 +61,7 @@ class DevServer:
         self.dispatch = PortDispatch()
         self._uvicorn: UvicornServer | None = None
         self._loads: StartupLoads | None = None
+        self._forced = asyncio.Event()  # a second Ctrl-C: stop waiting for anything
 
     @property
     def workers(self) -> list[Worker]:
@@ -128,7 +130,8 @@ class DevServer:
             self.dispatch.add(listener.port, self.app(listener.worker))
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning, self.options.request_timeout)
-        with uvicorn_logs_to(self.printer), self._signals(), _containing_tasks(), guarding_loop(self.printer), watchdog:
+        signals = shutdown_signals(self.stop, watchdog)
+        with uvicorn_logs_to(self.printer), _containing_tasks(), guarding_loop(self.printer), watchdog, signals:
             async with self._watching():  # registered before "Ready on", so edits right after it are seen
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
                 listening = asyncio.ensure_future(server.listening.wait())
@@ -140,10 +143,11 @@ class DevServer:
                         self.shared_state_warnings()
                     self.announce(loading)
                 await serving
-        if self._loads is not None:
-            self._loads.cancel()
+            if self._loads is not None:
+                self._loads.cancel()
+            await finish_background_work(self.workers, self.printer, self._forced)
         for worker in self.workers:
-            await worker.stop()
+            await worker.stop(timeout=1.0)  # what was cancelled may take a moment to unwind
         self.storage.close()  # after wait_until work, which may still write
 
     @contextlib.asynccontextmanager
@@ -204,24 +208,10 @@ class DevServer:
             return
         if self._uvicorn.should_exit:
             self._uvicorn.force_exit = True
+            self._forced.set()
         else:
             self.printer.write("Shutting down...")
             self._uvicorn.should_exit = True
-
-    @contextlib.contextmanager
-    def _signals(self) -> Generator[None, None, None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        loop = asyncio.get_running_loop()
-        handled = (signal.SIGINT, signal.SIGTERM)
-        for sig in handled:
-            loop.add_signal_handler(sig, self.stop)
-        try:
-            yield
-        finally:
-            for sig in handled:
-                loop.remove_signal_handler(sig)
 
 
 @contextlib.contextmanager
@@ -241,12 +231,19 @@ def run(options: DevOptions, printer: Printer) -> None:
     server = DevServer(options, printer)
     server.bind()
     try:
-        asyncio.run(serve_until_stopped(server))
+        asyncio.run(serve_until_stopped(server, ExitDeadline(printer)))
     finally:
         server.close_sockets()
 
 
-async def serve_until_stopped(server: DevServer) -> None:
-    """Load the workers and serve until :meth:`DevServer.stop` (the CLI's run, and in-process tests)."""
-    server.start_loading()
-    await server.serve()
+async def serve_until_stopped(server: DevServer, deadline: ExitDeadline | None = None) -> None:
+    """Load the workers and serve until :meth:`DevServer.stop` (the CLI's run, and in-process tests).
+
+    With a ``deadline`` (the CLI), the process ends within its grace once serving is over,
+    whatever threads worker code left running.
+    """
+    with refusing_worker_signals():  # from the first import on
+        server.start_loading()
+        await server.serve()
+    if deadline is not None:
+        deadline.arm()

@@ -163,7 +163,8 @@ def interrupt(thread: int, error: type[BaseException]) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), ctypes.py_object(error))
 
 
-def _in_worker_code(frame: FrameType) -> bool:
+def in_worker_code(frame: FrameType) -> bool:
+    """Whether ``frame`` runs a module of some worker's code."""
     # A worker module's __name__ is bare ("entry"), as deployed; its spec keeps the generation's prefix.
     spec = frame.f_globals.get("__spec__")
     name = getattr(spec, "name", None) or frame.f_globals.get("__package__") or ""
@@ -175,7 +176,7 @@ def inspect_stack(frame: FrameType | None) -> Culprit:
     culprit = Culprit()
     while frame is not None:
         code = frame.f_code
-        if culprit.where is None and _in_worker_code(frame):
+        if culprit.where is None and in_worker_code(frame):
             culprit.where = f"{display_path(Path(code.co_filename))}, line {frame.f_lineno}"
         elif code is _INVOKE and culprit.worker is None:
             worker = frame.f_locals.get("self")
