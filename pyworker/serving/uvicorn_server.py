@@ -20,6 +20,7 @@ from collections.abc import Generator
 
 import h11
 import uvicorn
+from h11._readers import ChunkedReader
 from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 
 from pyworker.errors import was_reported
@@ -107,6 +108,13 @@ class LimitedH11Protocol(H11Protocol):
       checks the exact header limits on a complete head).
     - When the response is done but the request body is not, the connection closes
       instead of waiting for the rest of the body.
+    - A request with both ``Content-Length`` and ``Transfer-Encoding`` is read by its
+      ``Transfer-Encoding`` (as h11 does) and its connection closes after the response
+      (RFC 9112 6.1), so bytes after its body never run as a request of their own.
+    - A client that half-closes (``shutdown(SHUT_WR)``) after a whole request still gets
+      its response; the connection closes after it.
+    - A bare LF where a chunked body's framing (a chunk's size line, a trailer) needs CRLF
+      is a 400 at once, where h11 would wait for a CRLF until the body timeout.
     """
 
     limits = ClientLimits()
@@ -116,6 +124,7 @@ class LimitedH11Protocol(H11Protocol):
         super().connection_made(transport)  # type: ignore[arg-type]
         self._head_bytes = 0
         self._lingering = False
+        self._half_closed = False
         self.heads.wait(self)
 
     def data_received(self, data: bytes) -> None:
@@ -130,9 +139,27 @@ class LimitedH11Protocol(H11Protocol):
             self.heads.arrived(self)
             self._head_bytes = 0
 
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle and self.cycle is not None and _both_lengths(self.headers):
+            self.cycle.keep_alive = False  # closed after the response: what follows the body is not a request
+            self.cycle.default_headers = [*self.cycle.default_headers, (b"connection", b"close")]
+        if self.conn.their_state is h11.SEND_BODY and bare_lf_in_framing(self.conn):
+            self.send_400_response("Invalid HTTP request received: a bare LF in the chunked body's framing.")
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol allows a bool
+        if self.cycle is not None and not self.cycle.response_complete and self.conn.their_state is h11.DONE:
+            self._half_closed = True
+            return True  # the request is whole: keep the connection open to send its response
+        return None
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if self.transport.is_closing():
+            return
+        if self._half_closed and self.conn.their_state is not h11.DONE:  # nothing more can arrive
+            self.transport.close()
             return
         if self.conn.their_state is h11.SEND_BODY:  # answered before the body was in: don't wait for the rest
             self.transport.close()
@@ -174,6 +201,21 @@ class LimitedH11Protocol(H11Protocol):
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(_LINGER, self.transport.close)
+
+
+def _both_lengths(headers: list[tuple[bytes, bytes]]) -> bool:
+    names = {name for name, _ in headers}
+    return b"content-length" in names and b"transfer-encoding" in names
+
+
+def bare_lf_in_framing(conn: h11.Connection) -> bool:
+    """Whether h11 waits for the end of a chunked body's framing line that already ended in a bare LF."""
+    reader = getattr(conn, "_reader", None)
+    if not isinstance(reader, ChunkedReader) or reader._bytes_in_chunk or reader._bytes_to_discard:
+        return False  # not chunked, or inside a chunk's data (where any byte goes) or its CRLF (h11 checks it)
+    pending = bytes(conn._receive_buffer)
+    end = pending.find(b"\n")
+    return end != -1 and (end == 0 or pending[end - 1] != 0x0D)
 
 
 class UvicornServer(uvicorn.Server):
