@@ -6,6 +6,9 @@ promise would (awaiting it first simply runs it in the awaiting task, so the com
 ``await env.B.method(...)`` costs no task and no loop turn). A call never awaited still
 runs until the caller's invocation ends, then is cut short, and prints one warning.
 Functions passed across arrive as :class:`CallbackStub` objects that run as their owner.
+What a call raises reaches the caller with no frame of the callee nor of pyworker's
+internals (see :func:`_crossing`), and the methods of what worker code holds here are
+sealed (:mod:`pyworker.runtime.sealed`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pyworker.bindings.errors import crossing_error
 from pyworker.bindings.values import copy_args, copy_value
 from pyworker.printer import Printer
 from pyworker.runtime.entrypoint import current_context, track_running
+from pyworker.runtime.sealed import seal_methods
 from pyworker.runtime.wrappers import _RpcStubWrapper
 
 # Calls made in this task and not started yet, in order (shared by the task and the tasks it starts,
@@ -81,7 +85,7 @@ class Call(Coroutine[Any, Any, Any]):
     )  # fmt: skip
 
     def __init__(self, coro: Coroutine[Any, Any, Any], site: CallSite, cut_short: bool = True) -> None:
-        self._call_coro = coro
+        self._call_coro = _crossing(coro)
         self._call_site = site
         # The invocation that cuts it short when it ends (a call to another worker); None for an
         # operation that, once sent, completes anyway (a storage write).
@@ -137,6 +141,30 @@ class Call(Coroutine[Any, Any, Any]):
     def __repr__(self) -> str:
         site = _get(self, "_call_site")
         return f"<call {site.prefix}{site.name}()>"
+
+
+async def _crossing(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Await ``coro``; what it raises goes on without its traceback, as on Cloudflare only the message crosses.
+
+    The callee's frames (its ``Worker``, env and secrets in ``f_locals``) and pyworker's that
+    hold them stay behind; the error's traceback starts here (a frame with sealed globals).
+    """
+    try:
+        return await coro
+    except BaseException as exc:
+        error = exc
+    del coro
+    raise _without_frames(error)
+
+
+def _without_frames(error: BaseException) -> BaseException:
+    seen = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__
+    return error
 
 
 def _after_earlier_calls(call: Call, unstarted: _Unstarted) -> Generator[Any, None, Any]:
@@ -287,3 +315,6 @@ class _Stepper:
                 raise
             except BaseException as exc:
                 value, step = exc, coro.throw
+
+
+seal_methods(Call, CallbackStub, _Stepper)
