@@ -7,7 +7,7 @@ promise would (awaiting it first simply runs it in the awaiting task, so the com
 runs until the caller's invocation ends, then is cut short, and prints one warning.
 Functions passed across arrive as :class:`CallbackStub` objects that run as their owner.
 What a call raises reaches the caller with no frame of the callee nor of pyworker's
-internals (see :func:`_crossing`), and the methods of what worker code holds here are
+internals (see :func:`~pyworker.bindings.errors.crossing`), and the methods of what worker code holds here are
 sealed (:mod:`pyworker.runtime.sealed`).
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from pyworker.bindings.errors import crossing_error
+from pyworker.bindings.errors import crossing, crossing_error
 from pyworker.bindings.values import copy_args, copy_value
 from pyworker.printer import Printer
 from pyworker.runtime.entrypoint import current_context, track_running
@@ -85,7 +85,7 @@ class Call(Coroutine[Any, Any, Any]):
     )  # fmt: skip
 
     def __init__(self, coro: Coroutine[Any, Any, Any], site: CallSite, cut_short: bool = True) -> None:
-        self._call_coro = _crossing(coro)
+        self._call_coro = crossing(coro)
         self._call_site = site
         # The invocation that cuts it short when it ends (a call to another worker); None for an
         # operation that, once sent, completes anyway (a storage write).
@@ -141,30 +141,6 @@ class Call(Coroutine[Any, Any, Any]):
     def __repr__(self) -> str:
         site = _get(self, "_call_site")
         return f"<call {site.prefix}{site.name}()>"
-
-
-async def _crossing(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Await ``coro``; what it raises goes on without its traceback, as on Cloudflare only the message crosses.
-
-    The callee's frames (its ``Worker``, env and secrets in ``f_locals``) and pyworker's that
-    hold them stay behind; the error's traceback starts here (a frame with sealed globals).
-    """
-    try:
-        return await coro
-    except BaseException as exc:
-        error = exc
-    del coro
-    raise _without_frames(error)
-
-
-def _without_frames(error: BaseException) -> BaseException:
-    seen = set()
-    link: BaseException | None = error
-    while link is not None and id(link) not in seen:
-        seen.add(id(link))
-        link.__traceback__ = None
-        link = link.__cause__ or link.__context__
-    return error
 
 
 def _after_earlier_calls(call: Call, unstarted: _Unstarted) -> Generator[Any, None, Any]:

@@ -51,8 +51,9 @@ def _sealed_member(value: Any, memo: dict[types.FunctionType, types.FunctionType
     if isinstance(value, types.FunctionType) and _ours(value):
         return sealed(value, memo)
     if isinstance(value, property):
-        parts = [sealed(f, memo) if isinstance(f, types.FunctionType) else f for f in (value.fget, value.fset)]
-        return property(parts[0], parts[1], value.fdel, value.__doc__)
+        fget: Any = sealed(value.fget, memo) if isinstance(value.fget, types.FunctionType) else value.fget
+        fset: Any = sealed(value.fset, memo) if isinstance(value.fset, types.FunctionType) else value.fset
+        return property(fget, fset, value.fdel, value.__doc__)
     if isinstance(value, staticmethod | classmethod) and isinstance(value.__func__, types.FunctionType):
         return type(value)(sealed(value.__func__, memo))
     return value
