@@ -148,8 +148,10 @@ async def test_an_error_in_a_callback_is_printed_under_its_owner(write_worker, m
 # and walking them would take minutes. Function globals and closures, tracebacks and frames ARE entered, and
 # steps through them do not count against the depth: that is where a worker's objects hide.
 _LEAVES = (types.ModuleType, str, bytes, int, float, type(None), type, types.BuiltinFunctionType)
-_NOT_ENTERED = {"f_builtins", "__builtins__", "f_code", "__code__", "gi_code", "cr_code"}
-_FREE = {"__traceback__", "tb_next", "tb_frame", "f_back", "f_locals", "f_globals", "__globals__", "__func__",
+# f_back: the frames above a worker's own are its own invocation (``sys._getframe()`` reaches them in-process);
+# what must hold nothing of the callee is what travels with an error, its traceback's frames.
+_NOT_ENTERED = {"f_builtins", "__builtins__", "f_code", "__code__", "gi_code", "cr_code", "f_back"}
+_FREE = {"__traceback__", "tb_next", "tb_frame", "f_locals", "f_globals", "__globals__", "__func__",
          "__closure__", "cell_contents", "__wrapped__", "__self__"}  # fmt: skip
 # pyworker's modules that run invocations and binding calls: their globals lead to every worker's machinery.
 _MACHINERY = ("pyworker.worker", "pyworker.registry", "pyworker.runtime.entrypoint", "pyworker.bindings.calls",

@@ -3,8 +3,9 @@
 ``loop.stop()`` from a handler would end the whole dev server (``Event loop stopped before
 Future completed``): on Cloudflare the runtime's loop (Pyodide's ``WebLoop``) has no
 ``stop`` (``NotImplementedError``), so here it raises that, as the worker's own error.
-``asyncio.set_event_loop`` on the loop's thread is refused the same way. ``close``,
-``run_forever`` and ``run_until_complete`` already raise on a running loop. An error in a
+``asyncio.set_event_loop`` on the loop's thread is refused the same way. ``run_forever``
+does nothing, as on Cloudflare (CPython 3.13's would raise and leave the loop marked as
+not running). ``close`` and ``run_until_complete`` already raise on a running loop. An error in a
 callback worker code scheduled (``loop.call_soon(loop.stop)``) is printed under that
 worker's name instead of going to asyncio's logger.
 """
@@ -38,6 +39,9 @@ def guarding_loop(printer: Printer) -> Generator[None, None, None]:
     def stop() -> None:
         raise NotImplementedError(STOP_REFUSED)
 
+    def run_forever() -> None:
+        return  # Pyodide's WebLoop.run_forever: the loop already runs, for ever
+
     def set_event_loop(new: asyncio.AbstractEventLoop | None) -> None:
         if threading.get_ident() == home and new is not loop:
             raise RuntimeError(REPLACE_REFUSED)
@@ -53,7 +57,8 @@ def guarding_loop(printer: Printer) -> Generator[None, None, None]:
         printer.exception(scope.name, exc)
 
     previous = loop.get_exception_handler()
-    setattr(loop, "stop", stop)  # noqa: B010  # an instance attribute, removed below
+    setattr(loop, "stop", stop)  # noqa: B010  # instance attributes, removed below
+    setattr(loop, "run_forever", run_forever)  # noqa: B010
     setattr(policy, "set_event_loop", set_event_loop)  # noqa: B010
     loop.set_exception_handler(callback_failed)
     try:
@@ -62,8 +67,9 @@ def guarding_loop(printer: Printer) -> Generator[None, None, None]:
         loop.set_exception_handler(previous)
         with contextlib.suppress(AttributeError):
             delattr(policy, "set_event_loop")
-        with contextlib.suppress(AttributeError):
-            delattr(loop, "stop")
+        for name in ("stop", "run_forever"):
+            with contextlib.suppress(AttributeError):
+                delattr(loop, name)
 
 
 def _scope_of(context: dict[str, Any]) -> WorkerScope | None:
