@@ -69,7 +69,7 @@ class Worker:
         """Import the worker's code; on failure keep serving the error (state FAILED)."""
         generation, scope = self._begin_load()
         try:
-            code = load_code(self.config, generation, scope)
+            code = load_code(self.config, generation, scope, self.code)
         except WorkerLoadError as exc:
             self._load_failed(generation, exc)
             raise
@@ -83,7 +83,7 @@ class Worker:
         """
         generation, scope = self._begin_load()
         try:
-            code = await in_thread(load_code, self.config, generation, scope)
+            code = await in_thread(load_code, self.config, generation, scope, self.code)
         except WorkerLoadError as exc:
             self._load_failed(generation, exc)
             raise

@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import gc
 import inspect
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
+from pyworker.loading import settle
 from pyworker.loading.dependencies import load_advice, unmet_dependencies
 from pyworker.loading.modules import WorkerModules
 from pyworker.loading.shared import forget_shared_state
@@ -186,19 +188,38 @@ def _free_soon() -> None:
         gc.collect()
 
 
-def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None = None) -> WorkerCode:
+def load_code(
+    config: WorkerConfig, generation: int, scope: WorkerScope | None = None, previous: WorkerCode | None = None
+) -> WorkerCode:
     """Import ``config.main`` under a fresh prefix; raise :class:`WorkerLoadError` on any failure.
 
-    The import runs with ``scope`` (this generation's) as the current worker.
+    The import runs with ``scope`` (this generation's) as the current worker. While its source
+    files change under it (a save under way), it is imported again (:mod:`pyworker.loading.settle`).
     """
-    forget_shared_state(config.name)
-    modules = WorkerModules(config.name, config.import_root, generation)
     scope = scope or WorkerScope(config.name, None, _no_schedule)
+    before = previous.modules.reads if previous is not None else None
+    for attempt in range(1, settle.ATTEMPTS + 1):
+        modules = WorkerModules(config.name, config.import_root, generation)
+        try:
+            module = _import_main(config, modules, scope)
+        except WorkerLoadError:
+            if attempt == settle.ATTEMPTS or not settle.unsettled(modules.reads, before):
+                raise
+        else:
+            if attempt == settle.ATTEMPTS or not settle.unsettled(modules.reads, before):
+                return _loaded(config, modules, module, scope)
+            modules.uninstall()
+        time.sleep(settle.SETTLE)  # in the import's thread: let the writes settle
+    raise AssertionError("unreachable")
+
+
+def _import_main(config: WorkerConfig, modules: WorkerModules, scope: WorkerScope) -> ModuleType:
+    forget_shared_state(config.name)
     scope.namespace = modules
     modules.install()
     token = current_worker.set(scope)
     try:
-        module = modules.import_main(config.main)
+        return modules.import_main(config.main)
     except BaseException as exc:  # KeyboardInterrupt, sys.exit(), CancelledError at import: a load error too
         modules.uninstall()
         message = describe_load_error(config.name, config.import_root, exc)
@@ -207,6 +228,9 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
         raise WorkerLoadError(message) from exc
     finally:
         current_worker.reset(token)
+
+
+def _loaded(config: WorkerConfig, modules: WorkerModules, module: ModuleType, scope: WorkerScope) -> WorkerCode:
     if modules.router is not None:
         modules.router.tidy()
     code = WorkerCode(config.name, modules, module, scope)
