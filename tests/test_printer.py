@@ -93,3 +93,10 @@ def test_warnings_and_tables_escape_control_characters():
     printer.warning("bad \x1b[31m")
     printer.table(["worker"], [["w\x1b[31m"]])
     assert stream.getvalue() == "Warning: bad \\x1b[31m\nworker\nw\\x1b[31m\n"
+
+
+def test_a_long_method_is_cut_in_the_request_line():
+    stream = io.StringIO()
+    Printer(stream, colour=False).request("a", "X" * 5000, "/", 400, "Bad Request", 1)
+    line = stream.getvalue().rstrip("\n")
+    assert line == "[a] " + "X" * 32 + "... (5000 characters) / 400 Bad Request (1ms)"

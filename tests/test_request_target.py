@@ -141,3 +141,9 @@ def test_dot_segments_are_removed_from_request_url_as_workerd_parses_it(echo, ta
     reply = exchange(echo.port, b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 200 OK")
     assert calls(echo) == [url]
+
+
+def test_a_utf8_host_is_named_as_sent_in_the_400(echo):
+    reply = exchange(echo.port, "GET / HTTP/1.1\r\nHost: 日本:x\r\n\r\n".encode())
+    assert reply.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert reply.endswith('Bad Request: the Host header "日本:x" is not a host name with an optional port.'.encode())

@@ -96,7 +96,7 @@ def _unusual_url(scope: Scope, target: str, hosts: list[bytes], version: str) ->
         server = scope.get("server") or ("localhost", None)
         host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
         return None, f"{scope.get('scheme', 'http')}://{host}{without_dot_segments(target)}"
-    host = hosts[0].decode("latin-1") if hosts else ""
+    host = _readable(hosts[0]) if hosts else ""
     return f'the Host header "{_shown(host)}" is not a host name with an optional port.', ""
 
 
@@ -156,6 +156,14 @@ def raw_target(scope: Scope) -> str:
 def _close(status: int, text: str) -> Response:
     """An answer from the server itself; the connection closes after it (its head may be unread)."""
     return Response(text, status, headers={"connection": "close"})
+
+
+def _readable(raw: bytes) -> str:
+    """A header's bytes as the client most likely wrote them: UTF-8, else one character per byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _shown(text: str) -> str:
