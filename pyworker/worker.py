@@ -69,7 +69,7 @@ class Worker:
         """Import the worker's code; on failure keep serving the error (state FAILED)."""
         generation, scope = self._begin_load()
         try:
-            code = load_code(self.config, generation, scope, self.code)
+            code = load_code(self.config, generation, scope, self._reads())
         except WorkerLoadError as exc:
             self._load_failed(generation, exc)
             raise
@@ -83,11 +83,15 @@ class Worker:
         """
         generation, scope = self._begin_load()
         try:
-            code = await in_thread(load_code, self.config, generation, scope, self.code)
+            code = await in_thread(load_code, self.config, generation, scope, self._reads())
         except WorkerLoadError as exc:
             self._load_failed(generation, exc)
             raise
         self._swap_in(generation, code)
+
+    def _reads(self) -> dict[str, tuple[int, int, int]] | None:
+        """What the current generation's import read (a copy: the import thread holds nothing of it)."""
+        return dict(self.code.modules.reads) if self.code is not None else None
 
     def _begin_load(self) -> tuple[int, WorkerScope]:
         if self.code is None and self.error is None:

@@ -189,15 +189,16 @@ def _free_soon() -> None:
 
 
 def load_code(
-    config: WorkerConfig, generation: int, scope: WorkerScope | None = None, previous: WorkerCode | None = None
+    config: WorkerConfig, generation: int, scope: WorkerScope | None = None, before: settle.Reads | None = None
 ) -> WorkerCode:
     """Import ``config.main`` under a fresh prefix; raise :class:`WorkerLoadError` on any failure.
 
     The import runs with ``scope`` (this generation's) as the current worker. While its source
-    files change under it (a save under way), it is imported again (:mod:`pyworker.loading.settle`).
+    files change under it (a save under way), it is imported again (:mod:`pyworker.loading.settle`);
+    ``before`` is what the previous generation read (only the record: the thread that imports must
+    hold nothing of that generation, which is freed as soon as this one is in).
     """
     scope = scope or WorkerScope(config.name, None, _no_schedule)
-    before = previous.modules.reads if previous is not None else None
     for attempt in range(1, settle.ATTEMPTS + 1):
         modules = WorkerModules(config.name, config.import_root, generation)
         try:
