@@ -11,6 +11,7 @@ import pytest
 from pyworker.serving import shutdown
 from tests.conftest import DEADLINE
 from tests.test_e2e import DevProcess
+from tests.test_watchdog import FOREVER
 
 THREAD = """
 import threading
@@ -31,17 +32,6 @@ class Default(WorkerEntrypoint):
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         return Response(f"{previous is signal.getsignal(signal.SIGINT)} {signal.alarm(5)}")
-"""
-
-FOREVER = """
-from workers import Response, WorkerEntrypoint
-
-class Default(WorkerEntrypoint):
-    async def fetch(self, request):
-        if request.url.endswith("/ok"):
-            return Response("ok")
-        while True:
-            pass
 """
 
 WAITS = """
