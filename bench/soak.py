@@ -20,6 +20,10 @@ slowloris, a bare uvicorn as the baseline) on 127.0.0.1:
 - slowloris: ``--slowloris`` connections trickle a header byte a second; how many the
   server closed, how long that took, and a normal request's latency meanwhile.
 - mixed load over time and ``kill -9`` rounds: see ``bench/soak_mixed.py`` (``--minutes``, ``--kills``).
+  RSS under the mixed load rises about 1 MiB over the first 100 s, then stays flat: that is SQLite's
+  page cache filling (at most 2 MiB per connection, SQLite's default ``cache_size``; KV and D1 have two
+  connections each here, so at most about 8 MiB), not a leak: with ``tracemalloc`` on, the Python heap
+  stayed at 16.3 MiB from 16 s to 96 s of that load, no allocation site growing past a few KiB.
 """
 
 from __future__ import annotations
