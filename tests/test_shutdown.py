@@ -70,7 +70,7 @@ def test_a_thread_that_never_ends_does_not_hang_ctrl_c(dev_in):
     assert httpx.get(url, timeout=DEADLINE).text == "started"
     began = time.monotonic()
     assert process.interrupt() == 0
-    assert time.monotonic() - began < 3 + shutdown.THREAD_GRACE
+    assert time.monotonic() - began < shutdown.THREAD_GRACE + 10  # bounded (3 s for the threads, then exit)
     assert (
         "Warning: Not waiting for 1 thread that worker code started and that did not end within 3 s: never-ends. "
         "Exiting anyway." in process.lines
