@@ -540,6 +540,8 @@ def run_soak(quick: bool, output: Path) -> None:
         "# Soak results\n\n"
         f"{when}, {command}, {took:.0f} s in all; pyworker at {revision()}.\n\n"
         f"Machine: {machine()}\n\n{body}\n\n"
+        "## The mixed load, sampled every 10 s\n\n"
+        f"{soak.soak_mixed.samples_table(result['mixed'])}\n\n"
         "## How\n\n"
         f"{soak.__doc__}\n"
         f"Raw figures: `{json.dumps(result)}`\n"

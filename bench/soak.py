@@ -1,6 +1,7 @@
 """Soak: the server held under load, reloads under a POST stream, hostile input and slowloris.
 
 python bench/soak.py [--quick] [--duration 60] [--reloads 100] [--big-reloads 200] [--slowloris 200]
+                     [--minutes 5] [--kills 10]
 
 Not part of CI, and not of ``bench/run.py``'s default run: ``bench/run.py --soak`` runs it
 and writes ``bench/SOAK.md``. Each part launches its own ``pyworker dev`` (and, for
@@ -18,6 +19,11 @@ slowloris, a bare uvicorn as the baseline) on 127.0.0.1:
   hanging, and the server must still answer 200 afterwards.
 - slowloris: ``--slowloris`` connections trickle a header byte a second; how many the
   server closed, how long that took, and a normal request's latency meanwhile.
+- mixed load over time and ``kill -9`` rounds: see ``bench/soak_mixed.py`` (``--minutes``, ``--kills``).
+  RSS under the mixed load rises about 1 MiB over the first 100 s, then stays flat: that is SQLite's
+  page cache filling (at most 2 MiB per connection, SQLite's default ``cache_size``; KV and D1 have two
+  connections each here, so at most about 8 MiB), not a leak: with ``tracemalloc`` on, the Python heap
+  stayed at 16.3 MiB from 16 s to 96 s of that load, no allocation site growing past a few KiB.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import soak_mixed
 from _common import (
     BENCH,
     CLIENT_CPUS,
@@ -69,9 +76,11 @@ class Settings:
     reloads: int = 100
     big_reloads: int = 200
     slowloris: int = 200
+    minutes: float = 5.0
+    kills: int = 10
 
 
-QUICK = Settings(duration=5.0, reloads=10, big_reloads=30, slowloris=50)
+QUICK = Settings(duration=5.0, reloads=10, big_reloads=30, slowloris=50, minutes=0.5, kills=2)
 
 
 @contextmanager
@@ -298,6 +307,8 @@ def measure(settings: Settings) -> dict[str, Any]:
         "generations": generations_freed(settings.big_reloads),
         "hostile": hostile(),
         "slowloris": slowloris_both(settings.slowloris),
+        "mixed": soak_mixed.mixed(settings.minutes),
+        "kill_9": soak_mixed.kill_9_loop(settings.kills),
     }
 
 
@@ -333,6 +344,7 @@ def rows(result: dict[str, Any], settings: Settings) -> list[list[str]]:
          met(ours["closed"] == ours["connections"] and ours["slowest_close_s"] <= HEADER_TIMEOUT + 1)],
         ["a normal request during the slowloris attack", f"{ours['normal_request_ms']:.0f} ms",
          f"{base['normal_request_ms']:.0f} ms (bare uvicorn)", "—", "—"],
+        *soak_mixed.rows(result["mixed"], result["kill_9"]),
     ]  # fmt: skip
 
 
@@ -343,9 +355,11 @@ def main() -> None:
     parser.add_argument("--reloads", type=int)
     parser.add_argument("--big-reloads", type=int)
     parser.add_argument("--slowloris", type=int)
+    parser.add_argument("--minutes", type=float)
+    parser.add_argument("--kills", type=int)
     args = parser.parse_args()
     settings = QUICK if args.quick else Settings()
-    for name in ("duration", "reloads", "big_reloads", "slowloris"):
+    for name in ("duration", "reloads", "big_reloads", "slowloris", "minutes", "kills"):
         if getattr(args, name) is not None:
             setattr(settings, name, getattr(args, name))
     print(json.dumps(measure(settings), indent=2))

@@ -22,6 +22,7 @@ _COLOURS = (36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96)  # honcho-style rotation
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r"}
 MAX_LOGGED_TARGET = 200  # characters of a request target shown in its log line
+MAX_LOGGED_METHOD = 32  # characters of a request method shown in its log line
 _PACE = 0.02  # seconds the output thread rests between writes (lines wait at most this long)
 
 
@@ -104,6 +105,12 @@ class Printer:
         if self._writer is not None:
             self._writer.flush(timeout)
 
+    def write_now(self, text: str, level: str = "warn", worker: str | None = None) -> None:
+        """Write ``text`` (under ``worker``'s prefix) at once, from any thread: not batched, as
+        the event loop may be blocked (the watchdog says so while it is)."""
+        if LEVELS[level] >= self.level:
+            self._emit(f"{self.prefix(worker)} {escape(text)}" if worker is not None else escape(text))
+
     def _emit(self, text: str) -> None:
         if self._writer is not None:
             self._writer.put(text)
@@ -134,6 +141,8 @@ class Printer:
             return
         if len(path) > MAX_LOGGED_TARGET:
             path = f"{path[:MAX_LOGGED_TARGET]}... ({len(path)} characters)"
+        if len(method) > MAX_LOGGED_METHOD:
+            method = f"{method[:MAX_LOGGED_METHOD]}... ({len(method)} characters)"
         line = f"{self.prefix(worker)} {escape(method)} {escape(path)}"
         if not status:
             self.write(f"{line} canceled: {note} ({millis:.0f}ms)")

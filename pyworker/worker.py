@@ -74,7 +74,7 @@ class Worker:
         """Import the worker's code; on failure keep serving the error (state FAILED)."""
         generation, scope = self._begin_load()
         try:
-            code = load_code(self.config, generation, scope)
+            code = load_code(self.config, generation, scope, self._reads())
         except WorkerLoadError as exc:
             self._load_failed(generation, exc)
             raise
@@ -89,13 +89,17 @@ class Worker:
         generation, scope = self._begin_load()
         self.reloading += 1
         try:
-            code = await in_thread(load_code, self.config, generation, scope)
+            code = await in_thread(load_code, self.config, generation, scope, self._reads())
         except WorkerLoadError as exc:
             self._load_failed(generation, exc)
             raise
         finally:
             self.reloading -= 1
         self._swap_in(generation, code)
+
+    def _reads(self) -> dict[str, tuple[int, int, int]] | None:
+        """What the current generation's import read (a copy: the import thread holds nothing of it)."""
+        return dict(self.code.modules.reads) if self.code is not None else None
 
     def _begin_load(self) -> tuple[int, WorkerScope]:
         if self.code is None and self.error is None:
@@ -140,15 +144,19 @@ class Worker:
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def stop(self) -> None:
-        """Wait for ``ctx.wait_until`` work, then forget the worker's modules."""
+    async def stop(self, timeout: float | None = None) -> None:
+        """Wait for ``ctx.wait_until`` work (at most ``timeout`` seconds), then forget the worker's modules."""
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.wait(list(self._tasks), timeout=timeout)
         if self.code is not None:
             self.code.unload()
         self._set_state(WorkerState.STOPPED)
 
     # -- ctx.wait_until -------------------------------------------------------------
+    def background(self) -> list[asyncio.Future[Any]]:
+        """The ``ctx.wait_until`` work still running."""
+        return list(self._tasks)
+
     def schedule(self, awaitable: Awaitable[Any]) -> asyncio.Future[Any]:
         """Run ``awaitable`` in the background (``ctx.wait_until``); shutdown waits for it."""
         task = asyncio.ensure_future(awaitable)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import textwrap
@@ -199,4 +200,5 @@ async def test_commands_and_the_dev_server_share_persist_to(project: Path, tmp_p
     d1_file = project / ".wrangler/state/v3/d1/miniflare-D1DatabaseObject"
     assert (await asyncio.to_thread(run, "d1", "execute", "DB", "--command", "CREATE TABLE x (a)")).exit_code == 0
     [file] = d1_file.glob("*.sqlite")
-    assert sqlite3.connect(file).execute("SELECT name FROM sqlite_master").fetchall() == [("x",)]
+    with contextlib.closing(sqlite3.connect(file)) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [("x",)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -102,7 +103,8 @@ async def test_cloudflare_example_04_query_d1_with_its_init_script(tmp_path: Pat
     wrangler_file = directory / (
         ".wrangler/state/v3/d1/miniflare-D1DatabaseObject/4bdc987d6cf42250dbe004ca5755a313c0f6932123b1a8054f2afb8a226b830e.sqlite"
     )
-    assert sqlite3.connect(wrangler_file).execute("SELECT count(*) FROM qtable").fetchone() == (3,)
+    with contextlib.closing(sqlite3.connect(wrangler_file)) as conn:
+        assert conn.execute("SELECT count(*) FROM qtable").fetchone() == (3,)
 
 
 async def test_all_run_first_raw_give_d1s_shapes(db) -> None:

@@ -314,3 +314,14 @@ async def test_a_put_that_is_never_awaited_still_writes_as_the_promise_does(writ
 
     gc.collect()
     assert any("[forgetful] self.env.KV.put(...) was never awaited" in line for line in output.lines())
+
+
+@pytest.mark.parametrize("tampered", ["not a cursor!", "emVk", "YQ"])
+async def test_a_cursor_kv_did_not_give_is_an_error_not_a_restart(kv, tampered) -> None:
+    for key in ["a", "b", "c"]:
+        await kv("put", key, "v")
+    first = await kv("list", limit=1)
+    assert first["cursor"] != tampered
+    assert await kv("list", cursor=tampered) == f'JsException: Error: KV LIST failed: 400 Invalid cursor "{tampered}".'
+    rest = await kv("list", cursor=first["cursor"])
+    assert [k["name"] for k in rest["keys"]] == ["b", "c"]

@@ -107,3 +107,10 @@ def test_on_a_terminal_prefixes_are_coloured_and_padded_to_the_longest_name():
     piped.known(["a", "worker_b"])
     piped.worker("a", "one")
     assert plain.getvalue() == "[a] one\n"
+
+
+def test_a_long_method_is_cut_in_the_request_line():
+    stream = io.StringIO()
+    Printer(stream, colour=False).request("a", "X" * 5000, "/", 400, "Bad Request", 1)
+    line = stream.getvalue().rstrip("\n")
+    assert line == "[a] " + "X" * 32 + "... (5000 characters) / 400 Bad Request (1ms)"

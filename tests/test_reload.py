@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -324,6 +325,7 @@ async def test_the_watcher_follows_a_config_that_moves_main_to_a_new_folder(tmp_
 
 LAZY = """
 import asyncio
+import contextlib
 
 from workers import Response, WorkerEntrypoint
 
@@ -386,3 +388,48 @@ def test_a_worker_nested_in_another_owns_its_own_files(write_worker):
     configs = [load_config(outer), load_config(inner), load_config(twin)]
     assert owners(configs, outer / "src/entry.py") == ["outer"]
     assert owners(configs, inner / "src/entry.py") == ["outer/services/inner", "twin"]
+
+
+async def test_the_watcher_reattaches_to_a_worker_folder_removed_and_recreated(tmp_path):
+    import shutil
+
+    from pyworker.config import load_config
+
+    directory = tmp_path / "w"
+    files = {"src/entry.py": "x = 1\n", "wrangler.toml": 'name = "w"\nmain = "src/entry.py"\n'}
+
+    def create() -> None:
+        for relative, text in files.items():
+            (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+            (directory / relative).write_text(text)
+
+    create()
+    configs = [load_config(directory)]
+    stop = asyncio.Event()
+    changes = FileWatcher(lambda: configs).batches(stop)
+    seen: list[Batch] = []
+    try:
+        await next_batch_after_registration(changes, directory / "src/entry.py")
+        shutil.rmtree(directory)  # as `git checkout` of a branch without it, then back
+        seen.append(await asyncio.wait_for(anext(changes), 10))  # the deletions
+        create()
+        after = len(seen)
+        edited = directory.resolve() / "src/entry.py"
+        pending = asyncio.ensure_future(anext(changes))
+        for attempt in range(40):  # an edit of the new folder must be seen (bounded: 40 x 0.25 s)
+            edited.write_text(f"x = {attempt + 2}\n")
+            done, _ = await asyncio.wait([pending], timeout=0.25)
+            if done:
+                seen.append(pending.result())
+                if edited in seen[-1].get("w", set()):
+                    break
+                pending = asyncio.ensure_future(anext(changes))
+        pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+            await pending
+    finally:
+        stop.set()
+        await changes.aclose()
+    assert len(seen) > after, "the re-created folder is not watched"
+    assert any(directory.resolve() / "wrangler.toml" in batch.get("w", set()) for batch in seen[after:]), seen
+    assert edited in seen[-1]["w"], seen

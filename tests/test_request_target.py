@@ -174,3 +174,26 @@ def test_request_url_is_whatwg_parsed_as_wrangler_dev_gives_it(echo, target, url
     reply = exchange(echo.port, b"GET " + target.encode() + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
     assert reply.startswith(b"HTTP/1.1 200 OK")
     assert calls(echo) == [url]
+
+
+@pytest.mark.parametrize(
+    ("target", "url"),
+    [
+        (b"/a/../../b", "http://localhost/b"),
+        (b"/a/%2e%2e/b?x=/../y", "http://localhost/b?x=/../y"),
+        (b"/a/%2E./.%2e/c", "http://localhost/c"),
+        (b"/a/./b/.", "http://localhost/a/b/"),
+        (b"/a/b/..", "http://localhost/a/"),
+        (b"/.well-known/x..y/..z", "http://localhost/.well-known/x..y/..z"),
+    ],
+)
+def test_dot_segments_are_removed_from_request_url_as_workerd_parses_it(echo, target, url):
+    reply = exchange(echo.port, b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 200 OK")
+    assert calls(echo) == [url]
+
+
+def test_a_utf8_host_is_named_as_sent_in_the_400(echo):
+    reply = exchange(echo.port, "GET / HTTP/1.1\r\nHost: 日本:x\r\n\r\n".encode())
+    assert reply.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert reply.endswith('Bad Request: the Host header "日本:x" is not a host name with an optional port.'.encode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import sqlite3
@@ -90,9 +91,8 @@ def test_kill_9_right_after_acknowledged_writes_loses_none_of_them(dev, worker) 
     process.proc.send_signal(signal.SIGKILL)  # no shutdown, no checkpoint, no close
     process.proc.wait()
     d1 = next((worker / ".wrangler/state/v3/d1/miniflare-D1DatabaseObject").glob("*.sqlite"))
-    conn = sqlite3.connect(d1)
-    assert conn.execute("SELECT count(*) FROM t").fetchone() == (20,)
-    conn.close()
+    with contextlib.closing(sqlite3.connect(d1)) as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (20,)
     process, url = start(dev, worker)
     assert httpx.get(url + "/count").text == "20 20 20"
     assert httpx.get(url + "/read/19").text == "kv 19|1|r2 19"

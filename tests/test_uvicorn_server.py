@@ -79,3 +79,23 @@ def test_the_h11_protocol_internals_the_limits_rely_on_are_still_there():
         f"uvicorn {uvicorn.__version__}'s H11Protocol no longer keeps its h11 connection as .conn"
     )
     assert isinstance(h11_impl.STATUS_PHRASES[431], bytes)
+
+
+def test_the_internals_the_framing_rules_rely_on_are_still_there():
+    import h11
+    from h11._readers import ChunkedReader
+    from uvicorn.protocols.http import h11_impl
+
+    for name in ("handle_events", "eof_received"):
+        assert name in vars(h11_impl.H11Protocol), f"uvicorn {uvicorn.__version__}'s H11Protocol has no {name}"
+    cycle = inspect.getsource(h11_impl.RequestResponseCycle)
+    assert "self.default_headers + " in cycle and "not self.keep_alive" in cycle, (
+        f"uvicorn {uvicorn.__version__}'s RequestResponseCycle no longer reads default_headers and keep_alive"
+    )
+    reader = ChunkedReader()
+    assert reader._bytes_in_chunk == 0 and not reader._bytes_to_discard, "h11's ChunkedReader changed"
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\n")
+    assert isinstance(conn.next_event(), h11.Request)
+    assert conn.next_event() is h11.NEED_DATA
+    assert isinstance(conn._reader, ChunkedReader) and bytes(conn._receive_buffer) == b"0\n", "h11's reader changed"

@@ -6,6 +6,9 @@ promise would (awaiting it first simply runs it in the awaiting task, so the com
 ``await env.B.method(...)`` costs no task and no loop turn). A call never awaited still
 runs until the caller's invocation ends, then is cut short, and prints one warning.
 Functions passed across arrive as :class:`CallbackStub` objects that run as their owner.
+What a call raises reaches the caller with no frame of the callee nor of pyworker's
+internals (see :func:`~pyworker.bindings.errors.crossing`), and the methods of what worker code holds here are
+sealed (:mod:`pyworker.runtime.sealed`).
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from pyworker.bindings.errors import crossing_error
+from pyworker.bindings.errors import crossing, crossing_error
 from pyworker.bindings.values import copy_args, copy_value
 from pyworker.printer import Printer
 from pyworker.runtime.entrypoint import current_context, track_running
+from pyworker.runtime.sealed import seal_methods
 from pyworker.runtime.wrappers import _RpcStubWrapper
 
 # Calls made in this task and not started yet, in order (shared by the task and the tasks it starts,
@@ -81,7 +85,7 @@ class Call(Coroutine[Any, Any, Any]):
     )  # fmt: skip
 
     def __init__(self, coro: Coroutine[Any, Any, Any], site: CallSite, cut_short: bool = True) -> None:
-        self._call_coro = coro
+        self._call_coro = crossing(coro)
         self._call_site = site
         # The invocation that cuts it short when it ends (a call to another worker); None for an
         # operation that, once sent, completes anyway (a storage write).
@@ -287,3 +291,6 @@ class _Stepper:
                 raise
             except BaseException as exc:
                 value, step = exc, coro.throw
+
+
+seal_methods(Call, CallbackStub, _Stepper)

@@ -11,6 +11,8 @@ along: no traceback, no ``__cause__``; its traceback was printed under its own n
 from __future__ import annotations
 
 import traceback
+from collections.abc import Coroutine
+from typing import Any
 
 from pyworker.errors import mark_reported
 from pyworker.runtime.jsvalues import JsException
@@ -37,3 +39,28 @@ def raised_in(exc: BaseException) -> str:
     """The exception's type as the hint names it."""
     kind = type(exc)
     return kind.__qualname__ if kind.__module__ == "builtins" else users_names(f"{kind.__module__}.{kind.__qualname__}")
+
+
+async def crossing(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Await ``coro``; what it raises goes on without its traceback, as on Cloudflare only the message crosses.
+
+    The callee's frames (its ``Worker``, env and secrets in ``f_locals``) and pyworker's that
+    hold them stay behind; the error's traceback starts here (a frame with sealed globals).
+    """
+    try:
+        return await coro
+    except BaseException as exc:
+        error = exc
+    del coro
+    raise without_frames(error)
+
+
+def without_frames(error: BaseException) -> BaseException:
+    """``error`` with no traceback on it nor on its causes and contexts (their messages stay)."""
+    seen = set()
+    link: BaseException | None = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__
+    return error

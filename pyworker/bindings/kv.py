@@ -219,9 +219,12 @@ class KvNamespace(_BindingWrapper):
         if len(prefix.encode()) > MAX_KEY:
             size = len(prefix.encode())
             raise _failed("LIST", 414, f"UTF-8 encoded length of {size} exceeds key length limit of {MAX_KEY}.")
-        keys, next_cursor = await self._store.list(
-            prefix, int(limit or MAX_LIST), js_string(cursor) if cursor else None
-        )
+        try:
+            keys, next_cursor = await self._store.list(
+                prefix, int(limit or MAX_LIST), js_string(cursor) if cursor else None
+            )
+        except ValueError as exc:  # a cursor this namespace did not give
+            raise _failed("LIST", 400, str(exc)) from None
         listed = []
         for key in keys:
             item = JsDict(name=key.name)

@@ -23,6 +23,7 @@ from pyworker.runtime.call_trace import call_trace, timed
 from pyworker.runtime.http import Request, Response, transfer
 from pyworker.runtime.jsvalues import JsException
 from pyworker.runtime.responses import respond
+from pyworker.runtime.sealed import seal_methods
 from pyworker.runtime.wrappers import _FetcherWrapper
 from pyworker.types import FETCH, RPC, Directory, Route
 
@@ -255,3 +256,6 @@ async def _fetch(wiring: _Wiring, request: Request) -> Response:
     except InvocationLimit as exc:
         raise JsException("Error", str(exc)) from None  # raised by the runtime where the call is made
     return transfer(response)
+
+
+seal_methods(ServiceStub, RpcMethod)  # what worker code holds leads nowhere by attribute

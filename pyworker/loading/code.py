@@ -6,16 +6,18 @@ import asyncio
 import contextvars
 import gc
 import inspect
-from collections.abc import Awaitable, Mapping
+import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from types import FunctionType, ModuleType
+from types import ModuleType
 from typing import Any
 
 from pyworker.config.compat import NO_GLOBAL_HANDLERS_DATE, global_handlers, handler_rule
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import NoEntrypoint, NoHandler, NoMethod, WorkerLoadError
+from pyworker.loading import settle
 from pyworker.loading.dependencies import load_advice, unmet_dependencies
-from pyworker.loading.handlers import Handler, relaxed_handler
+from pyworker.loading.handlers import Entrypoint, Handler, describe_entrypoint, relaxed_handler
 from pyworker.loading.load_errors import describe_load_error
 from pyworker.loading.modules import WorkerModules
 from pyworker.loading.paths import import_paths
@@ -45,19 +47,6 @@ RESERVED_METHODS = frozenset(
     {"fetch", "connect", "alarm", "webSocketMessage", "webSocketClose", "webSocketError", "dup", "constructor"}
     | {"env", "ctx"}
 )
-
-
-@dataclass(frozen=True)
-class Entrypoint:
-    """One ``WorkerEntrypoint`` subclass: its RPC methods and the runtime handlers it defines."""
-
-    cls: type
-    methods: frozenset[str]
-    handlers: Mapping[str, Handler]
-
-    @property
-    def fetch(self) -> Handler | None:
-        return self.handlers.get("fetch")
 
 
 @dataclass
@@ -197,20 +186,41 @@ def _free_soon() -> None:
         gc.collect()
 
 
-def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None = None) -> WorkerCode:
+def load_code(
+    config: WorkerConfig, generation: int, scope: WorkerScope | None = None, before: settle.Reads | None = None
+) -> WorkerCode:
     """Import ``config.main`` under a fresh prefix; raise :class:`WorkerLoadError` on any failure.
 
-    The import runs with ``scope`` (this generation's) as the current worker.
+    The import runs with ``scope`` (this generation's) as the current worker. While its source
+    files change under it (a save under way), it is imported again (:mod:`pyworker.loading.settle`);
+    ``before`` is what the previous generation read (only the record: the thread that imports must
+    hold nothing of that generation, which is freed as soon as this one is in).
     """
-    forget_shared_state(config.name)
-    modules = WorkerModules(config.name, config.import_root, generation, import_paths(config)[1:])
     scope = scope or WorkerScope(config.name, None, _no_schedule)
+    for attempt in range(1, settle.ATTEMPTS + 1):
+        modules = WorkerModules(config.name, config.import_root, generation, import_paths(config)[1:])
+        try:
+            module = _import_main(config, modules, scope)
+        except WorkerLoadError:
+            if attempt == settle.ATTEMPTS or not settle.unsettled(modules.reads, before):
+                raise
+        else:
+            if attempt == settle.ATTEMPTS or not settle.unsettled(modules.reads, before):
+                return _loaded(config, modules, module, scope)
+            modules.uninstall()
+        time.sleep(settle.SETTLE)  # in the import's thread: let the writes settle
+    raise AssertionError("unreachable")
+
+
+def _import_main(config: WorkerConfig, modules: WorkerModules, scope: WorkerScope) -> ModuleType:
+    forget_shared_state(config.name)
     scope.namespace = modules
     modules.install()
     token = current_worker.set(scope)
     try:
-        # A worker of static assets only has no code: an empty module, so it has no handlers.
-        module = ModuleType(f"{config.name}-assets") if config.main is None else modules.import_main(config.main)
+        if config.main is None:  # a worker of static assets only has no code: an empty module, no handlers
+            return ModuleType(f"{config.name}-assets")
+        return modules.import_main(config.main)
     except BaseException as exc:  # KeyboardInterrupt, sys.exit(), CancelledError at import: a load error too
         modules.uninstall()
         message = describe_load_error(config.name, config.import_root, exc)
@@ -221,6 +231,9 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
         raise WorkerLoadError(message) from exc
     finally:
         current_worker.reset(token)
+
+
+def _loaded(config: WorkerConfig, modules: WorkerModules, module: ModuleType, scope: WorkerScope) -> WorkerCode:
     if modules.router is not None:
         modules.router.tidy()
     code = WorkerCode(config.name, modules, module, scope, rule=handler_rule(config))
@@ -230,13 +243,13 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
     for name in exported:
         value = getattr(module, name, None)
         if inspect.isclass(value) and issubclass(value, WorkerEntrypoint) and value is not WorkerEntrypoint:
-            code.entrypoints[name] = _describe_entrypoint(value, legacy)
+            code.entrypoints[name] = describe_entrypoint(value, legacy, HANDLER_KINDS, RESERVED_METHODS)
             if name == DEFAULT_ENTRYPOINT and legacy and callable(getattr(value, "fetch", None)):
                 code.unused.setdefault("fetch", "Default.fetch")
         elif inspect.isclass(value) and issubclass(value, WorkflowEntrypoint) and value is not WorkflowEntrypoint:
             code.workflows[name] = value
         elif inspect.isclass(value) and issubclass(value, DurableObject) and value is not DurableObject:
-            code.objects[name] = _describe_entrypoint(value, legacy, OBJECT_HANDLERS, OBJECT_HANDLERS)
+            code.objects[name] = describe_entrypoint(value, legacy, OBJECT_HANDLERS, RESERVED_METHODS, OBJECT_HANDLERS)
     for kind in HANDLER_KINDS:
         function = getattr(module, f"on_{kind}", None)
         if not callable(function):
@@ -250,28 +263,3 @@ def load_code(config: WorkerConfig, generation: int, scope: WorkerScope | None =
 
 def _no_schedule(awaitable: Awaitable[Any]) -> None:
     raise RuntimeError("wait_until() is not available while this code is loaded outside a dev server.")
-
-
-def _describe_entrypoint(
-    cls: type, legacy: bool | None, kinds: tuple[str, ...] = HANDLER_KINDS, prefixed: tuple[str, ...] = ("fetch",)
-) -> Entrypoint:
-    # As the runtime's introspection: public names whose class attribute (read without running
-    # descriptors) is a plain function; static and class methods are not RPC methods.
-    methods = set()
-    for name in dir(cls):
-        if name.startswith("_") or name in RESERVED_METHODS:
-            continue
-        raw = next((vars(klass)[name] for klass in cls.__mro__ if name in vars(klass)), None)
-        if isinstance(raw, FunctionType):
-            methods.add(name)
-    handlers = {}
-    for kind in kinds:
-        # Legacy global handlers route fetch (and a Durable Object's alarm and webSocket* events) to
-        # on_<kind> (workerd's entrypoint proxy); without a compatibility_date to say, either answers.
-        names = (
-            {True: (f"on_{kind}",), False: (kind,), None: (kind, f"on_{kind}")}[legacy] if kind in prefixed else (kind,)
-        )
-        found = next((n for n in names if callable(getattr(cls, n, None))), None)
-        if found is not None:
-            handlers[kind] = relaxed_handler(getattr(cls, found), cls, found)
-    return Entrypoint(cls, frozenset(methods), handlers)

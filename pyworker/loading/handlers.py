@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import FunctionType
 from typing import Any
 
 from pyworker.runtime.http import Request
@@ -57,3 +58,46 @@ def relaxed_handler(func: Callable[..., Any], cls: type | None, name: str, js_re
         positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         arity = sum(1 for p in params if p.kind in positional)
     return Handler(cls, name, None if cls is not None else func, arity, relaxed=True, js_request=js_request)
+
+
+@dataclass(frozen=True)
+class Entrypoint:
+    """One ``WorkerEntrypoint`` subclass: its RPC methods and the runtime handlers it defines."""
+
+    cls: type
+    methods: frozenset[str]
+    handlers: Mapping[str, Handler]
+
+    @property
+    def fetch(self) -> Handler | None:
+        return self.handlers.get("fetch")
+
+
+def describe_entrypoint(
+    cls: type,
+    legacy: bool | None,
+    kinds: tuple[str, ...],
+    reserved: frozenset[str],
+    prefixed: tuple[str, ...] = ("fetch",),
+) -> Entrypoint:
+    """An entrypoint class's RPC methods (never ``reserved`` names) and its handlers of ``kinds``."""
+    # As the runtime's introspection: public names whose class attribute (read without running
+    # descriptors) is a plain function; static and class methods are not RPC methods.
+    methods = set()
+    for name in dir(cls):
+        if name.startswith("_") or name in reserved:
+            continue
+        raw = next((vars(klass)[name] for klass in cls.__mro__ if name in vars(klass)), None)
+        if isinstance(raw, FunctionType):
+            methods.add(name)
+    handlers = {}
+    for kind in kinds:
+        # Legacy global handlers route fetch (and a Durable Object's alarm and webSocket* events) to
+        # on_<kind> (workerd's entrypoint proxy); without a compatibility_date to say, either answers.
+        names = (
+            {True: (f"on_{kind}",), False: (kind,), None: (kind, f"on_{kind}")}[legacy] if kind in prefixed else (kind,)
+        )
+        found = next((n for n in names if callable(getattr(cls, n, None))), None)
+        if found is not None:
+            handlers[kind] = relaxed_handler(getattr(cls, found), cls, found)
+    return Entrypoint(cls, frozenset(methods), handlers)

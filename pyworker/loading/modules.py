@@ -18,6 +18,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,7 @@ from typing import Any
 from pyworker.loading.bare import BareModule, find_outside
 from pyworker.loading.environ import Changes
 from pyworker.loading.router import ImportRouter, bare_error
+from pyworker.loading.settle import Reads, record
 
 # What `import workers` / `import js` ... mean inside worker code.
 SDK_ALIASES: Mapping[str, str] = {
@@ -64,7 +66,9 @@ class _WorkerSourceLoader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname: str) -> CodeType:
         # Always compile from source: .pyc files are validated by mtime in whole
         # seconds, so two quick saves of the same size could run stale bytecode.
+        before = os.stat(self.path)
         source = self.get_data(self.path)
+        record(self._namespace.reads, self.path, source, before)
         return compile(source, self.path, "exec", dont_inherit=True)
 
 
@@ -87,6 +91,7 @@ class WorkerModules(importlib.abc.Loader):
         self.modules: dict[str, ModuleType] = {}
         self.environ: Changes = {}
         self.router: ImportRouter | None = None
+        self.reads: Reads = {}  # the source files this generation read (pyworker.loading.settle)
         self._targets: dict[str, str | None] = dict(SDK_ALIASES)
 
     # -- lifecycle -----------------------------------------------------------------

@@ -7,6 +7,8 @@ files}`` batches. Tests feed batches of their own instead of touching the disk.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
@@ -24,6 +26,7 @@ Batch = dict[str, set[Path]]  # worker name -> files that changed
 # 20 ms keeps reloads well under 50 ms while waking 50 times a second, not 100.
 STEP_MS = 20
 DEBOUNCE_MS = 400
+LOOK_EVERY = 25  # watcher steps (of STEP_MS) between looks at whether a watched folder was replaced
 
 
 class WorkerFilter(watchfiles.DefaultFilter):
@@ -32,11 +35,17 @@ class WorkerFilter(watchfiles.DefaultFilter):
     ignore_dirs = (*watchfiles.DefaultFilter.ignore_dirs, ".wrangler", "venv", ".ruff_cache")
     ignore_entity_patterns = (*watchfiles.DefaultFilter.ignore_entity_patterns, r"^4913$", r"\.tmp$", r"\.bak$")
 
-    def __init__(self, assets: Iterable[Path] = ()) -> None:
+    def __init__(
+        self, assets: Iterable[Path] = (), roots: Iterable[Path] = (), gone: Callable[[Path], None] | None = None
+    ) -> None:
         super().__init__()
         self.assets = tuple(str(path) for path in assets)
+        self.roots = frozenset(str(path) for path in roots)
+        self.gone = gone  # called when a watched folder itself is deleted: its watch died with it
 
     def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        if self.gone is not None and change == watchfiles.Change.deleted and path in self.roots:
+            self.gone(Path(path))
         if not super().__call__(change, path):
             return False
         name = Path(path).name
@@ -100,18 +109,47 @@ def owners(configs: Iterable[WorkerConfig], path: Path) -> list[str]:
     return best
 
 
+Identity = dict[Path, tuple[int, int] | None]  # watched folder -> (device, inode), None while missing
+
+
+def identities(roots: Iterable[Path]) -> Identity:
+    """Which folder each path is now: a folder removed and made again (``git checkout``) is another one."""
+    found: Identity = {}
+    for root in roots:
+        try:
+            info = os.stat(root)
+        except OSError:
+            found[root] = None
+        else:
+            found[root] = (info.st_dev, info.st_ino)
+    return found
+
+
 class _Round:
-    """Stops one ``awatch`` round: when the watch ends (``stop``) or the folders changed (``refresh``).
+    """Stops one ``awatch`` round: when the watch ends (``stop``), the folders changed (``refresh``),
+    or a watched folder was removed, made again or appeared (every :data:`LOOK_EVERY` steps).
 
     watchfiles' Rust thread polls ``is_set()`` every step, so this needs no task of its own.
     """
 
-    def __init__(self, stop: watchfiles.main.AnyEvent) -> None:
+    def __init__(self, stop: watchfiles.main.AnyEvent, folders: Identity | None = None) -> None:
         self._stop = stop
         self._over = False
+        self.folders = folders or {}
+        self.deleted: set[Path] = set()  # folders reported deleted (one may be back already, same inode)
+        self._steps = 0
+
+    def folder_deleted(self, folder: Path) -> None:
+        self.deleted.add(folder)
+        self._over = True
 
     def is_set(self) -> bool:
-        return self._over or self._stop.is_set()
+        if self._over or self._stop.is_set():
+            return True
+        self._steps += 1
+        if self._steps % LOOK_EVERY == 0 and identities(self.folders) != self.folders:
+            self._over = True
+        return self._over
 
     def set(self) -> None:
         self._over = True
@@ -147,22 +185,46 @@ class FileWatcher:
 
     async def batches(self, stop: watchfiles.main.AnyEvent) -> AsyncIterator[Batch]:
         while not stop.is_set():
-            self._roots = self.roots()
-            self._round = _Round(stop)
             configs = self.configs()
-            assets = [a for a in (assets_dir(config) for config in configs) if a is not None]
-            async for changes in watchfiles.awatch(
-                *self._roots,
-                watch_filter=WorkerFilter(assets),
-                step=STEP_MS,
-                debounce=DEBOUNCE_MS,
-                stop_event=self._round,
-                ignore_permission_denied=True,
-            ):
-                batch: Batch = {}
-                for _, raw in changes:
-                    path = Path(raw)
-                    for name in owners(self.configs(), path):
-                        batch.setdefault(name, set()).add(path)
-                if batch:
+            folders = identities({root for config in configs for root in watched_roots(config)})
+            self._roots = sorted(root for root, seen in folders.items() if seen is not None)
+            self._round = _Round(stop, folders)
+            if not self._roots:  # every folder is gone for now: look until one comes back
+                while not self._round.is_set():
+                    await asyncio.sleep(STEP_MS / 1000)
+            else:
+                async for batch in self._round_batches(configs):
                     yield batch
+            if not stop.is_set() and (reattached := _reattached(configs, folders, self._round.deleted)):
+                yield reattached  # a folder made again: reload from its files, config included
+
+    async def _round_batches(self, configs: list[WorkerConfig]) -> AsyncIterator[Batch]:
+        assets = [a for a in (assets_dir(config) for config in configs) if a is not None]
+        assert self._round is not None
+        async for changes in watchfiles.awatch(
+            *self._roots,
+            watch_filter=WorkerFilter(assets, self._roots, self._round.folder_deleted),
+            step=STEP_MS,
+            debounce=DEBOUNCE_MS,
+            stop_event=self._round,
+            ignore_permission_denied=True,
+        ):
+            batch: Batch = {}
+            for _, raw in changes:
+                path = Path(raw)
+                for name in owners(self.configs(), path):
+                    batch.setdefault(name, set()).add(path)
+            if batch:
+                yield batch
+
+
+def _reattached(configs: list[WorkerConfig], before: Identity, deleted: set[Path]) -> Batch:
+    """The workers one of whose folders exists now as another folder than before (or again, after
+    it was reported deleted), with their config file."""
+    now = identities(before)
+    batch: Batch = {}
+    for config in configs:
+        for root in watched_roots(config):
+            if now.get(root) is not None and (root in deleted or now.get(root) != before.get(root)):
+                batch.setdefault(config.name, set()).add(config.config_path.resolve())
+    return batch

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
+from pyworker.runtime.sealed import seal_methods
+
 Schedule = Callable[[Awaitable[Any]], "asyncio.Future[Any]"]
 
 # The invocation running in this task, so `workers.wait_until`, binding calls and the frame
@@ -149,3 +151,7 @@ class WorkflowEntrypoint:
     def __init__(self, ctx: Any, env: Any) -> None:
         self.ctx = ctx
         self.env = env
+
+
+# self.ctx.wait_until.__func__.__globals__ and self.__init__.__func__.__globals__ lead nowhere
+seal_methods(ExecutionContext, WorkerEntrypoint, DurableObject, WorkflowEntrypoint)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import threading
-from collections.abc import AsyncIterator, Callable, Generator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from pyworker.bindings.engines import Engines
 from pyworker.bindings.env import build_env
@@ -32,7 +31,10 @@ from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.front import Front
 from pyworker.serving.listeners import Listener, bind_workers
 from pyworker.serving.live_reload import LiveReload
+from pyworker.serving.loopguard import guarding_loop
 from pyworker.serving.rewire import rewire
+from pyworker.serving.shutdown import ExitDeadline, finish_background_work
+from pyworker.serving.signals import refusing_worker_signals, shutdown_signals
 from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
 from pyworker.serving.watchdog import LoopWatchdog
@@ -76,6 +78,7 @@ class DevServer:
         self._uvicorn: UvicornServer | None = None
         self._loads: StartupLoads | None = None
         self.announced: list[Callable[[], None]] = []  # called once every worker listens (the hotkey bar)
+        self._forced = asyncio.Event()  # a second Ctrl-C: stop waiting for anything
 
     @property
     def workers(self) -> list[Worker]:
@@ -172,8 +175,9 @@ class DevServer:
         for listener in self.listeners:
             self.dispatch.add(listener.port, self.app(listener.worker))
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
-        watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning)
-        with uvicorn_logs_to(self.printer), self._signals(), containing_tasks(), watchdog:
+        watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning, self.options.request_timeout)
+        signals = shutdown_signals(self.stop, watchdog)
+        with uvicorn_logs_to(self.printer), containing_tasks(), guarding_loop(self.printer), watchdog, signals:
             async with (
                 self._watching(),
                 self._crons(),
@@ -192,12 +196,13 @@ class DevServer:
                     self.host.objects.start()  # Durable Object alarms stored before this start
                 await serving
                 await self.queues.stop()
-        await self.host.objects.stop()
-        if self._loads is not None:
-            self._loads.cancel()
-        await self.host.workflows.stop()  # runs stop here and resume from their last step next time
+            await self.host.objects.stop()
+            if self._loads is not None:
+                self._loads.cancel()
+            await self.host.workflows.stop()  # runs stop here and resume from their last step next time
+            await finish_background_work(self.workers, self.printer, self._forced)
         for worker in self.workers:
-            await worker.stop()
+            await worker.stop(timeout=1.0)  # what was cancelled may take a moment to unwind
         self.storage.close()  # after wait_until work, which may still write
 
     @contextlib.asynccontextmanager
@@ -257,24 +262,10 @@ class DevServer:
             self.live.close()  # pages' event streams end, so that none holds the shutdown up
         if self._uvicorn.should_exit:
             self._uvicorn.force_exit = True
+            self._forced.set()
         else:
             self.printer.write("Shutting down...")
             self._uvicorn.should_exit = True
-
-    @contextlib.contextmanager
-    def _signals(self) -> Generator[None, None, None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        loop = asyncio.get_running_loop()
-        handled = (signal.SIGINT, signal.SIGTERM)
-        for sig in handled:
-            loop.add_signal_handler(sig, self.stop)
-        try:
-            yield
-        finally:
-            for sig in handled:
-                loop.remove_signal_handler(sig)
 
 
 def run(options: DevOptions, printer: Printer) -> None:
@@ -284,13 +275,19 @@ def run(options: DevOptions, printer: Printer) -> None:
     for line in python_warnings([worker.config for worker in server.workers]):
         printer.warning(line)
     try:
-        asyncio.run(serve_until_stopped(server))
+        asyncio.run(serve_until_stopped(server, ExitDeadline(printer)))
     finally:
         server.close_sockets()
 
 
-async def serve_until_stopped(server: DevServer) -> None:
-    """Load the workers and serve until :meth:`DevServer.stop` (the CLI's run, and in-process tests)."""
-    with dev_session(server, server.options):
+async def serve_until_stopped(server: DevServer, deadline: ExitDeadline | None = None) -> None:
+    """Load the workers and serve until :meth:`DevServer.stop` (the CLI's run, and in-process tests).
+
+    With a ``deadline`` (the CLI), the process ends within its grace once serving is over,
+    whatever threads worker code left running.
+    """
+    with dev_session(server, server.options), refusing_worker_signals():  # from the first import on
         server.start_loading()
         await server.serve()
+    if deadline is not None:
+        deadline.arm()

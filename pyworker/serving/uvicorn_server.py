@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import socket
 import time
 from collections.abc import Generator
@@ -26,6 +25,7 @@ from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 from pyworker.errors import was_reported
 from pyworker.options import ClientLimits
 from pyworker.printer import Printer, escape
+from pyworker.serving.framing import bare_lf_in_framing, both_lengths, percent_encode_non_ascii
 from pyworker.types import ASGIApp
 
 # Room in h11's buffer for a head at the limits: the headers, the target, the request line and CRLFs.
@@ -98,13 +98,6 @@ class _HeadDeadlines:
             self._timer = loop.call_later(self.every, self._look, loop)
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
-
-
-def _percent(match: re.Match[bytes]) -> bytes:
-    return b"%%%02X" % match.group()[0]
-
-
 class LimitedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, plus what it has no option for.
 
@@ -116,6 +109,13 @@ class LimitedH11Protocol(H11Protocol):
       checks the exact header limits on a complete head).
     - When the response is done but the request body is not, the connection closes
       instead of waiting for the rest of the body.
+    - A request with both ``Content-Length`` and ``Transfer-Encoding`` is read by its
+      ``Transfer-Encoding`` (as h11 does) and its connection closes after the response
+      (RFC 9112 6.1), so bytes after its body never run as a request of their own.
+    - A client that half-closes (``shutdown(SHUT_WR)``) after a whole request still gets
+      its response; the connection closes after it.
+    - A bare LF where a chunked body's framing (a chunk's size line, a trailer) needs CRLF
+      is a 400 at once, where h11 would wait for a CRLF until the body timeout.
     """
 
     limits = ClientLimits()
@@ -126,6 +126,7 @@ class LimitedH11Protocol(H11Protocol):
         self._head_bytes = 0
         self._lingering = False
         self._request_line = True  # the next bytes start a request line
+        self._half_closed = False
         self.heads.wait(self)
 
     def data_received(self, data: bytes) -> None:
@@ -148,11 +149,29 @@ class LimitedH11Protocol(H11Protocol):
         line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
         if end >= 0:
             self._request_line = False
-        return data if line.isascii() else _NON_ASCII.sub(_percent, line) + rest
+        return data if line.isascii() else percent_encode_non_ascii(line) + rest
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle and self.cycle is not None and both_lengths(self.headers):
+            self.cycle.keep_alive = False  # closed after the response: what follows the body is not a request
+            self.cycle.default_headers = [*self.cycle.default_headers, (b"connection", b"close")]
+        if self.conn.their_state is h11.SEND_BODY and bare_lf_in_framing(self.conn):
+            self.send_400_response("Invalid HTTP request received: a bare LF in the chunked body's framing.")
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol allows a bool
+        if self.cycle is not None and not self.cycle.response_complete and self.conn.their_state is h11.DONE:
+            self._half_closed = True
+            return True  # the request is whole: keep the connection open to send its response
+        return None
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if self.transport.is_closing():
+            return
+        if self._half_closed and self.conn.their_state is not h11.DONE:  # nothing more can arrive
+            self.transport.close()
             return
         if self.conn.their_state is h11.SEND_BODY:  # answered before the body was in: don't wait for the rest
             self.transport.close()

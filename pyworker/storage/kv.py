@@ -12,6 +12,7 @@ when read or when the namespace is next opened.
 from __future__ import annotations
 
 import base64
+import hashlib
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -187,12 +188,25 @@ class KvStore:
 
 
 def encode_cursor(key: str) -> str:
-    """An opaque cursor: the last key listed (as Miniflare does), base64url so it is never read as a key."""
-    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+    """An opaque cursor: the last key listed, base64url (so it is never read as a key), and a check of it."""
+    return f"{base64.urlsafe_b64encode(key.encode()).decode().rstrip('=')}.{_check(key)}"
 
 
 def decode_cursor(cursor: str) -> str:
+    """The key a cursor from :func:`encode_cursor` lists after; ``ValueError`` for one it did not make.
+
+    A tampered or made-up cursor is an error, as on Cloudflare: restarting from the first key
+    would loop a paginating caller for ever, and an empty list would end it early.
+    """
+    payload, _, check = cursor.rpartition(".")
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        key = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
-        return ""  # Cloudflare ignores a cursor it cannot read and lists from the start
+        key = None
+    if key is None or not payload or check != _check(key):
+        raise ValueError(f'Invalid cursor "{cursor}".')
+    return key
+
+
+def _check(key: str) -> str:
+    return hashlib.blake2s(key.encode(), digest_size=4, person=b"pwkvcur").hexdigest()
