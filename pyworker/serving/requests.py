@@ -64,12 +64,12 @@ def read_request(
     if size > limits.max_header_bytes:
         return _close(431, f"Request Header Fields Too Large: more than {limits.max_header_bytes} bytes of headers.")
     if target[:1] == "/" and len(hosts) == 1 and valid_host(hosts[0].decode("latin-1")):
-        url = f"{scope.get('scheme', 'http')}://{hosts[0].decode('latin-1')}{without_dot_segments(target)}"
+        url = f"{scope.get('scheme', 'http')}://{hosts[0].decode('latin-1')}{target}"
     else:
         problem, url = _unusual_url(scope, target, hosts, version)
         if problem is not None:
             return _close(400, f"Bad Request: {problem}")
-    try:  # as wrangler and Cloudflare give it: WHATWG-parsed, without a fragment
+    try:  # as wrangler and Cloudflare give it: WHATWG-parsed (dot segments resolved), without a fragment
         url = whatwg_url(url.partition("#")[0])
     except TypeError:
         return _close(400, f'Bad Request: "{_shown(url)}" is not a valid URL.')
@@ -101,42 +101,15 @@ def _unusual_url(scope: Scope, target: str, hosts: list[bytes], version: str) ->
             return f'the target "{_shown(target)}" is neither a path ("/...") nor an absolute http(s) URL.', ""
         if not valid_host(match["authority"]):
             return f'the target\'s host "{_shown(match["authority"])}" is not a host name with an optional port.', ""
-        return None, f"{match['scheme'].lower()}://{match['authority']}{without_dot_segments(match['rest'] or '/')}"
+        return None, f"{match['scheme'].lower()}://{match['authority']}{match['rest'] or '/'}"
     if len(hosts) > 1:
         return "the request has more than one Host header.", ""
     if not hosts and version == "1.0":  # HTTP/1.0 may leave Host out: the URL names the server's own address
         server = scope.get("server") or ("localhost", None)
         host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
-        return None, f"{scope.get('scheme', 'http')}://{host}{without_dot_segments(target)}"
+        return None, f"{scope.get('scheme', 'http')}://{host}{target}"
     host = _readable(hosts[0]) if hosts else ""
     return f'the Host header "{_shown(host)}" is not a host name with an optional port.', ""
-
-
-_DOUBLE_DOT = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
-
-
-def without_dot_segments(target: str) -> str:
-    """``target`` with its path's ``.`` and ``..`` segments (``%2e`` spelt too) resolved, as WHATWG's URL
-    parser (and so ``request.url`` on workerd) does: ``/a/../../b`` is ``/b``. The query is left alone."""
-    path, mark, query = target.partition("?")
-    if "/." not in path and "%2" not in path:  # no segment can be a dot segment: the common case
-        return target
-    kept: list[str] = []
-    segments = path[1:].split("/")
-    for index, segment in enumerate(segments):
-        last = index == len(segments) - 1
-        folded = segment.lower()
-        if folded in _DOUBLE_DOT:
-            if kept:
-                kept.pop()
-            if last:
-                kept.append("")
-        elif folded in (".", "%2e"):
-            if last:
-                kept.append("")
-        else:
-            kept.append(segment)
-    return "/" + "/".join(kept) + mark + query
 
 
 def too_large(limits: ClientLimits) -> Response:
