@@ -2,9 +2,8 @@
 
 On Cloudflare ``ctx.storage`` is wrapped in ``_BindingWrapper``: a JavaScript object answers
 both ``obj.attr`` and ``obj["attr"]``, plain objects arrive as dicts with attribute access,
-and only what JavaScript iterates (a cursor) iterates in Python. Every Durable Object result
-goes through :func:`js_result` and every object it hands out is a :class:`JsObject`, so this
-module is the one place to point at the shared conversion of ``bindings/`` once it exists.
+and only what JavaScript iterates (a cursor) iterates in Python. This is the shared conversion
+of :mod:`pyworker.bindings.results`, applied to Durable Objects' values.
 """
 
 from __future__ import annotations
@@ -12,20 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from pyworker.bindings.jsapi import to_python
-from pyworker.runtime.wrappers import _BindingWrapper
+from pyworker.bindings.results import JsResult, binding_result
 
 
 def js_result(value: Any) -> Any:
-    """A JavaScript value as the SDK's ``_BindingWrapper`` hands it to Python (objects: :class:`JsDict`)."""
-    return to_python(value)
+    """A JavaScript value as the SDK's ``_BindingWrapper`` hands it to Python (objects: ``JsDict``)."""
+    return binding_result(to_python(value))
 
 
-class JsObject(_BindingWrapper):
+class JsObject(JsResult):
     """A JavaScript object reached through ``_BindingWrapper``: ``obj["name"]`` is ``obj.name``."""
 
     __slots__ = ()
-
-    def __getitem__(self, key: str) -> Any:
-        if not isinstance(key, str):
-            raise TypeError(f"'{type(self).JS_NAME}' object is not subscriptable by {type(key).__name__}")
-        return getattr(self, key)
