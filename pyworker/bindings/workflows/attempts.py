@@ -70,11 +70,8 @@ class Run:
         key, count = self._key("do", name)
         store = self.engine.store
         saved = await store.step(self.instance, key)
-        if saved is not None and saved.value is not None:
-            return load(saved.value)
-        if saved is not None and saved.error is not None:
-            error = load(saved.error)
-            raise JsException(error["name"], error["message"])
+        if _finished(saved):
+            return _replayed(saved)
         tries = saved.attempts if saved is not None else 0
         if saved is not None and saved.wake is not None:  # a retry was waiting when the run stopped
             await self.engine.wait(self.instance, saved.wake)
@@ -158,11 +155,8 @@ class Run:
         key, _ = self._key("waitForEvent", name)
         store = self.engine.store
         saved = await store.step(self.instance, key)
-        if saved is not None and saved.value is not None:
-            return load(saved.value)
-        if saved is not None and saved.error is not None:
-            error = load(saved.error)
-            raise JsException(error["name"], error["message"])
+        if _finished(saved):
+            return _replayed(saved)
         wake = (
             saved.wake if saved is not None and saved.wake is not None else now_ms() + round(millis * self.engine.scale)
         )
@@ -201,3 +195,17 @@ class Run:
 
 def _date(stamp: int) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(stamp / 1000)
+
+
+def _finished(saved: Step | None) -> bool:
+    return saved is not None and (saved.value is not None or saved.error is not None)
+
+
+def _replayed(saved: Step | None) -> Any:
+    """A finished step's stored result, or its stored final error raised again, as on a replay."""
+    assert saved is not None
+    if saved.value is not None:
+        return load(saved.value)
+    assert saved.error is not None
+    error = load(saved.error)
+    raise JsException(error["name"], error["message"])
