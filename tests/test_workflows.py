@@ -425,3 +425,44 @@ async def test_a_reload_continues_running_instances_on_the_new_code_at_the_next_
     assert (await settled(instance))["output"] == ["v1", "v2"]
     assert log(path) == ["a v1", "b v2"]
     await stopped(server)
+
+
+async def test_script_name_binds_a_workflow_class_of_another_worker(write_worker, output: Output) -> None:
+    host = write_worker(
+        "host", {"src/entry.py": PRELUDE + TWO_STEPS}, config=CONFIG.replace('"wf"', '"host"').format(flags="")
+    )
+    caller = write_worker(
+        "caller",
+        {"src/entry.py": "from workers import WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n    pass\n"},
+        config='name = "caller"\nmain = "src/entry.py"\n'
+        'workflows = [{ name = "my-workflow", binding = "FLOW", class_name = "MyWorkflow", script_name = "host" }]\n',
+    )
+    server = DevServer(
+        DevOptions(), Printer(output, level="debug", colour=False), [load_config(caller), load_config(host)]
+    )
+    server.load()
+    try:
+        instance = await server.worker("caller").env.FLOW.create({"id": "x", "params": {"n": 4}})
+        status = await settled(instance)
+        assert status["output"]["total"] == 50
+        assert (await server.worker("host").env.WF.get("x")).id == "x"  # one Workflow, seen from both workers
+        assert log(host) == ["first", "second"]
+    finally:
+        await server.host.workflows.stop()
+        for worker in server.workers:
+            if worker.code is not None:
+                worker.code.unload()
+        server.storage.close()
+
+
+def test_a_class_missing_from_the_code_is_one_error_at_start_up(write_worker, servers, output: Output) -> None:
+    path = write_worker("wf", {"src/entry.py": PRELUDE}, config=CONFIG.format(flags=""))
+    server = servers(path)
+    from pyworker.bindings.env import describe_bindings
+
+    lines = describe_bindings(server.worker("wf").config, server.host)
+    assert lines[-1].startswith('WF -> Workflow my-workflow (no class "MyWorkflow" in worker wf; ')
+    assert output.lines()[-1] == (
+        '[wf] Workflow binding WF: worker "wf" does not export a class named "MyWorkflow". Export it from its main '
+        "module (a subclass of workers.WorkflowEntrypoint with async def run(self, event, step))."
+    )

@@ -60,6 +60,13 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
             where = f"worker {script} not connected"
         elif code is not None and class_name not in getattr(code, "workflows", {}):
             where = f'no class "{class_name}" in worker {script}'
+            host.printer.worker(
+                config.name,
+                f'Workflow binding {binding}: worker "{script}" does not export a class named "{class_name}". '
+                "Export it from its main module (a subclass of workers.WorkflowEntrypoint with "
+                "async def run(self, event, step)).",
+                "error",
+            )
         else:
             where = f"{class_name} in worker {script}"
         state = f"; {host.storage.state.display(host.storage.state.workflow(name))}" if host.storage else ""
