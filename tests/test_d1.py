@@ -129,6 +129,22 @@ async def test_all_run_first_raw_give_d1s_shapes(db) -> None:
     assert await db("SELECT id, name FROM t", how="raw", arg={"columnNames": True}) == [["id", "name"], [1, "ann"]]
 
 
+async def test_a_delete_or_update_reads_the_row_it_seeks_found_or_not(db) -> None:
+    # workerd's meter counts the seek of a DELETE/UPDATE ... WHERE even when no row matches; django-cf
+    # (Cloudflare's example 19-django-todo-d1) reads "0 rows deleted" from rows_read 1 with rows_written 0.
+    await db("INSERT INTO t (name) VALUES ('ann'), ('bob')", how="run")
+
+    def counts(result: Any) -> tuple[int, int]:
+        return result["meta"]["rows_read"], result["meta"]["rows_written"]
+
+    assert counts(await db("DELETE FROM t WHERE id = ?", 9, how="run")) == (1, 0)
+    assert counts(await db("UPDATE t SET x = 1 WHERE id = ?", 9, how="run")) == (1, 0)
+    assert counts(await db("UPDATE t SET x = 2 WHERE id > ?", 0, how="run")) == (2, 2)
+    assert counts(await db("DELETE FROM t WHERE id = ?", 1, how="run")) == (1, 1)
+    assert counts(await db("INSERT INTO t (name) VALUES ('cy')", how="run")) == (0, 1)
+    assert counts(await db("SELECT * FROM t WHERE id = 99")) == (0, 0)
+
+
 async def test_results_allow_attribute_access(db) -> None:
     binding = db.worker.env.DB
     await binding.prepare("INSERT INTO t (name) VALUES ('bo')").run()

@@ -7,7 +7,9 @@ message (``no such table: t: SQLITE_ERROR``); explicit transactions, ``ATTACH`` 
 named ``_cf_...`` are refused as on Cloudflare, and the limits are D1's (100 bound
 parameters, 100 columns, 100,000-byte statements, 2,000,000-byte values). Python's
 ``sqlite3`` reports neither the error offset nor rows read: ``at offset N`` is given when the
-token can only be in one place, and ``rows_read`` counts the rows returned. Messages were
+token can only be in one place, and ``rows_read`` counts the rows returned, or for a ``DELETE`` or
+``UPDATE`` the rows it changed and at least the one it looked up, found or not (workerd's
+meter counts that seek, and code such as django-cf tells "no row matched" from it). Messages were
 checked against ``wrangler d1 execute --local`` (workerd) on the same file.
 """
 
@@ -219,11 +221,10 @@ class D1Store:
         elif not columns or not self._page_size:
             self._size = self._db_size(conn)
         changed = bool(changes) or self._size != size_before or _changes_schema(statements[-1])
-        return Result(columns, rows, self._meta(time.perf_counter() - started, changes, cursor, rows, changed))
+        read = _rows_read(statements[-1], len(rows), changes)
+        return Result(columns, rows, self._meta(time.perf_counter() - started, changes, cursor, read, changed))
 
-    def _meta(
-        self, took: float, changes: int, cursor: sqlite3.Cursor, rows: list[Any], changed: bool
-    ) -> dict[str, Any]:
+    def _meta(self, took: float, changes: int, cursor: sqlite3.Cursor, rows_read: int, changed: bool) -> dict[str, Any]:
         duration = took * 1000
         return {
             "served_by": SERVED_BY,
@@ -234,7 +235,7 @@ class D1Store:
             "last_row_id": cursor.lastrowid or 0,
             "changed_db": changed,
             "size_after": self._size,
-            "rows_read": len(rows),
+            "rows_read": rows_read,
             "rows_written": changes,
         }
 
@@ -242,6 +243,20 @@ class D1Store:
         if not self._page_size:
             self._page_size = conn.execute("PRAGMA page_size").fetchall()[0][0]
         return int(conn.execute("PRAGMA page_count").fetchall()[0][0]) * self._page_size
+
+
+_WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
+
+
+def _rows_read(statement: str, returned: int, changes: int) -> int:
+    """D1's ``rows_read`` as near as Python's sqlite3 allows: a DELETE or UPDATE reads each row it changes
+    and, found or not, the row it seeks; other statements count the rows they return."""
+    words = statement.split(None, 1)
+    if words and words[0].upper() in ("DELETE", "UPDATE") and _WHERE.search(statement):
+        return max(returned, changes, 1)
+    if words and words[0].upper() == "UPDATE":
+        return max(returned, changes)
+    return returned
 
 
 def _changes_schema(statement: str) -> bool:
