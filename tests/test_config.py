@@ -275,6 +275,18 @@ def test_internal(root: Path, lines: str, internal: bool) -> None:
     assert load_config(worker(root, MINIMAL_TOML + lines + "\n")).internal is internal
 
 
+def test_durable_objects_and_migrations_are_acted_on_without_a_warning(root: Path) -> None:
+    # Cloudflare's 07-durable-objects example: pyworker emulates both keys, so neither may warn.
+    config_text = {
+        "name": "python-durable-object",
+        "main": "src/entry.py",
+        "durable_objects": {"bindings": [{"name": "LISTS", "class_name": "List"}]},
+        "migrations": [{"tag": "v1", "new_sqlite_classes": ["List"]}],
+    }
+    directory = worker(root, json.dumps(config_text), filename="wrangler.jsonc")
+    assert load_config(directory).warnings == ()
+
+
 def test_unsupported_bindings_give_one_warning(root: Path) -> None:
     directory = worker(
         root,

@@ -28,6 +28,8 @@ ACTED_ON: dict[str, frozenset[str] | None] = {
     "triggers": frozenset({"crons"}),
     "assets": None,
     "queues": None,
+    "durable_objects": frozenset({"bindings"}),
+    "migrations": None,
 }
 
 DEPLOY_ONLY = frozenset(
