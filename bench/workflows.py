@@ -66,8 +66,12 @@ async def plain(n: int) -> float:
 async def workflow(env: Any, n: int, round_no: int) -> float:
     started = time.perf_counter()
     instance = await env.WF.create({"id": f"r{round_no}", "params": {"n": n}})
-    while (await instance.status())["status"] not in ("complete", "errored"):
-        await asyncio.sleep(0.001)
+    store = instance._engine.store
+    while True:  # waits on the store's writes, not on a timer
+        seen = store.version
+        if (await instance.status())["status"] in ("complete", "errored"):
+            break
+        await store.changed_since(seen)
     elapsed = time.perf_counter() - started
     status = await instance.status()
     assert status["status"] == "complete", status

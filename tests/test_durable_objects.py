@@ -310,7 +310,8 @@ class Gated(DurableObject):
         ctx.blockConcurrencyWhile(self.warm_up)
 
     async def warm_up(self):
-        await asyncio.sleep(0.01)
+        for _ in range(5):  # awaits that let the loop run other tasks: the gate must hold them
+            await asyncio.sleep(0)
         self.log.append("warmed")
 
     async def hold(self):
@@ -320,7 +321,8 @@ class Gated(DurableObject):
         return result
 
     async def _held(self):
-        await asyncio.sleep(0.01)
+        for _ in range(5):
+            await asyncio.sleep(0)
         self.log.append("held")
         return 42
 

@@ -16,7 +16,10 @@ pytestmark = pytest.mark.e2e
 
 SLOW = """
 import asyncio
+from pathlib import Path
 from workers import Response, WorkerEntrypoint
+
+GO = Path(__file__).parent / "go"
 
 class Default(WorkerEntrypoint):
     async def fetch(self, request):
@@ -24,7 +27,8 @@ class Default(WorkerEntrypoint):
         print(f"started {path}")
         if path == "forever":
             await asyncio.Event().wait()
-        await asyncio.sleep(0.3)  # in flight when the key is pressed
+        while path == "slow" and not GO.exists():  # in flight until the test says go (after the key)
+            await asyncio.sleep(0.01)
         return Response("done")
 """
 
@@ -95,6 +99,8 @@ def test_exit_keys_finish_a_request_in_flight_and_exit_0(pty_dev, write_worker, 
     client.start()
     dev.wait_for(r"^\[shop\] started slow$")
     dev.press(key)
+    dev.wait_for(r"^Shutting down\.\.\.$")  # the server stops while the request is in flight
+    (worker / "src" / "go").write_text("")
     client.join(20)
     assert answers == ["done"]
     assert dev.wait_exit() == 0

@@ -69,10 +69,15 @@ def log(path: Path) -> list[str]:
 
 
 async def settled(instance: Any, states: tuple[str, ...] = ("complete", "errored", "terminated")) -> Any:
+    """The instance's status once it is in one of ``states``: waits on the store's writes, never a sleep."""
+    store = instance._engine.store
     async with asyncio.timeout(10):
-        while (status := await instance.status())["status"] not in states:
-            await asyncio.sleep(0.005)
-    return status
+        while True:
+            seen = store.version
+            status = await instance.status()
+            if status["status"] in states:
+                return status
+            await store.changed_since(seen)
 
 
 async def stopped(server: DevServer) -> None:
@@ -257,10 +262,12 @@ async def test_sleep_then_an_event_then_a_timeout(write_worker, servers) -> None
     server = servers(path, scale=0.01)
     env = server.worker("wf").env
     instance = await env.WF.create({"id": "ev"})
-    await settled(instance, ("waiting",))
+    engine, store = instance._engine, instance._engine.store
     async with asyncio.timeout(10):
-        while log(path) != ["slept"]:
-            await asyncio.sleep(0.005)
+        while engine.waiting_for.get("ev") != "approved":  # slept, now waiting for the event
+            seen = store.version
+            await store.changed_since(seen)
+    assert log(path) == ["slept"]
     await instance.send_event({"type": "approved", "payload": {"by": "ada"}})
     status = await settled(instance)
     late = "JsException: WorkflowTimeoutError: Execution timed out after 50ms"

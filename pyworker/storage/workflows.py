@@ -9,6 +9,7 @@ finished step; ``pyworker workflows`` reads and writes the same file while the s
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -92,6 +93,18 @@ class WorkflowStore:
     def __init__(self, storage: Storage, name: str) -> None:
         self.path = storage.state.workflow(name)
         self.db: Database = storage.database(self.path, f'Workflow "{name}"', _setup)
+        self.version = 0  # counts this process's writes, so a waiter can tell that something changed
+        self._changed = asyncio.Event()
+
+    def _wrote(self) -> None:
+        self.version += 1
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def changed_since(self, version: int) -> None:
+        """Return once this process wrote to the Workflow after ``version`` (tests and tools wait on it)."""
+        while self.version == version:
+            await self._changed.wait()
 
     # -- instances -------------------------------------------------------------------
     async def create(self, instance_id: str, params: bytes) -> bool:
@@ -105,7 +118,9 @@ class WorkflowStore:
             )
             return cursor.rowcount == 1
 
-        return await self.db.run(job)
+        created = await self.db.run(job)
+        self._wrote()
+        return created
 
     async def get(self, instance_id: str) -> Instance | None:
         def job(conn: sqlite3.Connection) -> Instance | None:
@@ -134,6 +149,7 @@ class WorkflowStore:
             )
 
         await self.db.run(job)
+        self._wrote()
 
     async def restart(self, instance_id: str) -> None:
         """Forget every step and event of the instance and queue it again, with its params."""
@@ -149,6 +165,7 @@ class WorkflowStore:
                 )
 
         await self.db.run(job)
+        self._wrote()
 
     # -- steps -----------------------------------------------------------------------
     async def step(self, instance_id: str, key: str) -> Step | None:
@@ -168,6 +185,7 @@ class WorkflowStore:
             )
 
         await self.db.run(job)
+        self._wrote()
 
     # -- events ----------------------------------------------------------------------
     async def send_event(self, instance_id: str, event_type: str, payload: bytes) -> None:
@@ -178,6 +196,7 @@ class WorkflowStore:
             )
 
         await self.db.run(job)
+        self._wrote()
 
     async def take_event(self, instance_id: str, event_type: str) -> tuple[bytes, int] | None:
         """The oldest event of ``event_type`` nobody took yet, marked taken: ``(payload, timestamp)``."""
