@@ -69,6 +69,16 @@ def copy_value(value: Any, root: str, wrap: Wrap) -> Any:
         raise TypeError(f"{root} cannot be sent over RPC: it is nested too deeply or contains itself.") from None
 
 
+def _unstorable(function: Callable[..., Any]) -> Any:
+    raise JsException("DataCloneError", f"DataCloneError: {function!r} could not be cloned.")
+
+
+def stored_copy(value: Any, root: str) -> Any:
+    """``value`` as storage keeps it (Durable Object storage, Workflow steps and events): the binding
+    rules' copy, where a function, which the structured clone cannot store, is a ``DataCloneError``."""
+    return copy_value(value, root, _unstorable)
+
+
 def copy_args(args: tuple[Any, ...], wrap: Wrap) -> tuple[Any, ...]:
     """Positional arguments, copied; refusals name ``args[i]``. Shares the tuple when nothing needs copying."""
     for value in args:

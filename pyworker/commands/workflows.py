@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from pyworker.bindings.jsapi import to_python
 from pyworker.bindings.workflows.binding import _ID, MAX_ID
 from pyworker.bindings.workflows.provider import declarations
 from pyworker.commands.output import box_table
@@ -89,7 +90,7 @@ def trigger(project: Project, name: str, params: str, instance_id: str | None) -
 
     async def work(storage: Storage, workers: list[WorkerConfig]) -> None:
         store = _store(storage, workers, name)
-        if not await store.create(chosen, structured.encode(_js(parsed))):
+        if not await store.create(chosen, structured.encode(to_python(parsed))):
             raise CommandError(f'Workflow "{name}" already has an instance "{chosen}".')
         click.echo(f'🚀 Workflow instance "{chosen}" has been queued successfully')
 
@@ -174,17 +175,6 @@ def _new_id() -> str:
     import uuid
 
     return str(uuid.uuid4())
-
-
-def _js(value: Any) -> Any:
-    """JSON as the engine stores an object: dicts as JavaScript objects (attribute access too)."""
-    from pyworker.runtime.jsvalues import JsDict
-
-    if isinstance(value, dict):
-        return JsDict({k: _js(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return [_js(v) for v in value]
-    return value
 
 
 def _json(data: bytes) -> str:

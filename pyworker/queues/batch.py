@@ -78,9 +78,6 @@ class QueueMessage(_BindingWrapper):
         self._settlement = settlement
         self._warn = warn
 
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
     def ack(self) -> None:
         result = self._settlement
         if result.ack_all:
@@ -112,9 +109,6 @@ class MessageBatch(_BindingWrapper):
         self.messages = messages
         self._settlement = settlement
         self._warn = warn
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
 
     def ackAll(self) -> None:
         if self._settlement.retry_all:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from pyworker.bindings.durable_objects.adapter import JsObject, js_result
 from pyworker.bindings.durable_objects.sql import SqlStorage
 from pyworker.bindings.jsapi import arg, call_args, js_string, options
-from pyworker.bindings.values import copy_value
+from pyworker.bindings.values import stored_copy
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.storage.durable_objects import ListOptions, ObjectStore
 from pyworker.storage.structured import decode, encode
@@ -52,13 +52,9 @@ def settled(job: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
     return future
 
 
-def _refuse_function(func: Callable[..., Any]) -> Any:
-    raise JsException("DataCloneError", f"DataCloneError: {func!r} could not be cloned.")
-
-
 def stored(key: str, value: Any) -> bytes:
     where = f'the value put under "{key}"'
-    copied = copy_value(value, where, _refuse_function)
+    copied = stored_copy(value, where)
     try:
         return encode(copied)
     except TypeError as exc:

@@ -14,8 +14,8 @@ import uuid
 from typing import Any
 
 from pyworker.bindings.promises import promise
-from pyworker.bindings.values import copy_value
 from pyworker.bindings.workflows.engine import WorkflowEngine
+from pyworker.bindings.workflows.lifecycle import step_value
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.runtime.wrappers import _WorkflowBindingWrapper, _WorkflowInstanceWrapper
 from pyworker.storage import structured
@@ -24,10 +24,6 @@ from pyworker.storage.workflows import FINISHED, load
 _ID = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9\-_]*$")
 MAX_ID = 100
 MAX_BATCH = 100
-
-
-def _refuse_functions(function: Any) -> Any:
-    raise JsException("DataCloneError", f"DataCloneError: {function!r} could not be cloned.")
 
 
 def _options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +73,7 @@ class WorkflowBinding(_WorkflowBindingWrapper):
             instance_id = str(uuid.uuid4())
         if not isinstance(instance_id, str) or len(instance_id) > MAX_ID or not _ID.match(instance_id):
             raise JsException("Error", "WorkflowError: Workflow instance has invalid id")
-        params = copy_value(options.get("params", JsDict()), 'create({"params": ...})', _refuse_functions)
+        params = step_value(options.get("params", JsDict()), 'create({"params": ...})')
         if not await engine.store.create(instance_id, structured.encode(params)):
             raise JsException(
                 "Error", f'WorkflowError: (instance.already_exists) Instance "{instance_id}" already exists'
@@ -166,7 +162,7 @@ class WorkflowInstance(_WorkflowInstanceWrapper):
         if not isinstance(event_type, str) or not event_type:
             raise JsException("TypeError", f'send_event() needs "type", a non-empty string, got {event_type!r}.')
         await self._instance()
-        payload = copy_value(event.get("payload"), 'send_event({"payload": ...})', _refuse_functions)
+        payload = step_value(event.get("payload"), 'send_event({"payload": ...})')
         await self._engine.store.send_event(self.id, event_type, structured.encode(payload))
         engine = self._engine
         waiting = engine.waiting_for.get(self.id)

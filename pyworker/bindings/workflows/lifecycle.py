@@ -15,7 +15,7 @@ from typing import Any
 
 from pyworker.bindings.errors import exception_line
 from pyworker.bindings.service import not_found_message
-from pyworker.bindings.values import copy_value
+from pyworker.bindings.values import stored_copy
 from pyworker.errors import BindingError
 from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.sdk.workers.workflows import NonRetryableError
@@ -29,17 +29,9 @@ def missing_worker(script: str) -> BindingError:
     return BindingError(not_found_message(script))
 
 
-def _no_functions(function: Any) -> Any:
-    raise JsException(
-        "DataCloneError", f"DataCloneError: {function!r} could not be cloned: a workflow step result is stored."
-    )
-
-
 def step_value(value: Any, root: str) -> Any:
     """``value`` as the engine stores it (refusals raise as the SDK and the structured clone do)."""
-    if value is None:
-        return None
-    return copy_value(value, root, _no_functions)
+    return stored_copy(value, root)
 
 
 def error_of(exc: BaseException) -> JsDict:
