@@ -465,7 +465,8 @@ async def test_script_name_reaches_another_workers_class(
     caller.load()  # a reload of another worker keeps the object's instance
     assert await caller.call(None, "go", ("REMOTE", "count_calls"), {}) == 2
     assert await caller.call(None, "go", ("MISSING",), {}) == (
-        'BindingError: Worker "elsewhere" is not running: start it in this pyworker dev, or in another pyworker dev or wrangler dev on this machine.'
+        'BindingError: Worker "elsewhere" is not running: start it in this pyworker dev, '
+        "or in another pyworker dev or wrangler dev on this machine."
     )
     assert await caller.call(None, "go", ("NOCLASS",), {}) == (
         'NoEntrypoint: Worker "w" does not export a Durable Object class named "Nope".'

@@ -48,6 +48,7 @@ class Peers:
         self.wrangler = wrangler
         self.printer = printer
         self.bindings = bindings  # the bindings whose (dis)connection is printed
+        self.telling = False  # print (dis)connections: set once the start-up table has shown how each stands
         self._targets: dict[str, tuple[tuple[object, ...], Target]] = {}
         registry.on_change(self._changed)
 
@@ -94,7 +95,7 @@ class Peers:
                 del self._targets[name]
                 if isinstance(target, Closable):
                     target.close()
-        if self.printer is None or self.bindings is None:
+        if self.printer is None or self.bindings is None or not self.telling:
             return
         for caller, binding, name in self.bindings():
             if self.local.get(name) is not None:

@@ -61,6 +61,7 @@ class DevRegistry:
         self.watching = threading.Event()  # set once the watcher sees every change (tests wait on it)
         self.reserved: set[str] = set()  # names this process runs: others' files of these names are not read
         self._own: dict[str, _Own] = {}
+        self._yielded: dict[str, str] = {}  # own entries another process took over: name -> our text
         self._reported: dict[str, tuple[int, str]] = {}  # file -> (mtime_ns, reason) already printed
         self._listeners: list[Listener] = []
 
@@ -74,8 +75,11 @@ class DevRegistry:
     # -- this process's entries ------------------------------------------------------
     def register(self, name: str, text: str) -> None:
         """Write (or rewrite) this process's entry ``name``; says so when another process had it."""
+        if name in self._yielded:  # another process took it over: it keeps it while it runs
+            self._yielded[name] = text
+            return
         own = self._own.get(name)
-        if own is not None and own.text == text and self._inode(name) == own.inode:
+        if own is not None and own.text == text and self._mine(name):
             return
         if own is None and (other := self._live_other(name)) is not None:
             holder = "wrangler dev" if other.wrangler else f"process {other.pid}"
@@ -91,13 +95,15 @@ class DevRegistry:
 
     def unregister(self, name: str) -> None:
         """Remove entry ``name`` if the file is still the one this process wrote."""
-        own = self._own.pop(name, None)
-        if own is not None and self._inode(name) == own.inode:
+        self._yielded.pop(name, None)
+        if name in self._own and self._mine(name):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path / name)
+        self._own.pop(name, None)
 
     def registered(self) -> list[str]:
-        return sorted(self._own)
+        """The names this process registered (including those another process took over meanwhile)."""
+        return sorted({*self._own, *self._yielded})
 
     def close(self) -> None:
         """Remove every entry of this process (on exit)."""
@@ -108,18 +114,20 @@ class DevRegistry:
         """Touch each own file, so readers see it live; write again one that was deleted meanwhile."""
         now = self.clock()
         for name, own in list(self._own.items()):
-            inode = self._inode(name)
-            if inode is None:
+            mine = self._mine(name)
+            if mine is None:
                 self._own.pop(name)
                 self.register(name, own.text)
-            elif inode != own.inode:
+            elif not mine:
                 self._lost(name)
             else:
                 with contextlib.suppress(FileNotFoundError):
                     os.utime(self.path / name, (now, now))
 
     def _lost(self, name: str) -> None:
-        self._own.pop(name, None)
+        own = self._own.pop(name, None)
+        if own is not None:
+            self._yielded[name] = own.text
         taker = self._live_other(name)
         holder = "wrangler dev" if taker is not None and taker.wrangler else "another process"
         if taker is not None and taker.pid is not None:
@@ -134,6 +142,17 @@ class DevRegistry:
         except FileNotFoundError:
             return None
 
+    def _mine(self, name: str) -> bool | None:
+        """Whether file ``name`` is still the one this process wrote (None: there is none). wrangler
+        rewrites a file in place, so the same inode is not enough: the text must be ours too."""
+        own, path = self._own.get(name), self.path / name
+        try:
+            return own is not None and os.stat(path).st_ino == own.inode and path.read_text() == own.text
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            return False
+
     # -- others' entries ---------------------------------------------------------------
     def refresh(self) -> None:
         """Read the directory again; tell the listeners if the live entries changed."""
@@ -142,14 +161,19 @@ class DevRegistry:
         for name in self._names():
             seen.add(name)
             own = self._own.get(name)
-            if (own is not None and self._inode(name) == own.inode) or (own is None and name in self.reserved):
+            if (own is not None and self._mine(name)) or (
+                own is None and name in self.reserved and name not in self._yielded
+            ):
                 continue
             entry = self._read(name)
             if entry is not None and entry.pid != self.pid:
                 found[name] = entry
         for name in list(self._own):
-            if name in found or (name in seen and self._inode(name) != self._own[name].inode):
+            if name in found or (name in seen and self._mine(name) is False):
                 self._lost(name)
+        for name in [name for name in self._yielded if name not in found]:
+            self.register(name, self._yielded.pop(name))  # whoever took it over is gone: ours again
+            self._say(f"registry: worker {name} is registered by this process again.")
         self._reported = {name: seen_as for name, seen_as in self._reported.items() if name in seen}
         before, self.entries = self.entries, found
         if before != found:

@@ -115,8 +115,9 @@ class Peering:
 
     def sync(self, *_: object) -> None:
         """Register every worker of this process as it is now; a worker no longer here is unregistered."""
-        if self.registry is None:
+        if self.registry is None or self.peers is None:
             return
+        self.peers.telling = True
         names = set()
         for worker in self.local:
             names.add(worker.name)
