@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import json
+import os
 import re
 import textwrap
 import threading
@@ -11,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pyworker.config import load_config
+from pyworker.interop.entries import process_alive
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.server import DevServer, serve_until_stopped
@@ -19,6 +23,30 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 WriteWorker = Callable[..., Path]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The dev registry of the whole session, so no ``pyworker dev`` of the suite touches the user's."""
+    path = tmp_path_factory.mktemp("wrangler-registry") / "registry"
+    saved = os.environ.get("WRANGLER_REGISTRY_PATH")
+    os.environ["WRANGLER_REGISTRY_PATH"] = str(path)
+    yield path
+    if saved is None:
+        del os.environ["WRANGLER_REGISTRY_PATH"]
+    else:
+        os.environ["WRANGLER_REGISTRY_PATH"] = saved
+
+
+@pytest.fixture(autouse=True)
+def _no_stale_entries(test_registry: Path) -> Iterator[None]:
+    """After each test, the entries its killed ``pyworker dev`` processes left: so no later test reads them."""
+    yield
+    for path in test_registry.glob("*"):
+        with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
+            pid = json.loads(path.read_text())["pyworker"]["pid"]
+            if not process_alive(pid):
+                path.unlink()
 
 
 @pytest.fixture
