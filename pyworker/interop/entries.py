@@ -25,6 +25,7 @@ FORMAT = 1  # the "pyworker" fields' format this version reads and writes
 HEARTBEAT = 30.0  # seconds between touches of a live file, as wrangler
 STALE_AFTER = 300.0  # seconds without a touch after which a file is stale (wrangler deletes it then)
 _ADDRESS = re.compile(r"^127\.0\.0\.1:([0-9]{1,5})$")
+_SERVICE = re.compile(r"^[a-z-]+:[a-z-]+:[A-Za-z0-9_.\-]+$")  # workerd's service names: "core:user:js"
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
 
@@ -36,6 +37,7 @@ class Entry:
     pid: int | None = None  # None: written by wrangler dev
     address: str | None = None  # pyworker's endpoint, "127.0.0.1:PORT"
     debug_port: str | None = None  # debugPortAddress: workerd's debug port (wrangler, or pyworker's server)
+    default_service: str | None = None  # defaultEntrypointService of a wrangler entry ("assets:rpc-proxy:x" with assets)
     entrypoints: tuple[str, ...] = ()
     durable_objects: tuple[str, ...] = ()
     version: str = ""
@@ -78,7 +80,9 @@ def _wrangler(name: str, data: dict[str, Any]) -> Entry | Stale:
     debug = data.get("debugPortAddress")
     if not isinstance(debug, str) or not _ADDRESS.match(debug):
         return Stale(name, 'no "debugPortAddress" of the form "127.0.0.1:PORT" and no "pyworker" fields.')
-    return Entry(name, debug_port=debug)
+    default = data.get("defaultEntrypointService")
+    default = default if isinstance(default, str) and _SERVICE.match(default) else None
+    return Entry(name, debug_port=debug, default_service=default)
 
 
 def _pyworker(name: str, data: dict[str, Any], own: Any, alive: Callable[[int], bool]) -> Entry | Stale:

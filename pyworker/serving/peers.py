@@ -23,6 +23,7 @@ from pyworker.interop.entries import Entry, render
 from pyworker.interop.peers import Binding, Peers
 from pyworker.interop.registry import DevRegistry
 from pyworker.interop.secret import registry_secret
+from pyworker.interop.wrangler.plug import wrangler_parts
 from pyworker.loading.code import DEFAULT_ENTRYPOINT
 from pyworker.options import DevOptions
 from pyworker.printer import Printer, escape
@@ -45,9 +46,10 @@ class Interop:
     debug_port: Starter | None = None  # a workerd debug port: the entries' "debugPortAddress"
 
 
-def default_interop() -> Interop:
+def default_interop(printer: Printer) -> Interop:
     """What ``pyworker dev`` plugs in."""
-    return Interop()
+    wrangler, debug_port = wrangler_parts(printer)
+    return Interop(wrangler=wrangler, debug_port=debug_port)
 
 
 class Peering:
@@ -61,7 +63,7 @@ class Peering:
     ) -> None:
         self.local = local
         self.printer = printer
-        self.interop = interop if interop is not None else default_interop()
+        self.interop = interop if interop is not None else default_interop(printer)
         self.registry: DevRegistry | None = None
         self.peers: Peers | None = None
         self.secret = b""

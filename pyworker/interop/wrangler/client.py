@@ -45,6 +45,10 @@ class WranglerTarget:
         # A wrangler entry does not list its worker's entrypoints; the default one always exists.
         return not durable and entrypoint in (None, "default")
 
+    def close(self) -> None:
+        """The entry changed or left: drop the connection (the next target of that name opens its own)."""
+        self._debug_port = None
+
     async def invoke(self, route: Route, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
         if route.kind != FETCH:
             error = BindingError(rpc_to_wrangler(route.method, self._name))
