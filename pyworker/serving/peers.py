@@ -41,7 +41,7 @@ class Interop:
     """How other processes are reached: each part is plugged in by the slice that builds it."""
 
     remote: Callable[[Entry, bytes], Target] | None = None  # a pyworker entry's target, given the secret
-    wrangler: Callable[[Entry], Target] | None = None  # a wrangler dev entry's target
+    wrangler: Callable[[Entry], Target | None] | None = None  # a wrangler dev entry's target
     endpoint: Starter | None = None  # pyworker's endpoint: the entries' "pyworker.address"
     debug_port: Starter | None = None  # a workerd debug port: the entries' "debugPortAddress"
 

@@ -103,7 +103,7 @@ class WranglerTarget:
         dropped = f'The wrangler dev worker "{self._name}" stopped sending its response body before the end.'
         call = self._http(debug_port, entrypoint, request.cf).request(head, context_class(started, sink, dropped))
         done = asyncio.ensure_future(_settled(call))
-        sending = None if source is None or length == 0 and size == "fixed" else pump(source, call.requestBody)
+        sending = None if source is None or (length == 0 and size == "fixed") else pump(source, call.requestBody)
         upload = None if sending is None else asyncio.ensure_future(sending)
         await asyncio.wait({done, started}, return_when=asyncio.FIRST_COMPLETED)
         if not started.done():
@@ -118,7 +118,7 @@ def _context_class(schema: Any) -> type:
     """The ``ClientRequestContext`` pyworker serves for one request: the other side calls ``startResponse``
     once, with the head; the body then arrives in a :class:`ByteQueue`."""
 
-    class Context(schema.HttpService.ClientRequestContext.Server):  # type: ignore[misc, name-defined]
+    class Context(schema.HttpService.ClientRequestContext.Server):  # type: ignore[misc]
         def __init__(self, started: asyncio.Future[Head], sink: type, dropped: str) -> None:
             self.started, self.sink, self.dropped = started, sink, dropped
 
@@ -143,7 +143,9 @@ async def _cancel(task: asyncio.Future[Any] | None) -> None:
             await task
 
 
-async def _body(queue: ByteQueue, done: asyncio.Future[Any], upload: asyncio.Future[Any] | None) -> AsyncIterator[bytes]:
+async def _body(
+    queue: ByteQueue, done: asyncio.Future[Any], upload: asyncio.Future[Any] | None
+) -> AsyncIterator[bytes]:
     try:
         async for chunk in queue.chunks():
             yield chunk

@@ -27,7 +27,7 @@ class _Refusal(Exception):
 
     __module__ = "builtins"
     __qualname__ = "jsg.Error"
-    __traceback__ = property(lambda self: None, lambda self, value: None)  # type: ignore[assignment]
+    __traceback__ = property(lambda self: None, lambda self, value: None)
 
 
 def debug_port_class(schema: Any, serve: Serve, refused: Refused, tasks: set[asyncio.Task[Any]]) -> type:
@@ -35,7 +35,7 @@ def debug_port_class(schema: Any, serve: Serve, refused: Refused, tasks: set[asy
     running answers (each outlives its ``request()`` call, see :mod:`.relay`)."""
     sink = sink_class(schema)
 
-    class Http(schema.HttpService.Server):  # type: ignore[misc, name-defined]
+    class Http(schema.HttpService.Server):  # type: ignore[misc]
         def __init__(self, worker: str | None, entrypoint: str | None, cf: Any) -> None:
             self.worker, self.entrypoint, self.cf = worker, entrypoint, cf
 
@@ -53,7 +53,7 @@ def debug_port_class(schema: Any, serve: Serve, refused: Refused, tasks: set[asy
             task.add_done_callback(tasks.discard)
             return None if queue is None else sink(queue)
 
-    class Refusal(schema.JsRpcTarget.Server):  # type: ignore[misc, name-defined]
+    class Refusal(schema.JsRpcTarget.Server):  # type: ignore[misc]
         def __init__(self, worker: str) -> None:
             self.worker = worker
 
@@ -64,7 +64,7 @@ def debug_port_class(schema: Any, serve: Serve, refused: Refused, tasks: set[asy
             refused(self.worker, method)
             raise _Refusal(rpc_from_wrangler(self.worker, method)) from None
 
-    class Dispatcher(schema.EventDispatcher.Server):  # type: ignore[misc, name-defined]
+    class Dispatcher(schema.EventDispatcher.Server):  # type: ignore[misc]
         def __init__(self, worker: str | None, entrypoint: str | None, cf: Any) -> None:
             self.worker, self.entrypoint, self.cf = worker, entrypoint, cf
 
@@ -76,7 +76,7 @@ def debug_port_class(schema: Any, serve: Serve, refused: Refused, tasks: set[asy
             # call on topLevel (refused, with the method's name) has returned.
             _context.results.topLevel = Refusal(self.worker or "?")
 
-    class Bootstrap(schema.WorkerdBootstrap.Server):  # type: ignore[misc, name-defined]
+    class Bootstrap(schema.WorkerdBootstrap.Server):  # type: ignore[misc]
         def __init__(self, worker: str | None, entrypoint: str | None) -> None:
             self.worker, self.entrypoint = worker, entrypoint
 
@@ -89,7 +89,7 @@ def debug_port_class(schema: Any, serve: Serve, refused: Refused, tasks: set[asy
                     cf = None
             return Dispatcher(self.worker, self.entrypoint, cf)
 
-    class DebugPort(schema.WorkerdDebugPort.Server):  # type: ignore[misc, name-defined]
+    class DebugPort(schema.WorkerdDebugPort.Server):  # type: ignore[misc]
         async def getEntrypoint(self, service: str, entrypoint: str, _context: Any, **params: Any) -> Any:
             worker = service[len(PREFIX) :] if service.startswith(PREFIX) else None
             return Bootstrap(worker, entrypoint if entrypoint not in ("", "default") else None)
@@ -100,7 +100,10 @@ def debug_port_class(schema: Any, serve: Serve, refused: Refused, tasks: set[asy
 async def _answer(schema: Any, answering: Coroutine[Any, Any, Response], context: Any, head_only: bool) -> None:
     """Send the response: its head through ``startResponse``, then its body to the stream that returns.
     Something always goes back, so the relay releases the call (a head that cannot be sent becomes a 500)."""
-    response = await answering
+    try:
+        response = await answering
+    except Exception as exc:  # a bug of pyworker's: still an answer, or workerd would wait for ever
+        response = Response(f"pyworker could not answer this request: {type(exc).__name__}: {exc}", 500)
     source = None if head_only else response.body
     try:
         head = await _head(schema, response, source)

@@ -35,7 +35,8 @@ def headers_from(items: Any) -> Headers:
 def header_list(headers: Headers) -> list[dict[str, Any]]:
     """``headers`` as the struct list: all sent by name (the receiver takes either form)."""
     return [
-        {"uncommon": {"name": name.decode("latin-1"), "value": value.decode("latin-1")}} for name, value in headers.raw()
+        {"uncommon": {"name": name.decode("latin-1"), "value": value.decode("latin-1")}}
+        for name, value in headers.raw()
     ]
 
 
@@ -51,6 +52,7 @@ def method_name(enumerant: str) -> str:
 
 
 _METHODS = frozenset(
-    "get head post put delete patch purge options trace copy lock mkcol move propfind proppatch search unlock acl "
-    "report mkactivity checkout merge msearch notify subscribe unsubscribe query ban".split()
-)
+    {"get", "head", "post", "put", "delete", "patch", "purge", "options", "trace", "copy", "lock", "mkcol", "move",
+     "propfind", "proppatch", "search", "unlock", "acl", "report", "mkactivity", "checkout", "merge", "msearch",
+     "notify", "subscribe", "unsubscribe", "query", "ban"}
+)  # fmt: skip

@@ -38,7 +38,7 @@ class CapnpLink:
 
     async def _load(self) -> None:
         try:
-            import capnp
+            import capnp  # type: ignore[import-untyped, import-not-found, unused-ignore]
         except ImportError as exc:
             raise CapnpMissing(MISSING) from exc
         if not hasattr(asyncio.get_running_loop(), "_kj_loop"):  # pycapnp's mark of a loop that runs KJ's

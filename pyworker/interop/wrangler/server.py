@@ -38,7 +38,7 @@ class DebugPortServer:
         self._rpc: Any = None
         self._routes: dict[str | None, Route] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._connections: set[asyncio.Task[Any]] = set()
+        self._connections: dict[asyncio.Task[Any], asyncio.StreamWriter] = {}
 
     async def start(self) -> str:
         """Listen; returns the address for the registry entries."""
@@ -48,22 +48,25 @@ class DebugPortServer:
         return self.address
 
     async def aclose(self) -> None:
+        """Stop listening and close every connection (the relay then ends); answers still running stop."""
         if self._server is not None:
             self._server.close()
-        for task in [*self._connections, *self._tasks]:
+        for task in self._tasks:
             task.cancel()
-        for task in [*self._connections, *self._tasks]:
+        for writer in self._connections.values():
+            writer.close()
+        for task in [*self._tasks, *self._connections]:
             with contextlib.suppress(BaseException):
                 await task
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._connections.add(task)
+        self._connections[task] = writer
         try:
             await self._connection(reader, writer)
         finally:
-            self._connections.discard(task)
+            self._connections.pop(task, None)
             writer.close()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

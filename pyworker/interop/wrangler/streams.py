@@ -59,7 +59,7 @@ class ByteQueue:
 def sink_class(schema: Any) -> type:
     """The ``ByteStream`` server class of ``schema``: what the other side writes a body into."""
 
-    class Sink(schema.ByteStream.Server):  # type: ignore[misc, name-defined]
+    class Sink(schema.ByteStream.Server):  # type: ignore[misc]
         def __init__(self, queue: ByteQueue) -> None:
             self.queue = queue
 
