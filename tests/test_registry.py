@@ -189,7 +189,7 @@ def test_live_entries_of_pyworker_and_wrangler(registry: DevRegistry) -> None:
     write_entry(registry, ".store.77.tmp", "half a fi")
     registry.refresh()
     assert registry.entries == {
-        "js": Entry("js", debug_port="127.0.0.1:9229"),
+        "js": Entry("js", debug_port="127.0.0.1:9229", default_service="core:user:js"),
         "store": Entry("store", OTHER, "127.0.0.1:5000", None, ("Admin",), ("Counter",), "9.9"),
     }
     assert registry.entries["js"].wrangler and not registry.entries["store"].wrangler

@@ -37,10 +37,10 @@ class Entry:
     pid: int | None = None  # None: written by wrangler dev
     address: str | None = None  # pyworker's endpoint, "127.0.0.1:PORT"
     debug_port: str | None = None  # debugPortAddress: workerd's debug port (wrangler, or pyworker's server)
-    default_service: str | None = None  # a wrangler entry's defaultEntrypointService ("assets:rpc-proxy:x")
     entrypoints: tuple[str, ...] = ()
     durable_objects: tuple[str, ...] = ()
     version: str = ""
+    default_service: str | None = None  # a wrangler entry's defaultEntrypointService ("assets:rpc-proxy:x")
 
     @property
     def wrangler(self) -> bool:
