@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 from pathlib import Path
@@ -46,7 +47,9 @@ def test_an_entry_is_written_at_start_and_removed_on_exit(
 ) -> None:
     process = start(dev, write_worker("reg-store", {"src/entry.py": STORE}))
     entry = json.loads((test_registry / "reg-store").read_text())
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", entry["debugPortAddress"])
     assert entry == {
+        "debugPortAddress": entry["debugPortAddress"],  # pyworker's debug port, for wrangler dev (interop/wrangler)
         "defaultEntrypointService": "core:user:reg-store",
         "userWorkerService": "core:user:reg-store",
         "pyworker": {
