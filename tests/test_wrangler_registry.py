@@ -62,7 +62,8 @@ export default {
       }
     }
     const body = request.method === "GET" ? "" : await request.text();
-    return new Response(`js ${request.method} ${url.pathname}${url.search} body=${body} x-from=${request.headers.get("x-from")}`,
+    const from = request.headers.get("x-from");
+    return new Response(`js ${request.method} ${url.pathname}${url.search} body=${body} x-from=${from}`,
       { status: 201, statusText: "Made", headers: { "x-js": "yes" } });
   },
 };
@@ -98,8 +99,9 @@ class Default(WorkerEntrypoint):
             except Exception as exc:
                 return Response(f"{type(exc).__name__}: {exc}")
         body = await request.text()
-        return Response(f"py {request.method} {url.path}?{url.query} body={body} x-from={request.headers.get('x-from')}",
-                        202, headers={"x-py": "yes"})
+        sender = request.headers.get("x-from")
+        return Response(f"py {request.method} {url.path}?{url.query} body={body} x-from={sender}", 202,
+                        headers={"x-py": "yes"})
 """
 
 

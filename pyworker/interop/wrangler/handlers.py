@@ -33,48 +33,20 @@ class _Refusal(Exception):
 def debug_port_class(schema: Any, serve: Serve, refused: Refused, tasks: set[asyncio.Task[Any]]) -> type:
     """The bootstrap class of ``schema``'s debug port. ``serve`` answers one request; ``tasks`` keeps the
     running answers (each outlives its ``request()`` call, see :mod:`.relay`)."""
-    sink = sink_class(schema)
-
-    class Http(schema.HttpService.Server):  # type: ignore[misc]
-        def __init__(self, worker: str | None, entrypoint: str | None, cf: Any) -> None:
-            self.worker, self.entrypoint, self.cf = worker, entrypoint, cf
-
-        async def request(self, request: Any, context: Any, _context: Any, **params: Any) -> Any:
-            size = request.bodySize
-            queue = None
-            if not (size.which() == "fixed" and size.fixed == 0):
-                queue = ByteQueue(f"The request body from wrangler dev for {self.worker} stopped before the end.")
-            source = None if queue is None else BodySource(stream=queue.chunks())
-            url, method = request.url, method_name(str(request.method))
-            incoming = incoming_request(url, method, headers_from(request.headers), source, self.cf)
-            answering = serve(self.worker, self.entrypoint, incoming)
-            task = asyncio.ensure_future(_answer(schema, answering, context, method == "HEAD"))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            return None if queue is None else sink(queue)
-
-    class Refusal(schema.JsRpcTarget.Server):  # type: ignore[misc]
-        def __init__(self, worker: str) -> None:
-            self.worker = worker
-
-        async def call_context(self, context: Any) -> Any:  # "_context": the params are a union, read as one
-            params = context.params
-            method = params.methodName if params.which() == "methodName" else ".".join(params.methodPath)
-            method = method or "call"
-            refused(self.worker, method)
-            raise _Refusal(rpc_from_wrangler(self.worker, method)) from None
+    http = _http_class(schema, serve, tasks)
+    refusal = _refusal_class(schema, refused)
 
     class Dispatcher(schema.EventDispatcher.Server):  # type: ignore[misc]
         def __init__(self, worker: str | None, entrypoint: str | None, cf: Any) -> None:
             self.worker, self.entrypoint, self.cf = worker, entrypoint, cf
 
         async def getHttpService(self, _context: Any, **params: Any) -> Any:
-            return Http(self.worker, self.entrypoint, self.cf)
+            return http(self.worker, self.entrypoint, self.cf)
 
         async def jsRpcSession(self, _context: Any, **params: Any) -> Any:
             # No session capability: the Return ends the session, and the relay holds it until the one
             # call on topLevel (refused, with the method's name) has returned.
-            _context.results.topLevel = Refusal(self.worker or "?")
+            _context.results.topLevel = refusal(self.worker or "?")
 
     class Bootstrap(schema.WorkerdBootstrap.Server):  # type: ignore[misc]
         def __init__(self, worker: str | None, entrypoint: str | None) -> None:
@@ -95,6 +67,45 @@ def debug_port_class(schema: Any, serve: Serve, refused: Refused, tasks: set[asy
             return Bootstrap(worker, entrypoint if entrypoint not in ("", "default") else None)
 
     return DebugPort
+
+
+def _http_class(schema: Any, serve: Serve, tasks: set[asyncio.Task[Any]]) -> type:
+    sink = sink_class(schema)
+
+    class Http(schema.HttpService.Server):  # type: ignore[misc]
+        def __init__(self, worker: str | None, entrypoint: str | None, cf: Any) -> None:
+            self.worker, self.entrypoint, self.cf = worker, entrypoint, cf
+
+        async def request(self, request: Any, context: Any, _context: Any, **params: Any) -> Any:
+            size = request.bodySize
+            queue = None
+            if not (size.which() == "fixed" and size.fixed == 0):
+                queue = ByteQueue(f"The request body from wrangler dev for {self.worker} stopped before the end.")
+            source = None if queue is None else BodySource(stream=queue.chunks())
+            url, method = request.url, method_name(str(request.method))
+            incoming = incoming_request(url, method, headers_from(request.headers), source, self.cf)
+            answering = serve(self.worker, self.entrypoint, incoming)
+            task = asyncio.ensure_future(_answer(schema, answering, context, method == "HEAD"))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            return None if queue is None else sink(queue)
+
+    return Http
+
+
+def _refusal_class(schema: Any, refused: Refused) -> type:
+    class Refusal(schema.JsRpcTarget.Server):  # type: ignore[misc]
+        def __init__(self, worker: str) -> None:
+            self.worker = worker
+
+        async def call_context(self, context: Any) -> Any:  # "_context": the params are a union, read as one
+            params = context.params
+            method = params.methodName if params.which() == "methodName" else ".".join(params.methodPath)
+            method = method or "call"
+            refused(self.worker, method)
+            raise _Refusal(rpc_from_wrangler(self.worker, method)) from None
+
+    return Refusal
 
 
 async def _answer(schema: Any, answering: Coroutine[Any, Any, Response], context: Any, head_only: bool) -> None:
