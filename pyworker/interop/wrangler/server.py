@@ -19,7 +19,7 @@ from pyworker.interop.wrangler.handlers import debug_port_class
 from pyworker.interop.wrangler.link import CapnpLink, CapnpMissing
 from pyworker.interop.wrangler.messages import rpc_from_wrangler
 from pyworker.interop.wrangler.relay import relay
-from pyworker.printer import Printer
+from pyworker.printer import Printer, escape
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
 from pyworker.types import FETCH, Directory, Route
@@ -38,6 +38,7 @@ class DebugPortServer:
         self._rpc: Any = None
         self._routes: dict[str | None, Route] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._said_missing = False
         self._connections: dict[asyncio.Task[Any], asyncio.StreamWriter] = {}
 
     async def start(self) -> str:
@@ -73,7 +74,9 @@ class DebugPortServer:
         try:
             link = await self.link.ready()
         except CapnpMissing as exc:
-            self.printer.hint("pyworker", ("wrangler", "capnp"), f"wrangler dev connected to the debug port: {exc}")
+            if not self._said_missing:  # once: wrangler connects again on every call
+                self._said_missing = True
+                self.printer.write(escape(f"wrangler dev called a worker of this process: {exc}"), "warn")
             return
         if self._bootstrap is None:
             self._bootstrap = debug_port_class(link.schema, self._serve, self._refused, self._tasks)
