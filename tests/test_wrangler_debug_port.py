@@ -26,6 +26,8 @@ pytest.importorskip("capnp", reason="pycapnp is not installed (pip install 'pywo
 pytestmark = pytest.mark.anyio
 
 ENTRY = """
+import asyncio
+
 from workers import Response, WorkerEntrypoint
 
 
@@ -37,6 +39,11 @@ class Default(WorkerEntrypoint):
                 for n in range(3):
                     yield f"part {n};".encode()
             return Response(chunks(), headers={"x-kind": "stream"})
+        if path == "slow":
+            async def forever():
+                yield b"first;"
+                await asyncio.Event().wait()
+            return Response(forever())
         if path == "empty":
             return Response(None, 204, headers={"x-kind": "empty"})
         if path == "boom":
@@ -57,14 +64,21 @@ class Admin(WorkerEntrypoint):
 
 
 @pytest.fixture
-async def py(write_worker: Callable[..., Path], make_server: Callable[..., DevServer]) -> AsyncIterator[WranglerTarget]:
+async def served(
+    write_worker: Callable[..., Path], make_server: Callable[..., DevServer]
+) -> AsyncIterator[tuple[WranglerTarget, DebugPortServer]]:
     server = make_server(write_worker("py", {"src/entry.py": ENTRY}))
     link = CapnpLink()
     port = DebugPortServer(server.registry, server.printer, link)
     address = await port.start()
-    yield WranglerTarget("py", address, link)
+    yield WranglerTarget("py", address, link), port
     await port.aclose()
     await link.aclose()
+
+
+@pytest.fixture
+def py(served: tuple[WranglerTarget, DebugPortServer]) -> WranglerTarget:
+    return served[0]
 
 
 def fetch(target: WranglerTarget, request: Request, entrypoint: str | None = None) -> Any:
@@ -114,6 +128,20 @@ async def test_a_worker_error_is_its_500_and_a_named_entrypoint_is_reached(py: W
     assert (boom.status, await boom.text()) == (500, "ValueError: boom")
     admin = await fetch(py, Request("http://py/"), "Admin")
     assert await admin.text() == "admin entrypoint"
+
+
+async def test_a_process_that_leaves_mid_body_is_one_error_never_a_hang(
+    served: tuple[WranglerTarget, DebugPortServer],
+) -> None:
+    target, port = served
+    response = await fetch(target, Request("http://py/slow"))
+    assert response.body is not None
+    chunks = response.body.chunks()
+    assert await anext(chunks) == b"first;"
+    await port.aclose()  # the other process goes away
+    with pytest.raises(BindingError) as caught:
+        await anext(chunks)
+    assert str(caught.value) == 'The wrangler dev worker "py" stopped sending its response body before the end.'
 
 
 async def test_a_worker_not_in_this_process_is_a_503(py: WranglerTarget) -> None:

@@ -111,7 +111,12 @@ class WranglerTarget:
             await done  # raises what the other side raised
             raise BindingError(f'The wrangler dev worker "{self._name}" ended the request without a response.')
         status, status_text, headers, queue = started.result()
-        return Response(None if queue is None else _body(queue, done, upload), status, status_text, headers)
+        return Response(
+            None if queue is None else _body(f'The wrangler dev worker "{self._name}"', queue, done, upload),
+            status,
+            status_text,
+            headers,
+        )
 
 
 def _context_class(schema: Any) -> type:
@@ -144,12 +149,15 @@ async def _cancel(task: asyncio.Future[Any] | None) -> None:
 
 
 async def _body(
-    queue: ByteQueue, done: asyncio.Future[Any], upload: asyncio.Future[Any] | None
+    worker: str, queue: ByteQueue, done: asyncio.Future[Any], upload: asyncio.Future[Any] | None
 ) -> AsyncIterator[bytes]:
     try:
         async for chunk in queue.chunks():
             yield chunk
-        await done  # the request failed after its body: the reader learns it here
+        try:
+            await done  # the request failed after its body: the reader learns it here
+        except Exception as exc:
+            raise BindingError(f"{worker} failed after sending its response body: {_reason(exc)}") from exc
     finally:
         await _cancel(upload)
 

@@ -87,7 +87,7 @@ def _http_class(schema: Any, serve: Serve, tasks: set[asyncio.Task[Any]]) -> typ
             answering = serve(self.worker, self.entrypoint, incoming)
             task = asyncio.ensure_future(_answer(schema, answering, context, method == "HEAD"))
             tasks.add(task)
-            task.add_done_callback(tasks.discard)
+            task.add_done_callback(lambda done: _settle(done, tasks))
             return None if queue is None else sink(queue)
 
     return Http
@@ -106,6 +106,13 @@ def _refusal_class(schema: Any, refused: Refused) -> type:
             raise _Refusal(rpc_from_wrangler(self.worker, method)) from None
 
     return Refusal
+
+
+def _settle(task: asyncio.Task[Any], tasks: set[asyncio.Task[Any]]) -> None:
+    """An answer ended. One that failed could not reach wrangler (it left mid-answer): nobody is left to tell."""
+    tasks.discard(task)
+    if not task.cancelled():
+        task.exception()
 
 
 async def _answer(schema: Any, answering: Coroutine[Any, Any, Response], context: Any, head_only: bool) -> None:
