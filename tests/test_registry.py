@@ -217,6 +217,7 @@ def test_a_stale_corrupt_or_newer_file_is_ignored_with_one_line(
 ) -> None:
     write_entry(registry, "store", data, mtime)
     registry.refresh()
+    registry.clock.now += 40  # type: ignore[attr-defined]
     registry.refresh()
     assert registry.entries == {}
     assert out.getvalue() == f"registry: ignoring ~/registry/store: {reason}\n"

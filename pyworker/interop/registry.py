@@ -62,7 +62,7 @@ class DevRegistry:
         self.reserved: set[str] = set()  # names this process runs: others' files of these names are not read
         self._own: dict[str, _Own] = {}
         self._yielded: dict[str, str] = {}  # own entries another process took over: name -> our text
-        self._reported: dict[str, tuple[int, str]] = {}  # file -> (mtime_ns, reason) already printed
+        self._reported: dict[str, tuple[int, int]] = {}  # file -> (mtime_ns, size) when it was reported
         self._listeners: list[Listener] = []
 
     def on_change(self, listener: Listener) -> None:
@@ -190,18 +190,19 @@ class DevRegistry:
         path = self.path / name
         try:
             info = path.stat()
-            if not path.is_file():
-                return None
-            text = path.read_text(errors="replace")
-        except FileNotFoundError:
+        except OSError:
             return None  # removed while the directory was read
-        except OSError as exc:
-            found: Entry | Stale = Stale(name, f"cannot be read ({exc.strerror}).")
-        else:
-            found = parse(name, text, self.clock() - info.st_mtime, self.alive)
+        if not path.is_file():
+            return None
+        try:
+            found: Entry | Stale = parse(name, path.read_text(), self.clock() - info.st_mtime, self.alive)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:  # unreadable, or not UTF-8
+            found = Stale(name, f"cannot be read ({getattr(exc, 'strerror', None) or exc}).")
         if isinstance(found, Stale):
-            if report and self._reported.get(name) != (info.st_mtime_ns, found.reason):
-                self._reported[name] = (info.st_mtime_ns, found.reason)
+            if report and self._reported.get(name) != (info.st_mtime_ns, info.st_size):  # once per version
+                self._reported[name] = (info.st_mtime_ns, info.st_size)
                 self._say(f"registry: ignoring {self.shown(name)}: {found.reason}")
             return None
         return found
