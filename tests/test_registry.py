@@ -271,3 +271,18 @@ def test_the_watcher_sees_an_entry_arrive_and_leave(registry: DevRegistry) -> No
         return seen
 
     assert asyncio.run(main()) == [["store"], []]
+
+
+def test_a_registry_that_cannot_be_written_is_one_line_not_a_crash(
+    tmp_path: Path, out: io.StringIO, clock: Clock, running: set[int]
+) -> None:
+    (tmp_path / "registry").write_text("a file where the directory should be")
+    registry = make(tmp_path / "registry", out, clock, running)
+    registry.register("store", "text")
+    registry.heartbeat()
+    registry.refresh()
+    registry.close()
+    assert registry.registered() == []
+    assert out.getvalue() == (
+        "registry: cannot write ~/registry/store (File exists): other processes do not see store.\n"
+    )

@@ -87,10 +87,16 @@ class DevRegistry:
                 f"registry: worker {name} is also registered by {holder}; other processes now reach the one in "
                 "this process (the last to register wins, as in wrangler)."
             )
-        self.path.mkdir(parents=True, exist_ok=True)
         temporary = self.path / f".{name}.{self.pid}.tmp"  # a dot file: readers skip it
-        temporary.write_text(text)
-        os.replace(temporary, self.path / name)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(text)
+            os.replace(temporary, self.path / name)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            self._say(f"registry: cannot write {self.shown(name)} ({exc.strerror}): other processes do not see {name}.")
+            return
         self._own[name] = _Own(text, self._inode(name) or 0)
 
     def unregister(self, name: str) -> None:
@@ -121,7 +127,7 @@ class DevRegistry:
             elif not mine:
                 self._lost(name)
             else:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):  # gone or unwritable since: the next beat sees it
                     os.utime(self.path / name, (now, now))
 
     def _lost(self, name: str) -> None:
