@@ -248,3 +248,21 @@ durable_objects.bindings = [{ name = "REMOTE", class_name = "Counter", script_na
         ]
     finally:
         server.storage.close()
+
+
+def test_an_unsafe_secret_turns_the_registry_off_with_one_line(write_worker: Any, tmp_path: Path) -> None:
+    secret = tmp_path / "registry.pyworker-secret"
+    secret.write_text("a" * 64)
+    secret.chmod(0o644)
+    directory = write_worker("caller", {"src/entry.py": "from workers import WorkerEntrypoint\n"})
+    out = io.StringIO()
+    server = DevServer(DevOptions(registry=tmp_path / "registry"), Printer(out, colour=False), [load_config(directory)])
+    try:
+        assert server.peers.registry is None
+        assert server.host.directory is server.registry
+        assert out.getvalue() == (
+            f"registry: the secret file {secret} can be read by other users (mode 0644): run chmod 600 {secret}, "
+            "or delete it, and pyworker makes a new one. The dev registry is off for this run.\n"
+        )
+    finally:
+        server.storage.close()
