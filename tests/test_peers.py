@@ -39,6 +39,8 @@ class FakeTarget:
         self.closed = False
 
     def exports(self, entrypoint: str | None, durable: bool = False) -> bool:
+        if durable:
+            return entrypoint in self.entry.durable_objects
         return entrypoint is None or entrypoint in self.entry.entrypoints
 
     async def invoke(self, route: Route, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
@@ -60,7 +62,7 @@ class Local:
 
 def entry_file(registry_path: Path, name: str, pid: int = PEER, address: str | None = "127.0.0.1:5000") -> None:
     registry_path.mkdir(parents=True, exist_ok=True)
-    own: dict[str, Any] = {"format": 1, "pid": pid, "entrypoints": ["Admin"], "durableObjects": []}
+    own: dict[str, Any] = {"format": 1, "pid": pid, "entrypoints": ["Admin"], "durableObjects": ["Counter"]}
     if address is not None:
         own["address"] = address
     (registry_path / name).write_text(json.dumps({"pyworker": own}))
@@ -222,3 +224,45 @@ def test_a_reload_that_changes_the_entrypoints_registers_them(gateway: DevServer
     for worker in gateway.workers:
         if worker.code is not None:
             worker.code.unload()
+
+
+def test_a_durable_object_of_another_process_says_where_it_runs(write_worker: Any, tmp_path: Path) -> None:
+    config = """
+name = "caller"
+main = "src/entry.py"
+durable_objects.bindings = [{ name = "REMOTE", class_name = "Counter", script_name = "store" }]
+"""
+    directory = write_worker("caller", {"src/entry.py": "from workers import WorkerEntrypoint\n"}, config)
+    options = DevOptions(registry=tmp_path / "registry")
+    server = DevServer(options, Printer(io.StringIO(), colour=False), [load_config(directory)])
+    server.peers.interop = Interop(remote=lambda entry, secret: FakeTarget(entry))
+    caller = server.worker("caller").config
+    try:
+        assert describe_bindings(caller, server.host) == [
+            "REMOTE -> Durable Object Counter of store (worker store not running)"
+        ]
+        entry_file(tmp_path / "registry", "store")
+        server.peers.registry.refresh()  # type: ignore[union-attr]
+        assert describe_bindings(caller, server.host) == [
+            f"REMOTE -> Durable Object Counter of store (connected, pid {PEER})"
+        ]
+    finally:
+        server.storage.close()
+
+
+def test_an_unsafe_secret_turns_the_registry_off_with_one_line(write_worker: Any, tmp_path: Path) -> None:
+    secret = tmp_path / "registry.pyworker-secret"
+    secret.write_text("a" * 64)
+    secret.chmod(0o644)
+    directory = write_worker("caller", {"src/entry.py": "from workers import WorkerEntrypoint\n"})
+    out = io.StringIO()
+    server = DevServer(DevOptions(registry=tmp_path / "registry"), Printer(out, colour=False), [load_config(directory)])
+    try:
+        assert server.peers.registry is None
+        assert server.host.directory is server.registry
+        assert out.getvalue() == (
+            f"registry: the secret file {secret} can be read by other users (mode 0644): run chmod 600 {secret}, "
+            "or delete it, and pyworker makes a new one. The dev registry is off for this run.\n"
+        )
+    finally:
+        server.storage.close()

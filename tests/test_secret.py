@@ -58,3 +58,12 @@ def test_a_symlink_or_garbage_is_refused(tmp_path: Path) -> None:
         "registry: ~/registry.pyworker-secret is not a pyworker secret (64 hex digits): delete it, and pyworker "
         "makes a new one."
     )
+
+
+def test_a_secret_that_cannot_be_made_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(RegistryError) as raised:
+        registry_secret(tmp_path / "file" / "registry", home=tmp_path)
+    assert (
+        str(raised.value) == "registry: cannot write the secret file ~/file/registry.pyworker-secret (Not a directory)."
+    )
