@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -31,9 +30,13 @@ export default {
     const n = Number(url.searchParams.get("n") || 0);
     if (n) {
       const binding = env[url.searchParams.get("to")];
-      for (let i = 0; i < 20; i++) await (await binding.fetch("http://x/")).text();
+      const call = async () => {
+        const text = await (await binding.fetch("http://x/")).text();
+        if (text !== "hello") throw new Error(`unexpected answer: ${text}`);
+      };
+      for (let i = 0; i < 20; i++) await call();
       const start = Date.now();
-      for (let i = 0; i < n; i++) await (await binding.fetch("http://x/")).text();
+      for (let i = 0; i < n; i++) await call();
       return new Response(String(((Date.now() - start) * 1000) / n));
     }
     return new Response("hello");
@@ -53,11 +56,17 @@ class Default(WorkerEntrypoint):
         if "n" not in query:
             return Response("hello")
         binding, n = getattr(self.env, query["to"][0]), int(query["n"][0])
+
+        async def call():
+            text = await (await binding.fetch("http://x/")).text()
+            if text != "hello":
+                raise ValueError(f"unexpected answer: {text}")
+
         for _ in range(20):
-            await (await binding.fetch("http://x/")).text()
+            await call()
         start = time.perf_counter()
         for _ in range(n):
-            await (await binding.fetch("http://x/")).text()
+            await call()
         return Response(str((time.perf_counter() - start) * 1e6 / n))
 """
 
@@ -108,19 +117,21 @@ def main() -> None:
         )
         (root / name / "src/entry.py").write_text(PY)
     ours = free_port()
-    py = start([sys.executable, "-m", "pyworker", "dev", str(root / "b-py"), str(root / "b-py2"), "--port", str(ours),
-                "--no-reload"], root, env, r"Ready on")  # fmt: skip
-    procs = [py]
-    theirs = {}
+    theirs = {name: free_port() for name in ("b-js2", "b-js")}
+    procs = []
     try:
-        for name in ("b-js2", "b-js"):
-            theirs[name] = free_port()
+        for name in ("b-js2", "b-js"):  # first, so pyworker's table says the bindings are connected
             command = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", str(theirs[name]), "--inspector-port",
                        str(free_port()), "--show-interactive-dev-session=false"]  # fmt: skip
             procs.append(start(command, root / name, env, r"Ready on"))
+        command = [sys.executable, "-m", "pyworker", "dev", str(root / "b-py"), str(root / "b-py2"), "--port",
+                   str(ours), "--no-reload"]  # fmt: skip
+        procs.append(start(command, root, env, r"B_JS -> b-js \(connected, wrangler dev\)", r"Ready on"))
         js = f"http://127.0.0.1:{theirs['b-js']}"
         python = f"http://127.0.0.1:{ours}"
-        httpx.get(f"{python}/?to=B_JS&n=1", timeout=60)  # pyworker has seen wrangler's entry once this answers
+        for _ in range(100):  # wrangler reads pyworker's entries when they change: until then b-py is not found
+            if httpx.get(f"{js}/?to=B_PY&n=1", timeout=60).status_code == 200:
+                break
         rows = [
             ("Python -> JS (pyworker dev -> wrangler dev)", f"{python}/?to=B_JS&n={n}"),
             ("Python -> Python (one pyworker dev, baseline)", f"{python}/?to=B_PY2&n={n}"),
@@ -129,13 +140,13 @@ def main() -> None:
         ]
         print(f"| call ({n} sequential fetches) | mean per call |\n|---|---|")
         for label, url in rows:
-            answer = httpx.get(url, timeout=120).text
-            print(f"| {label} | {float(answer):.0f} µs |")
+            answer = httpx.get(url, timeout=120)
+            assert answer.status_code == 200, answer.text
+            print(f"| {label} | {float(answer.text):.0f} µs |")
     finally:
         for proc in procs:
             proc.terminate()
             proc.wait(20)
-        time.sleep(0)  # nothing to wait for: the processes are gone
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -17,7 +18,8 @@ from pyworker.runtime.http import Request, Response, incoming_request
 
 Serve = Callable[[str | None, str | None, Request], Coroutine[Any, Any, Response]]  # (worker, entrypoint, request)
 Refused = Callable[[str, str], None]  # (worker, method): an RPC call was refused
-PREFIX = "core:user:"  # the service name workerd gives a worker, as the registry entries say
+PREFIX = "core:user:"
+WRITES_IN_FLIGHT = 4  # the service name workerd gives a worker, as the registry entries say
 
 
 class _Refusal(Exception):
@@ -128,12 +130,21 @@ async def _answer(schema: Any, answering: Coroutine[Any, Any, Response], context
     except Exception as exc:  # a header the protocol cannot carry
         source, response = None, Response(f"pyworker could not send this response to wrangler dev: {exc}", 500)
         head = await _head(schema, response, None)
-    stream = (await context.startResponse(head)).body
-    if source is None or stream is None:
+    started = context.startResponse(head)
+    if source is None or (head.bodySize.which() == "fixed" and head.bodySize.fixed == 0):
+        await started  # no body stream comes back
         return
+    # Pipelined on the head's answer, a few writes in flight: a short body costs one round trip, not three.
+    stream, writes = started.body, deque[Any]()
     async for chunk in source.chunks():
-        await stream.write(bytes=chunk)
-    await stream.end()
+        writes.append(stream.write(bytes=chunk))
+        if len(writes) > WRITES_IN_FLIGHT:
+            await writes.popleft()
+    ended = stream.end()
+    for write in writes:
+        await write
+    await ended
+    await started
 
 
 async def _head(schema: Any, response: Response, source: BodySource | None) -> Any:

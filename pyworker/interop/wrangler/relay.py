@@ -58,7 +58,8 @@ class Relay:
         self.sessions: set[int] = set()  # the open jsRpcSession() calls
         self.top_calls: dict[int, int] = {}  # workerd's call on a session's topLevel -> the session
         self.contexts: dict[int, int] = {}  # import id of a request's ClientRequestContext -> the request
-        self.starts: dict[int, int] = {}  # pycapnp's startResponse() question -> the request
+        self.starts: dict[int, int] = {}  # pycapnp's startResponse() question -> the request (until it returns)
+        self.responses: dict[int, int] = {}  # the same, until the request completes (end() may pipeline on it)
         self.bodies: dict[int, int] = {}  # import id of a response body ByteStream -> the request
         self.ends: dict[int, int] = {}  # pycapnp's end() question -> the request
 
@@ -122,11 +123,14 @@ class Relay:
         return frame
 
     def _calling(self, call: Any) -> None:
-        if call.target.which() != "importedCap":
+        if call.target.which() == "promisedAnswer":  # end() pipelined on startResponse()'s answer
+            response = call.target.promisedAnswer.questionId
+            if call.interfaceId == BYTE_STREAM and call.methodId == END and response in self.responses:
+                self.ends[call.questionId] = self.responses[response]
             return
         callee = call.target.importedCap
         if call.interfaceId == CLIENT_REQUEST_CONTEXT and call.methodId == START_RESPONSE and callee in self.contexts:
-            self.starts[call.questionId] = self.contexts.pop(callee)
+            self.starts[call.questionId] = self.responses[call.questionId] = self.contexts.pop(callee)
         elif call.interfaceId == BYTE_STREAM and call.methodId == END and callee in self.bodies:
             self.ends[call.questionId] = self.bodies.pop(callee)
 
@@ -143,6 +147,8 @@ class Relay:
 
     def complete(self, question: int) -> None:
         """The work of ``question`` is over: its Return may go now."""
+        for response in [key for key, request in self.responses.items() if request == question]:
+            del self.responses[response]
         self.open.discard(question)
         self.sessions.discard(question)
         frame = self.held.pop(question, None)
