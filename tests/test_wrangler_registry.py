@@ -181,6 +181,9 @@ def both(tmp_path: Path, write_worker, dev, test_registry: Path) -> Iterator[tup
     finally:
         wrangler.stop()
         (test_registry / "wr-js").unlink(missing_ok=True)  # wrangler removes it on exit; never leave it
+    assert process.interrupt() == 0
+    noise = [line for line in process.lines if re.search(r"Traceback|socket\.send|Task exception|Exception in", line)]
+    assert noise == []  # nothing of the transport reaches the terminal
 
 
 def test_fetch_crosses_both_ways_with_bodies_status_and_headers(both: tuple[str, str, DevProcess]) -> None:

@@ -41,6 +41,12 @@ async def read_frame(reader: asyncio.StreamReader) -> bytes:
     return first + table + await reader.readexactly(8 * words)
 
 
+def _send(writer: asyncio.StreamWriter, frame: bytes) -> None:
+    """Write unless the other side has gone (asyncio would log every write to a lost connection)."""
+    if not writer.is_closing():
+        writer.write(frame)
+
+
 def _cap_ids(payload: Any) -> list[int]:
     """The export ids of the capabilities the sender hosts in ``payload``, in order."""
     return [getattr(cap, cap.which()) for cap in payload.capTable if cap.which() in ("senderHosted", "senderPromise")]
@@ -117,7 +123,7 @@ class Relay:
                     frame = self._tunneled(answer)
                 session = self.top_calls.pop(answer.answerId, None)
                 if session is not None:
-                    self.to_workerd.write(frame)
+                    _send(self.to_workerd, frame)
                     self.complete(session)
                     return None
         return frame
@@ -153,7 +159,7 @@ class Relay:
         self.sessions.discard(question)
         frame = self.held.pop(question, None)
         if frame is not None:
-            self.to_workerd.write(frame)
+            _send(self.to_workerd, frame)
 
 
 async def relay(
@@ -168,7 +174,7 @@ async def relay(
         while True:
             frame = await read_frame(workerd[0])
             state.inbound(frame)
-            pycapnp[1].write(frame)
+            _send(pycapnp[1], frame)
             await pycapnp[1].drain()
 
     async def outbound() -> None:
@@ -176,7 +182,7 @@ async def relay(
             frame = await read_frame(pycapnp[0])
             sent = state.outbound(frame)
             if sent is not None:
-                workerd[1].write(sent)
+                _send(workerd[1], sent)
             await workerd[1].drain()
 
     tasks = [asyncio.ensure_future(inbound()), asyncio.ensure_future(outbound())]
