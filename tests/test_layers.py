@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pyworker"
 # Top to bottom: a module may import from its own layer's package and from layers below it.
 LAYERS = [
     ["cli", "__main__"],
-    ["serving", "commands", "tools", "testing", "pytest_plugin", "session"],
+    ["serving", "commands", "tools", "testing", "pytest_plugin", "session", "interop"],
     ["reload"],
     ["worker"],
     ["bindings", "loading", "sdk", "events"],

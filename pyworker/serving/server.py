@@ -13,7 +13,7 @@ from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
 from pyworker.config.files import project_directory
 from pyworker.errors import WorkerLoadError
-from pyworker.events.crons import CronRunner
+from pyworker.events.crons import firing_crons
 from pyworker.loading.dependencies import unmet_dependencies
 from pyworker.loading.python_version import python_warnings
 from pyworker.loading.shared import shared_state_conflicts
@@ -29,9 +29,10 @@ from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.front import Front
-from pyworker.serving.listeners import Listener, bind_workers
+from pyworker.serving.listeners import Listener
 from pyworker.serving.live_reload import LiveReload
 from pyworker.serving.loopguard import guarding_loop
+from pyworker.serving.processes import Processes
 from pyworker.serving.rewire import rewire
 from pyworker.serving.shutdown import ExitDeadline, finish_background_work
 from pyworker.serving.signals import refusing_worker_signals, shutdown_signals
@@ -68,7 +69,8 @@ class DevServer:
             self.registry, printer, self.storage, workflows=Engines(options.workflow_sleep_scale), queues=self.queues
         )
         consumer_map(configs, strict=True)
-        for config in configs:
+        self.configs, self.processes = configs, Processes(configs, options, printer, self.storage.state.root.parent)
+        for config in self.processes.local(configs):  # the others run in a process of their own
             self.registry.add(Worker(config, build_env(config, self.host), printer))
         printer.known([config.name for config in configs])
         self.listeners: list[Listener] = []
@@ -136,7 +138,7 @@ class DevServer:
 
     def bind(self) -> None:
         """Bind a socket for each exposed worker; internal workers get none."""
-        self.listeners = bind_workers([worker.config for worker in self.workers], self.options)
+        self.listeners = self.processes.bind(self.configs)
         for listener in self.listeners:
             if listener.instead_of is not None:
                 busy, name = listener.instead_of, listener.worker
@@ -148,7 +150,9 @@ class DevServer:
 
     def announce(self, loading: Sequence[str] = ()) -> None:
         """The start-up table, then ``Ready on ...`` once every worker listens, naming those still ``loading``."""
-        announce(self.printer, self.workers, self.listeners, self.host, loading)
+        if not self.processes.announce():  # a child's parent shows its table
+            own = self.processes.rows(self.url_of)
+            announce(self.printer, self.workers, self.listeners, self.host, loading, own)
         self.ready.set()
         for then in self.announced:
             then()
@@ -162,6 +166,7 @@ class DevServer:
     async def reload_all(self) -> None:
         """Re-read every worker's config and re-import its code (the ``r`` key)."""
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
+        self.processes.children.reload()
         for worker in self.workers:
             change = await reloader.reload(worker, {worker.config.config_path})
             if self.live is not None:
@@ -172,22 +177,25 @@ class DevServer:
     # -- serving --------------------------------------------------------------------
     async def serve(self) -> None:
         """Serve until :meth:`stop`; then finish in-flight requests and ``wait_until`` work."""
-        for listener in self.listeners:
+        served = self.processes.served(self.listeners)  # a child accepts on its own worker's socket
+        for listener in served:
             self.dispatch.add(listener.port, self.app(listener.worker))
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
+        await self.processes.start(self.listeners, server, self.dispatch)
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning, self.options.request_timeout)
         signals = shutdown_signals(self.stop, watchdog)
         with uvicorn_logs_to(self.printer), containing_tasks(), guarding_loop(self.printer), watchdog, signals:
             async with (
                 self._watching(),
-                self._crons(),
+                firing_crons(self.options.crons, lambda: [(w, w.crons) for w in self.workers], self.printer),
             ):  # registered before "Ready on", so edits right after it are seen
-                serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
+                serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in served]))
                 listening = asyncio.ensure_future(server.listening.wait())
                 await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
                 listening.cancel()
                 if server.listening.is_set():
                     loading = await self._loads.settle(STILL_LOADING_AFTER) if self._loads else []
+                    loading += await self.processes.children.settle(STILL_LOADING_AFTER)
                     if self._loads is not None:
                         self.shared_state_warnings()
                     self.announce(loading)
@@ -196,6 +204,7 @@ class DevServer:
                     self.host.objects.start()  # Durable Object alarms stored before this start
                 await serving
                 await self.queues.stop()
+                await self.processes.children.stopped()
             await self.host.objects.stop()
             if self._loads is not None:
                 self._loads.cancel()
@@ -218,19 +227,6 @@ class DevServer:
             yield
         finally:
             stop.set()
-            task.cancel()
-
-    @contextlib.asynccontextmanager
-    async def _crons(self) -> AsyncIterator[None]:
-        """With ``--crons``, fire every worker's ``triggers.crons`` while serving."""
-        if not self.options.crons:
-            yield
-            return
-        runner = CronRunner(lambda: [(worker, worker.crons) for worker in self.workers], self.printer)
-        task = asyncio.ensure_future(runner.run())
-        try:
-            yield
-        finally:
             task.cancel()
 
     async def _reload_loop(self, stop: asyncio.Event) -> None:
@@ -260,11 +256,13 @@ class DevServer:
             return
         if self.live is not None:
             self.live.close()  # pages' event streams end, so that none holds the shutdown up
+        self.processes.children.stop(force=self._uvicorn.should_exit)
         if self._uvicorn.should_exit:
             self._uvicorn.force_exit = True
             self._forced.set()
         else:
-            self.printer.write("Shutting down...")
+            if self.options.child is None:  # the parent says it
+                self.printer.write("Shutting down...")
             self._uvicorn.should_exit = True
 
 
@@ -286,7 +284,8 @@ async def serve_until_stopped(server: DevServer, deadline: ExitDeadline | None =
     With a ``deadline`` (the CLI), the process ends within its grace once serving is over,
     whatever threads worker code left running.
     """
-    with dev_session(server, server.options), refusing_worker_signals():  # from the first import on
+    controlled = server.processes.controlled(server.stop, server.reload_all)  # in a child: by its parent
+    with dev_session(server, server.options), refusing_worker_signals(), controlled:  # from the first import on
         server.start_loading()
         await server.serve()
     if deadline is not None:

@@ -1,0 +1,100 @@
+"""The dev server's side of workers in a process of their own (:mod:`pyworker.interop.children`).
+
+In a parent: which workers it serves itself, which sockets it hands to its children, and
+how it answers a child's URL while that child is not running. In a child (``--child``):
+the socket it inherited instead of binding one, and the parent's control on stdin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from pathlib import Path
+
+from pyworker.config.model import WorkerConfig
+from pyworker.interop.child_side import announce_ready, inherited_listeners, parent_control
+from pyworker.interop.children import Children
+from pyworker.interop.own import own_process_workers
+from pyworker.options import DevOptions
+from pyworker.printer import Printer
+from pyworker.serving.dispatch import PortDispatch
+from pyworker.serving.listeners import Listener, bind_workers
+from pyworker.serving.uvicorn_server import UvicornServer
+from pyworker.types import ASGIApp
+
+
+class Processes:
+    """Built by :class:`~pyworker.serving.server.DevServer` from every worker's config."""
+
+    def __init__(
+        self, configs: Sequence[WorkerConfig], options: DevOptions, printer: Printer, persist_to: Path
+    ) -> None:
+        self.options = options
+        self.printer = printer
+        self.children = Children(own_process_workers(configs, options), options, printer, persist_to)
+        self._server: UvicornServer | None = None
+        self._dispatch: PortDispatch | None = None
+        self._serving: dict[str, socket.socket] = {}  # worker -> the copy of its socket this process serves
+
+    def local(self, configs: Sequence[WorkerConfig]) -> list[WorkerConfig]:
+        """The workers this process runs itself."""
+        return [config for config in configs if config.name not in self.children]
+
+    def bind(self, configs: Sequence[WorkerConfig]) -> list[Listener]:
+        """A socket for each exposed worker, its children's included; in a child, the one it inherited."""
+        if self.options.child is not None:
+            return inherited_listeners(self.options.child)
+        return bind_workers(configs, self.options)
+
+    def served(self, listeners: Sequence[Listener]) -> list[Listener]:
+        """The listeners this process accepts on (its children accept on theirs)."""
+        return [listener for listener in listeners if listener.worker not in self.children]
+
+    async def start(self, listeners: Sequence[Listener], server: UvicornServer, dispatch: PortDispatch) -> None:
+        """Start the children, each on its worker's socket."""
+        self._server, self._dispatch = server, dispatch
+        sockets = {listener.worker: listener.sock for listener in listeners if listener.worker in self.children}
+        await self.children.start(sockets, self)
+
+    async def serve(self, worker: str, sock: socket.socket, app: ASGIApp) -> None:
+        """Accept on ``worker``'s socket here, answering with ``app`` (its process is not running)."""
+        assert self._server is not None and self._dispatch is not None
+        await self._server.listening.wait()
+        self._dispatch.add(int(sock.getsockname()[1]), app)
+        self._serving[worker] = copy = sock.dup()  # the server closes what it stops serving: a copy
+        await self._server.listen(copy)
+
+    def unserve(self, worker: str) -> None:
+        """Stop accepting on ``worker``'s socket here: its process takes it back."""
+        copy = self._serving.pop(worker, None)
+        if copy is not None and self._server is not None:
+            self._server.unlisten(copy)
+
+    def announce(self) -> bool:
+        """In a child: tell the parent it serves, instead of a table of its own (returns whether it did)."""
+        if self.options.child is None:
+            return False
+        announce_ready(self.printer)
+        return True
+
+    def rows(self, url_of: Callable[[str], str | None]) -> list[tuple[WorkerConfig, str]]:
+        """Each child's config and what the URL column says of it."""
+        rows = []
+        for child in self.children:
+            where = f"not running: {child.down}" if child.down is not None else "own process, starting"
+            if child.down is None and child.ready.is_set():
+                where = f"own process, pid {child.pid}"
+            rows.append((child.config, f"{url_of(child.name) or 'internal'} ({where})"))
+        return rows
+
+    @contextlib.contextmanager
+    def controlled(
+        self, stop: Callable[[], None], reload: Callable[[], Awaitable[None]]
+    ) -> Generator[None, None, None]:
+        """In a child, while serving: the parent's commands on stdin."""
+        if self.options.child is None:
+            yield
+            return
+        with parent_control(stop, reload):
+            yield
