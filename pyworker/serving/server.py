@@ -133,7 +133,8 @@ class DevServer:
 
     def shared_state_warnings(self) -> None:
         """One warning per process-wide singleton two loaded workers configure differently (Django's settings)."""
-        for line in shared_state_conflicts([worker.code.modules for worker in self.workers if worker.code is not None]):
+        loaded = [worker.code.modules for worker in self.workers if worker.code is not None]
+        for line in shared_state_conflicts(loaded, {worker.name: worker.config.config_path for worker in self.workers}):
             self.printer.warning(line)
 
     def bind(self) -> None:
