@@ -197,7 +197,7 @@ class Child:
     def _kill(self, grace: float) -> None:
         proc = self._proc
         if proc is not None:
-            self.printer.worker(self.name, f"its process did not stop within {grace:.0f} s, so it was killed", "warn")
+            self.printer.worker(self.name, f"its process did not stop within {grace:g} s, so it was killed", "warn")
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
 
