@@ -78,3 +78,4 @@ class DevOptions:
     live_reload: bool = False  # --live-reload: HTML responses reload the page when their worker reloads
     own_process: tuple[str, ...] = ()  # --own-process NAME: these workers run in a child process each
     child: ChildSpec | None = None  # set in that child: it serves one worker for its parent
+    registry: Path | None = None  # the dev registry shared with wrangler (the CLI resolves it); None = off

@@ -13,8 +13,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pyworker"
 # Top to bottom: a module may import from its own layer's package and from layers below it.
 LAYERS = [
     ["cli", "__main__"],
-    ["serving", "commands", "tools", "testing", "pytest_plugin", "session", "interop"],
-    ["reload"],
+    ["serving", "commands", "tools", "testing", "pytest_plugin", "session"],
+    ["reload", "interop"],
     ["worker"],
     ["bindings", "loading", "sdk", "events"],
     ["assets", "queues"],

@@ -1,1 +1,1 @@
-"""pyworker across processes: the dev registry, the transport between them, wrangler dev, own processes."""
+"""Reaching workers of other processes: the dev registry shared with wrangler, the transport, child processes."""

@@ -1,7 +1,7 @@
 """Workers in a process of their own: the child's side (``pyworker dev <config> --child SPEC``).
 
 The child serves its one worker as any ``pyworker dev`` does, but: on the socket its
-parent bound (:func:`inherited_listeners`), without a table or a Ready line of its own
+parent bound (:func:`pyworker.serving.processes.inherited_listeners`), without a table or a Ready line of its own
 (the parent shows them; :func:`announce_ready` tells it instead), and stopped by its
 parent through its stdin (:func:`parent_control`): ``stop``, ``force`` (a second Ctrl-C),
 ``reload`` (the ``r`` key), and the end of its stdin, which means the parent is gone.
@@ -12,25 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Generator
 
 from pyworker.interop.relay import READY
-from pyworker.options import ChildSpec
 from pyworker.printer import Printer
-from pyworker.serving.listeners import Listener
-
-
-def inherited_listeners(spec: ChildSpec) -> list[Listener]:
-    """The listening socket the parent handed down, as this worker's listener (none if it is internal)."""
-    if spec.socket is None:
-        return []
-    sock = socket.socket(fileno=spec.socket)
-    sock.setblocking(False)
-    ip, port = sock.getsockname()[:2]
-    return [Listener(spec.worker, ip, sock, port)]
 
 
 def announce_ready(printer: Printer) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -27,6 +28,7 @@ from pyworker.config.model import WorkerConfig
 from pyworker.config.workers import reread
 from pyworker.errors import ConfigError
 from pyworker.interop.down import DownApp
+from pyworker.interop.location import REGISTRY_VARIABLE
 from pyworker.interop.own import child_command
 from pyworker.interop.relay import Relay
 from pyworker.options import ChildSpec, DevOptions
@@ -55,6 +57,17 @@ def exit_text(code: int) -> str:
     return f"process exited with code {code}"
 
 
+def forget_entry(registry: Path | None, name: str, pid: int) -> None:
+    """Remove registry entry ``name`` if process ``pid`` (a child that crashed) wrote it: so that
+    bindings to it disconnect now, and nobody reads a dead process's file."""
+    if registry is None:
+        return
+    path = registry / name
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        if json.loads(path.read_text()).get("pyworker", {}).get("pid") == pid:
+            path.unlink()
+
+
 class Child:
     """One worker's process: started, its output shown, stopped, restarted on the next save after it exits."""
 
@@ -64,14 +77,14 @@ class Child:
         options: DevOptions,
         printer: Printer,
         persist_to: Path,
-        environ: Callable[[], dict[str, str]] = lambda: dict(os.environ),
+        environ: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.config = config
         self.name = config.name
         self.options = options
         self.printer = printer
         self.persist_to = persist_to
-        self.environ = environ  # the child's environment: the process's (workers' own changes stay theirs)
+        self.environ = environ or self._environ
         self.sock: socket.socket | None = None
         self.fallback: Fallback | None = None
         self.pid: int | None = None
@@ -84,6 +97,11 @@ class Child:
         self._forced = False
         self._watch: asyncio.Event | None = None  # set to end the watch for a save that restarts it
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def _environ(self) -> dict[str, str]:
+        """The process's environment (workers' own changes stay theirs), and this process's registry."""
+        registry = self.options.registry
+        return {**os.environ, REGISTRY_VARIABLE: "" if registry is None else str(registry)}
 
     def command(self) -> list[str]:
         code, width = self.printer.style(self.name)
@@ -128,6 +146,7 @@ class Child:
         self._proc = None
         self.exited.set()
         if not self._stopping:
+            forget_entry(self.options.registry, self.name, proc.pid)
             await self._gone(exit_text(code))
 
     def _serving(self) -> None:

@@ -13,15 +13,25 @@ from collections.abc import Awaitable, Callable, Generator, Sequence
 from pathlib import Path
 
 from pyworker.config.model import WorkerConfig
-from pyworker.interop.child_side import announce_ready, inherited_listeners, parent_control
+from pyworker.interop.child_side import announce_ready, parent_control
 from pyworker.interop.children import Children
 from pyworker.interop.own import own_process_workers
-from pyworker.options import DevOptions
+from pyworker.options import ChildSpec, DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.listeners import Listener, bind_workers
 from pyworker.serving.uvicorn_server import UvicornServer
 from pyworker.types import ASGIApp
+
+
+def inherited_listeners(spec: ChildSpec) -> list[Listener]:
+    """The listening socket the parent handed down, as this worker's listener (none if it is internal)."""
+    if spec.socket is None:
+        return []
+    sock = socket.socket(fileno=spec.socket)
+    sock.setblocking(False)
+    ip, port = sock.getsockname()[:2]
+    return [Listener(spec.worker, ip, sock, port)]
 
 
 class Processes:
@@ -71,12 +81,10 @@ class Processes:
         if copy is not None and self._server is not None:
             self._server.unlisten(copy)
 
-    def announce(self) -> bool:
-        """In a child: tell the parent it serves, instead of a table of its own (returns whether it did)."""
-        if self.options.child is None:
-            return False
-        announce_ready(self.printer)
-        return True
+    def serving(self) -> None:
+        """In a child: tell the parent it serves (the parent shows the table)."""
+        if self.options.child is not None:
+            announce_ready(self.printer)
 
     def rows(self, url_of: Callable[[str], str | None]) -> list[tuple[WorkerConfig, str]]:
         """Each child's config and what the URL column says of it."""

@@ -32,6 +32,7 @@ from pyworker.serving.front import Front
 from pyworker.serving.listeners import Listener
 from pyworker.serving.live_reload import LiveReload
 from pyworker.serving.loopguard import guarding_loop
+from pyworker.serving.peers import Peering
 from pyworker.serving.processes import Processes
 from pyworker.serving.rewire import rewire
 from pyworker.serving.shutdown import ExitDeadline, finish_background_work
@@ -65,9 +66,9 @@ class DevServer:
         project = project_directory(given, [config.directory for config in configs])
         self.storage = Storage(StateDir.for_project(project, options.persist_to), notice=printer.warning)
         self.queues = QueueBroker(self.storage, self.registry, printer, self._consumers)
-        self.host = BindingHost(
-            self.registry, printer, self.storage, workflows=Engines(options.workflow_sleep_scale), queues=self.queues
-        )
+        self.peers = Peering(options, printer, self.registry)  # the dev registry shared with wrangler
+        engines = Engines(options.workflow_sleep_scale)
+        self.host = BindingHost(self.peers.directory, printer, self.storage, workflows=engines, queues=self.queues)
         consumer_map(configs, strict=True)
         self.configs, self.processes = configs, Processes(configs, options, printer, self.storage.state.root.parent)
         for config in self.processes.local(configs):  # the others run in a process of their own
@@ -79,7 +80,8 @@ class DevServer:
         self.live = LiveReload() if options.live_reload else None
         self._uvicorn: UvicornServer | None = None
         self._loads: StartupLoads | None = None
-        self.announced: list[Callable[[], None]] = []  # called once every worker listens (the hotkey bar)
+        self.announced: list[Callable[[], None]] = [self.peers.sync]  # once every worker listens (+ the hotkey bar)
+        self.reloaded: list[Callable[[str], None]] = [self.peers.sync, *([self.live.reloaded] if self.live else [])]
         self._forced = asyncio.Event()  # a second Ctrl-C: stop waiting for anything
 
     @property
@@ -151,12 +153,13 @@ class DevServer:
 
     def announce(self, loading: Sequence[str] = ()) -> None:
         """The start-up table, then ``Ready on ...`` once every worker listens, naming those still ``loading``."""
-        if not self.processes.announce():  # a child's parent shows its table
+        if self.options.child is None:  # a child's parent shows its table
             own = self.processes.rows(self.url_of)
             announce(self.printer, self.workers, self.listeners, self.host, loading, own)
         self.ready.set()
         for then in self.announced:
             then()
+        self.processes.serving()  # a child tells its parent, once its worker is in the registry
 
     def urls(self) -> list[str]:
         return [listener.url for listener in self.listeners]
@@ -170,8 +173,8 @@ class DevServer:
         self.processes.children.reload()
         for worker in self.workers:
             change = await reloader.reload(worker, {worker.config.config_path})
-            if self.live is not None:
-                self.live.reloaded(change.worker)
+            for then in self.reloaded:
+                then(change.worker)
             if change.config_changed:
                 await self._rewire(change)
 
@@ -186,10 +189,9 @@ class DevServer:
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning, self.options.request_timeout)
         signals = shutdown_signals(self.stop, watchdog)
         with uvicorn_logs_to(self.printer), containing_tasks(), guarding_loop(self.printer), watchdog, signals:
-            async with (
-                self._watching(),
-                firing_crons(self.options.crons, lambda: [(w, w.crons) for w in self.workers], self.printer),
-            ):  # registered before "Ready on", so edits right after it are seen
+            # All registered before "Ready on", so edits and registry entries right after it are seen.
+            crons = firing_crons(self.options.crons, lambda: [(w, w.crons) for w in self.workers], self.printer)
+            async with self._watching(), crons, self.peers.running():
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in served]))
                 listening = asyncio.ensure_future(server.listening.wait())
                 await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
@@ -234,8 +236,8 @@ class DevServer:
         watcher = FileWatcher(lambda: [worker.config for worker in self.workers])
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
         async for change in reloader.changes(watcher.batches(stop)):
-            if self.live is not None:
-                self.live.reloaded(change.worker)
+            for then in self.reloaded:
+                then(change.worker)
             if change.config_changed:
                 await self._rewire(change)
                 watcher.refresh()
