@@ -95,3 +95,7 @@ def was_reported(exc: BaseException) -> bool:
 
 class BindingNotEmulated(PyworkerError, RuntimeError):
     """A binding pyworker knows but does not emulate (AI, Vectorize...) was used."""
+
+
+class RegistryError(PyworkerError):
+    """The dev registry shared with wrangler cannot be used (its secret file is unsafe or unreadable)."""

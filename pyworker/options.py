@@ -58,3 +58,4 @@ class DevOptions:
     debugpy: int | None = None  # --debugpy[=PORT]: a debugpy listener on 127.0.0.1:PORT
     env_files: tuple[Path, ...] = ()  # --env-file: read instead of each worker's .env files
     live_reload: bool = False  # --live-reload: HTML responses reload the page when their worker reloads
+    registry: Path | None = None  # the dev registry shared with wrangler (the CLI resolves it); None = off

@@ -27,6 +27,9 @@ class WorkerRegistry(Generic[T]):
     def get(self, name: str) -> T | None:
         return self._workers.get(name)
 
+    def status(self, name: str) -> str:
+        return "connected" if name in self._workers else "not running"
+
     def __iter__(self) -> Iterator[T]:
         return iter(list(self._workers.values()))
 

@@ -76,3 +76,8 @@ class Directory(Protocol):
     """Looks targets up by name, on every call, so a reloaded or restarted worker is found anew."""
 
     def get(self, name: str) -> Target | None: ...
+
+    def status(self, name: str) -> str:
+        """How a binding to ``name`` stands, for the start-up table: ``connected``, ``connected, pid 1234``
+        (another process), ``not running``..."""
+        ...

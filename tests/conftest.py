@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
 import textwrap
 import threading
@@ -19,6 +20,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 WriteWorker = Callable[..., Path]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The dev registry of the whole session, so no ``pyworker dev`` of the suite touches the user's."""
+    path = tmp_path_factory.mktemp("wrangler-registry") / "registry"
+    saved = os.environ.get("WRANGLER_REGISTRY_PATH")
+    os.environ["WRANGLER_REGISTRY_PATH"] = str(path)
+    yield path
+    if saved is None:
+        del os.environ["WRANGLER_REGISTRY_PATH"]
+    else:
+        os.environ["WRANGLER_REGISTRY_PATH"] = saved
 
 
 @pytest.fixture

@@ -158,7 +158,11 @@ async def test_fetch_of_named_entrypoint_with_zero_arg_fetch(pair):
 @pytest.mark.parametrize(
     ("binding", "message"),
     [
-        ("MISSING", 'Worker "ghost" not found. Make sure it is running locally.'),
+        (
+            "MISSING",
+            'Worker "ghost" is not running: start it in this pyworker dev, '
+            "or in another pyworker dev or wrangler dev on this machine.",
+        ),
         ("NO_SUCH_ENTRY", 'Worker "callee" does not export an entrypoint named "Nope".'),
     ],
 )
@@ -417,7 +421,10 @@ async def test_uncaught_rpc_error_in_caller_is_a_500_naming_it(write_worker, mak
     async with client_for(server.app("lonely")) as client:
         reply = await client.get("/")
     assert reply.status_code == 500
-    assert reply.text == 'BindingError: Worker "ghost" not found. Make sure it is running locally.'
+    assert (
+        reply.text == 'BindingError: Worker "ghost" is not running: start it in this pyworker dev, '
+        "or in another pyworker dev or wrangler dev on this machine."
+    )
     assert any(line.startswith("[lonely] Traceback") for line in output.lines())
 
 

@@ -155,7 +155,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> list[DevOptions]:
     return calls
 
 
-def test_options_build_dev_options(captured: list[DevOptions]) -> None:
+def test_options_build_dev_options(captured: list[DevOptions], test_registry: Path) -> None:
     result = invoke(
         "dev",
         "a",
@@ -193,16 +193,35 @@ def test_options_build_dev_options(captured: list[DevOptions]) -> None:
             vars={"A": "2", "URL": "http://x:80/y", "EMPTY": ""},
             log_level="debug",
             reload=False,
+            registry=test_registry,
         )
     ]
 
 
-def test_defaults_serve_the_current_directory(captured: list[DevOptions]) -> None:
+def test_defaults_serve_the_current_directory(captured: list[DevOptions], test_registry: Path) -> None:
     result = invoke("dev")
     assert result.exit_code == 0, result.output
     assert captured == [
-        DevOptions(paths=[Path(".")], port=None, ip=None, env=None, vars={}, log_level="info", reload=True)
+        DevOptions(
+            paths=[Path(".")],
+            port=None,
+            ip=None,
+            env=None,
+            vars={},
+            log_level="info",
+            reload=True,
+            registry=test_registry,
+        )
     ]
+
+
+def test_an_empty_registry_variable_turns_the_registry_off(
+    captured: list[DevOptions], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WRANGLER_REGISTRY_PATH", "")
+    result = invoke("dev")
+    assert result.exit_code == 0, result.output
+    assert captured[0].registry is None
 
 
 def test_ctrl_c_before_serving_exits_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -465,7 +465,8 @@ async def test_script_name_reaches_another_workers_class(
     caller.load()  # a reload of another worker keeps the object's instance
     assert await caller.call(None, "go", ("REMOTE", "count_calls"), {}) == 2
     assert await caller.call(None, "go", ("MISSING",), {}) == (
-        'BindingError: Worker "elsewhere" not found. Make sure it is running locally.'
+        'BindingError: Worker "elsewhere" is not running: start it in this pyworker dev, '
+        "or in another pyworker dev or wrangler dev on this machine."
     )
     assert await caller.call(None, "go", ("NOCLASS",), {}) == (
         'NoEntrypoint: Worker "w" does not export a Durable Object class named "Nope".'
@@ -474,7 +475,7 @@ async def test_script_name_reaches_another_workers_class(
 
     assert describe_bindings(caller.config, server.host) == [
         "REMOTE -> Durable Object Counter of w (w/.wrangler/state/v3/do/w-Counter)",
-        "MISSING -> Durable Object Counter of elsewhere (worker elsewhere not connected)",
+        "MISSING -> Durable Object Counter of elsewhere (worker elsewhere not running)",
         "NOCLASS -> Durable Object Nope of w (not exported by w)",
     ]
     assert (

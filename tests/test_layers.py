@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pyworker"
 LAYERS = [
     ["cli", "__main__"],
     ["serving", "commands", "tools", "testing", "pytest_plugin", "session"],
-    ["reload"],
+    ["reload", "interop"],
     ["worker"],
     ["bindings", "loading", "sdk", "events"],
     ["assets", "queues"],

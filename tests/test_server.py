@@ -82,7 +82,7 @@ def test_startup_table_and_ready_line(write_worker, make_server, output):
         assert output.lines() == [
             "worker  url" + " " * (len(url) - 3) + "  bindings",
             f"caller  {url}  T -> target (connected)",
-            "        " + " " * len(url) + "  GONE -> ghost (not connected)",
+            "        " + " " * len(url) + "  GONE -> ghost (not running)",
             "        " + " " * len(url) + '  ODD -> target#Nope (no entrypoint "Nope")',
             "target  internal",
             f"Ready on {url}",

@@ -42,23 +42,26 @@ def build(config: WorkerConfig, host: BindingHost) -> dict[str, Any]:
 
 
 def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
-    """``B -> worker_b (connected)``: one line per service binding, for the start-up table."""
+    """``B -> worker_b (connected)``: one line per service binding, for the start-up table (``connected, pid
+    1234`` for a worker of another process, ``not running`` when none runs)."""
     lines = []
     for binding in config.services:
         target = binding.service + (f"#{binding.entrypoint}" if binding.entrypoint else "")
         callee = host.directory.get(binding.service)
-        if callee is None:
-            status = "not connected"
-        elif binding.entrypoint and not callee.exports(binding.entrypoint):
+        if callee is not None and binding.entrypoint and not callee.exports(binding.entrypoint):
             status = f'no entrypoint "{binding.entrypoint}"'
         else:
-            status = "connected"
+            status = host.directory.status(binding.service)
         lines.append(f"{binding.binding} -> {target} ({status})")
     return lines
 
 
-def not_found_message(service: str) -> str:
-    return f'Worker "{service}" not found. Make sure it is running locally.'
+def not_running_message(service: str) -> str:
+    """What a call to a worker that runs nowhere gets (RPC raises it, fetch answers 503 with it)."""
+    return (
+        f'Worker "{service}" is not running: start it in this pyworker dev, or in another pyworker dev or '
+        "wrangler dev on this machine."
+    )
 
 
 class _Wiring:
@@ -198,7 +201,7 @@ _NO_KWARGS: dict[str, Any] = {}
 
 
 async def _unreachable(service: str) -> Any:
-    raise BindingError(not_found_message(service))
+    raise BindingError(not_running_message(service))
 
 
 def _arriving(exc: BaseException, site: CallSite, callee: str) -> BaseException:
@@ -246,7 +249,7 @@ async def _fetch(wiring: _Wiring, request: Request) -> Response:
     # headers, and the body moves to it (the caller's request counts as read).
     callee = wiring.directory.get(wiring.binding.service)
     if callee is None:
-        return Response(not_found_message(wiring.binding.service), 503)
+        return Response(not_running_message(wiring.binding.service), 503)
     trace = call_trace.get()
     try:
         answer = respond(callee, wiring.fetch_route, transfer(request))

@@ -6,6 +6,7 @@ commands (``d1``, ``kv``, ``r2``) in :mod:`pyworker.cli.data`.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -119,6 +120,7 @@ def dev(
     **session: object,
 ) -> None:
     """Serve the workers in PATHS (worker directories or config files; default: the current directory)."""
+    from pyworker.interop.location import registry_path
     from pyworker.options import DevOptions
     from pyworker.serving.server import run  # keeps `--help` and `--version` instant
 
@@ -137,6 +139,7 @@ def dev(
         request_timeout=request_timeout,
         workflow_sleep_scale=workflow_sleep_scale,
         crons=crons,
+        registry=registry_path(os.environ, Path.home()),
         **session_fields(**session),  # type: ignore[arg-type]
     )
     printer = Printer(level=options.log_level, batch=True, background=True)

@@ -1,1 +1,1 @@
-"""Reaching workers of other processes: the dev registry, the transport between pyworker processes, wrangler dev."""
+"""Reaching workers of other processes: the dev registry shared with wrangler, the transport, child processes."""

@@ -32,6 +32,7 @@ from pyworker.serving.front import Front
 from pyworker.serving.listeners import Listener, bind_workers
 from pyworker.serving.live_reload import LiveReload
 from pyworker.serving.loopguard import guarding_loop
+from pyworker.serving.peers import Peering
 from pyworker.serving.rewire import rewire
 from pyworker.serving.shutdown import ExitDeadline, finish_background_work
 from pyworker.serving.signals import refusing_worker_signals, shutdown_signals
@@ -64,9 +65,9 @@ class DevServer:
         project = project_directory(given, [config.directory for config in configs])
         self.storage = Storage(StateDir.for_project(project, options.persist_to), notice=printer.warning)
         self.queues = QueueBroker(self.storage, self.registry, printer, self._consumers)
-        self.host = BindingHost(
-            self.registry, printer, self.storage, workflows=Engines(options.workflow_sleep_scale), queues=self.queues
-        )
+        self.peers = Peering(options, printer, self.registry)  # the dev registry shared with wrangler
+        engines = Engines(options.workflow_sleep_scale)
+        self.host = BindingHost(self.peers.directory, printer, self.storage, workflows=engines, queues=self.queues)
         consumer_map(configs, strict=True)
         for config in configs:
             self.registry.add(Worker(config, build_env(config, self.host), printer))
@@ -77,7 +78,8 @@ class DevServer:
         self.live = LiveReload() if options.live_reload else None
         self._uvicorn: UvicornServer | None = None
         self._loads: StartupLoads | None = None
-        self.announced: list[Callable[[], None]] = []  # called once every worker listens (the hotkey bar)
+        self.announced: list[Callable[[], None]] = [self.peers.sync]  # once every worker listens (+ the hotkey bar)
+        self.reloaded: list[Callable[[str], None]] = [self.peers.sync, *([self.live.reloaded] if self.live else [])]
         self._forced = asyncio.Event()  # a second Ctrl-C: stop waiting for anything
 
     @property
@@ -164,8 +166,8 @@ class DevServer:
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
         for worker in self.workers:
             change = await reloader.reload(worker, {worker.config.config_path})
-            if self.live is not None:
-                self.live.reloaded(change.worker)
+            for then in self.reloaded:
+                then(change.worker)
             if change.config_changed:
                 await self._rewire(change)
 
@@ -178,10 +180,8 @@ class DevServer:
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning, self.options.request_timeout)
         signals = shutdown_signals(self.stop, watchdog)
         with uvicorn_logs_to(self.printer), containing_tasks(), guarding_loop(self.printer), watchdog, signals:
-            async with (
-                self._watching(),
-                self._crons(),
-            ):  # registered before "Ready on", so edits right after it are seen
+            # All registered before "Ready on", so edits and registry entries right after it are seen.
+            async with self._watching(), self._crons(), self.peers.running():
                 serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
                 listening = asyncio.ensure_future(server.listening.wait())
                 await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
@@ -237,8 +237,8 @@ class DevServer:
         watcher = FileWatcher(lambda: [worker.config for worker in self.workers])
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
         async for change in reloader.changes(watcher.batches(stop)):
-            if self.live is not None:
-                self.live.reloaded(change.worker)
+            for then in self.reloaded:
+                then(change.worker)
             if change.config_changed:
                 await self._rewire(change)
                 watcher.refresh()

@@ -43,8 +43,9 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
     for binding in bindings:
         target = host.directory.get(binding.script)
         where = state.display(state.durable_objects(binding.script, binding.class_name))
+        reach = host.directory.status(binding.script)
         if target is None:
-            status = f"worker {binding.script} not connected"
+            status = f"worker {binding.script} {reach}"
         elif not target.exports(binding.class_name, durable=True):
             status = f"not exported by {binding.script}"
             host.printer.worker(
@@ -54,7 +55,7 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
                 "error",
             )
         else:
-            status = where
+            status = where if reach == "connected" else reach  # another process's: its state is its own
         script = "" if binding.local else f" of {binding.script}"
         lines.append(f"{binding.binding} -> Durable Object {binding.class_name}{script} ({status})")
     return lines

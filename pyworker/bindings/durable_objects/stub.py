@@ -10,7 +10,7 @@ from typing import Any
 from pyworker.bindings.calls import Call, CallSite, Side
 from pyworker.bindings.durable_objects.ids import DurableObjectId
 from pyworker.bindings.durable_objects.instance import ObjectSlot
-from pyworker.bindings.service import _arriving, not_found_message
+from pyworker.bindings.service import _arriving, not_running_message
 from pyworker.bindings.values import SHARED, copy_args, copy_value
 from pyworker.errors import BindingError, InvocationLimit
 from pyworker.runtime.http import Request, Response, transfer
@@ -142,12 +142,12 @@ _NO_KWARGS: dict[str, Any] = {}
 
 
 async def _unreachable(script: str) -> Any:
-    raise BindingError(not_found_message(script))
+    raise BindingError(not_running_message(script))
 
 
 async def _fetch(link: Link, slot: ObjectSlot, request: Request) -> Response:
     target = link.directory.get(link.script)
     if target is None:
-        raise BindingError(not_found_message(link.script))
+        raise BindingError(not_running_message(link.script))
     response: Response = await target.invoke(link.route(slot, FETCH, "fetch"), (transfer(request),), _NO_KWARGS)
     return response

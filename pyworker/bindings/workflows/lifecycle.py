@@ -14,7 +14,7 @@ import traceback
 from typing import Any
 
 from pyworker.bindings.errors import exception_line
-from pyworker.bindings.service import not_found_message
+from pyworker.bindings.service import not_running_message
 from pyworker.bindings.values import stored_copy
 from pyworker.errors import BindingError
 from pyworker.runtime.jsvalues import JsDict, JsException
@@ -26,7 +26,7 @@ NON_RETRYABLE = "NonRetryableError"
 
 def missing_worker(script: str) -> BindingError:
     """As for a service binding whose worker is not loaded: the Workflow's class runs in ``script``."""
-    return BindingError(not_found_message(script))
+    return BindingError(not_running_message(script))
 
 
 def step_value(value: Any, root: str) -> Any:

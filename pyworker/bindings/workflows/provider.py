@@ -57,7 +57,7 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
         worker = host.directory.get(script)
         code = getattr(worker, "code", None)
         if worker is None:
-            where = f"worker {script} not connected"
+            where = f"worker {script} {host.directory.status(script)}"
         elif code is not None and class_name not in getattr(code, "workflows", {}):
             where = f'no class "{class_name}" in worker {script}'
             host.printer.worker(
