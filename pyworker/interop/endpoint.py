@@ -12,12 +12,13 @@ receives, there (:mod:`pyworker.interop.remote`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from pyworker.bindings.calls import Side
-from pyworker.bindings.service import not_found_message
+from pyworker.bindings.service import not_running_message
 from pyworker.bindings.values import SHARED, copy_value
 from pyworker.errors import BindingError
 from pyworker.interop.wire_link import Link
@@ -111,6 +112,21 @@ class Endpoint:
         return route
 
 
+def serving(printer: Printer) -> Callable[[Directory, bytes], contextlib.AbstractAsyncContextManager[str]]:
+    """What the dev server starts while it serves: an endpoint for its workers, yielding its address."""
+
+    @contextlib.asynccontextmanager
+    async def serve(workers: Directory, secret: bytes) -> AsyncIterator[str]:
+        endpoint = Endpoint(workers, secret, printer)
+        address = await endpoint.start()
+        try:
+            yield address
+        finally:
+            await endpoint.stop()
+
+    return serve
+
+
 def _returning(method: str, sides: tuple[Side, Side]) -> Callable[[Any], Any]:
     """The result of RPC ``method`` as the caller receives it, copied inside the callee's invocation."""
     to_caller, where = sides[0].callbacks_to(sides[1]), f"the value {method}() returned"
@@ -138,7 +154,7 @@ async def _run(link: Link, ident: int, worker: str, target: Target | None, route
     start = budget.used if budget is not None else 0
     try:
         if target is None:
-            raise BindingError(not_found_message(worker))
+            raise BindingError(not_running_message(worker))
         if route.kind == FETCH:
             if not (isinstance(args, list) and len(args) == 1 and isinstance(args[0], Request)):
                 raise BindingError("Another pyworker process sent a fetch without a request.")

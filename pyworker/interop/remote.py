@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pyworker.bindings.calls import Side
 from pyworker.errors import BindingError
+from pyworker.interop.entries import Entry
 from pyworker.interop.wire_auth import AuthError
 from pyworker.interop.wire_frames import CALL
 from pyworker.interop.wire_link import Link
 from pyworker.printer import Printer
 from pyworker.runtime import limits
-from pyworker.types import FETCH, RPC, Route
+from pyworker.types import FETCH, RPC, Route, Target
 
 DEFAULT_ENTRYPOINT = "Default"
 
@@ -161,3 +162,17 @@ class RemoteTarget:
 
     def __repr__(self) -> str:
         return f"<worker {self._name} in pid {self.pid} at {self.address}>"
+
+
+def remote_targets(printer: Printer) -> Callable[[Entry, bytes], Target]:
+    """The factory the registry's ``Peers`` builds a pyworker entry's target with (one dialer per secret)."""
+    dialers: dict[bytes, Dialer] = {}
+
+    def target(entry: Entry, secret: bytes) -> Target:
+        dialer = dialers.get(secret)
+        if dialer is None:
+            dialer = dialers[secret] = Dialer(secret, printer)
+        assert entry.pid is not None and entry.address is not None  # a pyworker entry with an endpoint
+        return RemoteTarget(entry.name, entry.pid, entry.address, entry.entrypoints, entry.durable_objects, dialer)
+
+    return target
