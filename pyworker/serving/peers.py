@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pyworker.bindings.durable_objects.config import object_bindings
 from pyworker.bindings.workflows.provider import declarations
 from pyworker.errors import ConfigError, RegistryError
+from pyworker.interop.endpoint import serving
 from pyworker.interop.entries import Entry, render
 from pyworker.interop.peers import Binding, Peers
 from pyworker.interop.registry import DevRegistry
+from pyworker.interop.remote import remote_targets
 from pyworker.interop.secret import registry_secret
 from pyworker.loading.code import DEFAULT_ENTRYPOINT
 from pyworker.options import DevOptions
@@ -45,9 +47,9 @@ class Interop:
     debug_port: Starter | None = None  # a workerd debug port: the entries' "debugPortAddress"
 
 
-def default_interop() -> Interop:
+def default_interop(printer: Printer) -> Interop:
     """What ``pyworker dev`` plugs in."""
-    return Interop()
+    return Interop(remote=remote_targets(printer), endpoint=serving(printer))
 
 
 class Peering:
@@ -61,7 +63,7 @@ class Peering:
     ) -> None:
         self.local = local
         self.printer = printer
-        self.interop = interop if interop is not None else default_interop()
+        self.interop = interop if interop is not None else default_interop(printer)
         self.registry: DevRegistry | None = None
         self.peers: Peers | None = None
         self.secret = b""
