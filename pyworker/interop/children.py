@@ -97,6 +97,7 @@ class Child:
         self._forced = False
         self._watch: asyncio.Event | None = None  # set to end the watch for a save that restarts it
         self._tasks: set[asyncio.Task[None]] = set()
+        self.on_ready: list[Callable[[], None]] = []  # called when it serves (before it says so)
 
     def _environ(self) -> dict[str, str]:
         """The process's environment (workers' own changes stay theirs), and this process's registry."""
@@ -150,6 +151,8 @@ class Child:
             await self._gone(exit_text(code))
 
     def _serving(self) -> None:
+        for then in self.on_ready:
+            then()
         self.ready.set()
         self.printer.worker(self.name, f"running in its own process, pid {self.pid}")
 
@@ -229,6 +232,11 @@ class Children:
     ) -> None:
         self.printer = printer
         self.by_name = {config.name: Child(config, options, printer, persist_to) for config in configs}
+        self.on_ready: list[Callable[[], None]] = []  # called whenever a child serves
+
+    def _ready(self) -> None:
+        for then in self.on_ready:
+            then()
 
     def __contains__(self, name: object) -> bool:
         return name in self.by_name
@@ -240,6 +248,7 @@ class Children:
         """Start every child, each serving its socket in ``sockets`` (none for an internal worker)."""
         for child in self.by_name.values():
             child.sock, child.fallback = sockets.get(child.name), fallback
+            child.on_ready.append(self._ready)
             await child.start()
 
     async def settle(self, grace: float) -> list[str]:

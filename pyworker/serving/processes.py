@@ -16,6 +16,7 @@ from pyworker.config.model import WorkerConfig
 from pyworker.interop.child_side import announce_ready, parent_control
 from pyworker.interop.children import Children
 from pyworker.interop.own import own_process_workers
+from pyworker.interop.registry import DevRegistry
 from pyworker.options import ChildSpec, DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.dispatch import PortDispatch
@@ -38,11 +39,18 @@ class Processes:
     """Built by :class:`~pyworker.serving.server.DevServer` from every worker's config."""
 
     def __init__(
-        self, configs: Sequence[WorkerConfig], options: DevOptions, printer: Printer, persist_to: Path
+        self,
+        configs: Sequence[WorkerConfig],
+        options: DevOptions,
+        printer: Printer,
+        persist_to: Path,
+        registry: DevRegistry | None = None,
     ) -> None:
         self.options = options
         self.printer = printer
         self.children = Children(own_process_workers(configs, options), options, printer, persist_to)
+        if registry is not None:  # a child that serves is registered: read its entry now, for the table
+            self.children.on_ready.append(registry.refresh)
         self._server: UvicornServer | None = None
         self._dispatch: PortDispatch | None = None
         self._serving: dict[str, socket.socket] = {}  # worker -> the copy of its socket this process serves

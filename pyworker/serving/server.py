@@ -70,7 +70,8 @@ class DevServer:
         engines = Engines(options.workflow_sleep_scale)
         self.host = BindingHost(self.peers.directory, printer, self.storage, workflows=engines, queues=self.queues)
         consumer_map(configs, strict=True)
-        self.configs, self.processes = configs, Processes(configs, options, printer, self.storage.state.root.parent)
+        self.configs = configs
+        self.processes = Processes(configs, options, printer, self.storage.state.root.parent, self.peers.registry)
         for config in self.processes.local(configs):  # the others run in a process of their own
             self.registry.add(Worker(config, build_env(config, self.host), printer))
         printer.known([config.name for config in configs])
