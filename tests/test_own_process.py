@@ -303,3 +303,38 @@ async def test_a_child_that_does_not_stop_is_killed_after_its_grace(fake_child, 
     fake_child.stop(force=True)
     await asyncio.wait_for(fake_child.stopped(), DEADLINE)
     assert "[shop] its process did not stop within 0.2 s, so it was killed" in output.lines()
+
+
+# -- the command line and the dev server -------------------------------------------------
+def test_own_process_is_repeatable_on_the_command_line(monkeypatch):
+    from click.testing import CliRunner
+
+    from pyworker.cli import main
+    from pyworker.serving import server as server_module
+
+    calls: list[DevOptions] = []
+    monkeypatch.setattr(server_module, "run", lambda options, printer: calls.append(options))
+    result = CliRunner().invoke(main, ["dev", "a", "b", "--own-process", "a", "--own-process", "b"])
+    assert result.exit_code == 0, result.output
+    assert (calls[0].own_process, calls[0].child) == (("a", "b"), None)
+
+
+def test_an_unknown_own_process_name_is_one_error_line(tmp_path):
+    from click.testing import CliRunner
+
+    from pyworker.cli import main
+
+    result = CliRunner().invoke(main, ["dev", str(config_of(tmp_path, "a")), "--own-process", "nope", "--port", "0"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        'Error: --own-process nope: no worker is named "nope" (the workers are: a). '
+        "Give a worker's name from its config.\n"
+    )
+
+
+def test_a_worker_in_its_own_process_is_listed_but_not_loaded_here(tmp_path, make_server):
+    from pyworker.session.listing import rows
+
+    server = make_server(config_of(tmp_path, "a"), config_of(tmp_path, "b", '[dev]\nprocess = "own"\n'))
+    assert [worker.name for worker in server.workers] == ["a"]
+    assert rows(server) == [["a", "internal", "ready", ""], ["b", "internal", "own process, starting", ""]]

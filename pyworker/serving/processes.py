@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pyworker.config.model import WorkerConfig
 from pyworker.interop.child_side import announce_ready, parent_control
-from pyworker.interop.children import Children
+from pyworker.interop.children import Child, Children
 from pyworker.interop.own import own_process_workers
 from pyworker.interop.registry import DevRegistry
 from pyworker.options import ChildSpec, DevOptions
@@ -95,14 +95,8 @@ class Processes:
             announce_ready(self.printer)
 
     def rows(self, url_of: Callable[[str], str | None]) -> list[tuple[WorkerConfig, str]]:
-        """Each child's config and what the URL column says of it."""
-        rows = []
-        for child in self.children:
-            where = f"not running: {child.down}" if child.down is not None else "own process, starting"
-            if child.down is None and child.ready.is_set():
-                where = f"own process, pid {child.pid}"
-            rows.append((child.config, f"{url_of(child.name) or 'internal'} ({where})"))
-        return rows
+        """Each child's config and what the start-up table's URL column says of it."""
+        return [(child.config, f"{url_of(child.name) or 'internal'} ({status(child)})") for child in self.children]
 
     @contextlib.contextmanager
     def controlled(
@@ -114,3 +108,10 @@ class Processes:
             return
         with parent_control(stop, reload):
             yield
+
+
+def status(child: Child) -> str:
+    """``own process, pid 1234``, ``own process, starting``, ``not running: process exited with code 1``."""
+    if child.down is not None:
+        return f"not running: {child.down}"
+    return f"own process, pid {child.pid}" if child.ready.is_set() else "own process, starting"

@@ -47,6 +47,7 @@ from pyworker.worker import Worker, WorkerState
 
 # Seconds the Ready line waits for a worker's first import; one still importing after that is listed as loading.
 STILL_LOADING_AFTER = 1.0
+CHILD_STARTS_WITHIN = 5.0  # the same for a worker in a process of its own: an interpreter to start first
 
 
 class DevServer:
@@ -199,7 +200,7 @@ class DevServer:
                 listening.cancel()
                 if server.listening.is_set():
                     loading = await self._loads.settle(STILL_LOADING_AFTER) if self._loads else []
-                    loading += await self.processes.children.settle(STILL_LOADING_AFTER)
+                    loading += await self.processes.children.settle(CHILD_STARTS_WITHIN)
                     if self._loads is not None:
                         self.shared_state_warnings()
                     self.announce(loading)
