@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import socket
 import sys
 from pathlib import Path
@@ -338,3 +339,24 @@ def test_a_worker_in_its_own_process_is_listed_but_not_loaded_here(tmp_path, mak
     server = make_server(config_of(tmp_path, "a"), config_of(tmp_path, "b", '[dev]\nprocess = "own"\n'))
     assert [worker.name for worker in server.workers] == ["a"]
     assert rows(server) == [["a", "internal", "ready", ""], ["b", "internal", "own process, starting", ""]]
+
+
+async def test_the_child_obeys_its_parents_commands_and_stops_when_its_stdin_ends():
+    from pyworker.interop.child_side import ParentControl
+
+    calls: list[str] = []
+
+    async def reload() -> None:
+        calls.append("reload")
+
+    read, write = os.pipe()
+    control = ParentControl(read, asyncio.get_running_loop(), lambda: calls.append("stop"), reload)
+    control.thread.start()
+    os.write(write, b"reload\nfor")
+    os.write(write, b"ce\n")
+    os.close(write)  # the parent is gone
+    await asyncio.to_thread(control.thread.join, DEADLINE)
+    for _ in range(3):
+        await asyncio.sleep(0)  # loop turns: the callbacks it scheduled run
+    os.close(read)
+    assert sorted(calls) == ["reload", "stop", "stop", "stop"]  # force is a second stop; the end of stdin one more

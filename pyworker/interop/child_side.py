@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Generator
 
 from pyworker.interop.relay import READY
 from pyworker.printer import Printer
+from pyworker.runtime.scope import current_worker
 
 
 def announce_ready(printer: Printer) -> None:
@@ -73,9 +74,26 @@ def _read(fd: int) -> bytes:
         return b""
 
 
+NO_BREAKPOINTS = (
+    "breakpoint() was skipped: this worker runs in a process of its own, and pdb needs the terminal, "
+    'which pyworker dev keeps. To debug it, run it without [dev] process = "own" or --own-process.'
+)
+
+
+def _breakpoint_skipped(*args: object, **kwargs: object) -> None:
+    scope = current_worker.get()
+    if scope is not None and scope.printer is not None:
+        scope.printer.hint(scope.name, ("breakpoint",), NO_BREAKPOINTS)
+
+
 @contextlib.contextmanager
 def parent_control(stop: Callable[[], None], reload: Callable[[], Awaitable[None]]) -> Generator[None, None, None]:
-    """While serving, the parent's commands on stdin (see the module's docstring)."""
+    """While serving, the parent's commands on stdin (see the module's docstring); ``breakpoint()``
+    says why it is skipped, as stdin is the parent's pipe, not a terminal."""
     control = ParentControl(sys.stdin.fileno(), asyncio.get_running_loop(), stop, reload)
     control.thread.start()
-    yield
+    previous, sys.breakpointhook = sys.breakpointhook, _breakpoint_skipped
+    try:
+        yield
+    finally:
+        sys.breakpointhook = previous
