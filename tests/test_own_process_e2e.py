@@ -125,7 +125,9 @@ def test_two_django_projects_each_with_its_settings_from_one_pyworker_dev(dev, t
     process.wait_for(r"^Ready on ")
     assert not [line for line in process.lines if "Django" in line]  # no warning: they no longer share one
     table = rf"^blog\s+http://\S+ \(own process, (pid {blog_pid}|starting)\)"  # starting: on a slow machine
-    assert any(re.match(table, line) for line in process.lines)
+    [started] = [match.group(1) for line in process.lines if (match := re.match(table, line))]
+    if started != "starting":  # the table read its registry entry: the binding to it is connected
+        assert any(re.search(rf"PEER -> blog \(connected, pid {blog_pid}\)$", line) for line in process.lines)
     shop_url, blog_url = urls(process)["shop"], urls(process)["blog"]
     shop_says = httpx.get(shop_url).text.split("|")
     blog_says = httpx.get(blog_url).text.split("|")
@@ -163,6 +165,9 @@ def test_two_django_projects_each_with_its_settings_from_one_pyworker_dev(dev, t
         'Worker "blog" is not running: its process exited with code 1. It restarts on the next save of its files.',
     )
     process.wait_for(r"^\[blog\] +GET / 503 Service Unavailable \(\d+ms\)$")
+    process.wait_for(r"^\[shop\] +PEER -> blog disconnected")  # its registry entry went with it
+    assert httpx.get(f"{shop_url}/peer").status_code == 500
+    process.wait_for(r'Worker "blog" is not running: start it in this pyworker dev, or in another')
     (blog / "src/entry.py").write_text(PROJECT.format(name="blog") + "# saved\n")
     process.wait_for(r"^\[blog\] +restarting its process$")
     restarted = pid_of(process, "blog", str(blog_pid))
@@ -171,7 +176,7 @@ def test_two_django_projects_each_with_its_settings_from_one_pyworker_dev(dev, t
     assert process.interrupt() == 0
     assert [line for line in process.lines if line == "Shutting down..."] == ["Shutting down..."]
     wait_exit(restarted)
-    assert not any("Traceback" in line or "Fatal Python error" in line for line in process.lines)
+    assert not any("Fatal Python error" in line or re.match(r"^(\[blog\] +)?Traceback", line) for line in process.lines)
 
 
 def test_own_process_on_the_command_line_and_no_child_outlives_a_killed_parent(dev, tmp_path):  # noqa: F811
