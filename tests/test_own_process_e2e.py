@@ -191,3 +191,23 @@ def test_own_process_on_the_command_line_and_no_child_outlives_a_killed_parent(d
     process.proc.send_signal(signal.SIGKILL)
     for pid in pids:
         wait_exit(pid)  # each child saw its stdin end, and stopped
+
+
+def test_on_a_terminal_l_lists_the_child_and_ctrl_c_stops_it(tmp_path):
+    from tests.pty_session import PtyDev
+
+    shop = project(tmp_path, "shop", "blog")
+    blog = project(tmp_path, "blog", "shop", '[dev]\nprocess = "own"\n')
+    session = PtyDev(str(shop), str(blog), "--port", "0")
+    try:
+        pid = int(session.wait_for(r"^\[blog\] +running in its own process, pid (\d+)").group(1))
+        session.wait_for(r"\[x\] to exit")
+        mark = session.press("l")
+        session.wait_for(rf"^blog\s+http://127\.0\.0\.1:\d+\s+own process, pid {pid}\s+PEER -> shop", mark)
+        mark = session.press("r")
+        session.wait_for(r"^\[blog\] +reloaded in \d+ms", mark)  # the r key reloads the child too
+        session.press("\x03")
+        assert session.wait_exit() == 0
+        wait_exit(pid)
+    finally:
+        session.close()
