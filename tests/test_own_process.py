@@ -360,3 +360,15 @@ async def test_the_child_obeys_its_parents_commands_and_stops_when_its_stdin_end
         await asyncio.sleep(0)  # loop turns: the callbacks it scheduled run
     os.close(read)
     assert sorted(calls) == ["reload", "stop", "stop", "stop"]  # force is a second stop; the end of stdin one more
+
+
+async def test_pyworker_testing_loads_a_worker_of_its_own_process_here(tmp_path):
+    from pyworker import testing
+
+    directory = config_of(tmp_path, "own", '[dev]\nprocess = "own"\n')
+    (directory / "src/entry.py").write_text(
+        "import os\nfrom workers import Response, WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n"
+        "    async def fetch(self, request):\n        return Response(str(os.getpid()))\n"
+    )
+    async with testing.dev([directory], output=io.StringIO()) as dev:
+        assert (await dev.fetch("own")).text == str(os.getpid())
