@@ -199,6 +199,8 @@ spec = json.loads(args[args.index("--child") + 1])
 directory = os.path.dirname(args[3])
 mode = open(os.path.join(directory, "mode")).read().strip()
 os.fstat(spec["socket"])  # the socket it serves is open here
+if mode == "early":
+    sys.exit("no module named pyworker, say")
 print(f"[{{spec['worker']}}] hello from pid {{os.getpid()}}, colour {{spec['colour']}}", flush=True)
 print("a line of its own", flush=True)
 print("\\x00pyworker:ready", flush=True)
@@ -372,3 +374,18 @@ async def test_pyworker_testing_loads_a_worker_of_its_own_process_here(tmp_path)
     )
     async with testing.dev([directory], output=io.StringIO()) as dev:
         assert (await dev.fetch("own")).text == str(os.getpid())
+
+
+async def test_a_child_that_exits_before_it_serves_asks_whether_its_python_has_pyworker(fake_child, output):
+    (fake_child.config.directory / "mode").write_text("early")
+    await fake_child.start()
+    line = await lines(output, r"^\[shop\] process exited with code 1 before .*$")
+    python = fake_child.config.dev.python
+    assert output.lines()[-2:] == [
+        "[shop] no module named pyworker, say",
+        f"[shop] process exited with code 1 before it served (is pyworker installed for {os.path.relpath(python)}? "
+        f"{python} -m pip install pyworker); it restarts on the next save",
+    ]
+    assert line == output.lines()[-1]
+    fake_child.stop()
+    await asyncio.wait_for(fake_child.stopped(), DEADLINE)

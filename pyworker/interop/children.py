@@ -24,6 +24,7 @@ from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
 from pyworker.config.workers import reread
 from pyworker.errors import ConfigError
@@ -77,14 +78,12 @@ class Child:
         options: DevOptions,
         printer: Printer,
         persist_to: Path,
-        environ: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.config = config
         self.name = config.name
         self.options = options
         self.printer = printer
         self.persist_to = persist_to
-        self.environ = environ or self._environ
         self.sock: socket.socket | None = None
         self.fallback: Fallback | None = None
         self.pid: int | None = None
@@ -99,7 +98,7 @@ class Child:
         self._tasks: set[asyncio.Task[None]] = set()
         self.on_ready: list[Callable[[], None]] = []  # called when it serves (before it says so)
 
-    def _environ(self) -> dict[str, str]:
+    def environ(self) -> dict[str, str]:
         """The process's environment (workers' own changes stay theirs), and this process's registry."""
         registry = self.options.registry
         return {**os.environ, REGISTRY_VARIABLE: "" if registry is None else str(registry)}
@@ -148,7 +147,14 @@ class Child:
         self.exited.set()
         if not self._stopping:
             forget_entry(self.options.registry, self.name, proc.pid)
-            await self._gone(exit_text(code))
+            await self._gone(exit_text(code) + ("" if self.ready.is_set() else self._early()))
+
+    def _early(self) -> str:
+        """Why a process may end before it serves: what its lines above say, or a python without pyworker."""
+        python = self.config.dev.python
+        if python is None:
+            return " before it served"
+        return f" before it served (is pyworker installed for {display_path(python)}? {python} -m pip install pyworker)"
 
     def _serving(self) -> None:
         for then in self.on_ready:
