@@ -128,6 +128,10 @@ def test_two_django_projects_each_with_its_settings_from_one_pyworker_dev(dev, t
     [started] = [match.group(1) for line in process.lines if (match := re.match(table, line))]
     if started != "starting":  # the table read its registry entry: the binding to it is connected
         assert any(re.search(rf"PEER -> blog \(connected, pid {blog_pid}\)$", line) for line in process.lines)
+    # The child's bindings as the child sees them: shop runs in another process, the parent.
+    assert any(
+        re.search(rf"^blog .* PEER -> shop \(connected, pid {process.proc.pid}\)$", line) for line in process.lines
+    )
     shop_url, blog_url = urls(process)["shop"], urls(process)["blog"]
     shop_says = httpx.get(shop_url).text.split("|")
     blog_says = httpx.get(blog_url).text.split("|")
@@ -203,7 +207,8 @@ def test_on_a_terminal_l_lists_the_child_and_ctrl_c_stops_it(tmp_path):
         pid = int(session.wait_for(r"^\[blog\] +running in its own process, pid (\d+)").group(1))
         session.wait_for(r"\[x\] to exit")
         mark = session.press("l")
-        session.wait_for(rf"^blog\s+http://127\.0\.0\.1:\d+\s+own process, pid {pid}\s+PEER -> shop", mark)
+        listed = rf"^blog\s+http://127\.0\.0\.1:\d+\s+own process, pid {pid}\s+PEER -> shop \(connected, pid \d+\)$"
+        session.wait_for(listed, mark)
         mark = session.press("r")
         session.wait_for(r"^\[blog\] +reloaded in \d+ms", mark)  # the r key reloads the child too
         session.press("\x03")

@@ -8,10 +8,14 @@ the socket it inherited instead of binding one, and the parent's control on stdi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import os
 import socket
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from pathlib import Path
 
+from pyworker.bindings.env import describe_bindings
+from pyworker.bindings.provider import BindingHost
 from pyworker.config.model import WorkerConfig
 from pyworker.interop.child_side import announce_ready, parent_control
 from pyworker.interop.children import Child, Children
@@ -22,7 +26,7 @@ from pyworker.printer import Printer
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.listeners import Listener, bind_workers
 from pyworker.serving.uvicorn_server import UvicornServer
-from pyworker.types import ASGIApp
+from pyworker.types import ASGIApp, Directory, Target
 
 
 def inherited_listeners(spec: ChildSpec) -> list[Listener]:
@@ -44,11 +48,14 @@ class Processes:
         options: DevOptions,
         printer: Printer,
         persist_to: Path,
+        local: Directory,
         registry: DevRegistry | None = None,
     ) -> None:
         self.options = options
         self.printer = printer
         self.children = Children(own_process_workers(configs, options), options, printer, persist_to)
+        self.workers = local  # this process's own workers
+        self._registry = registry is not None
         if registry is not None:  # a child that serves is registered: read its entry now, for the table
             self.children.on_ready.append(registry.refresh)
         self._server: UvicornServer | None = None
@@ -94,9 +101,14 @@ class Processes:
         if self.options.child is not None:
             announce_ready(self.printer)
 
-    def rows(self, url_of: Callable[[str], str | None]) -> list[tuple[WorkerConfig, str]]:
-        """Each child's config and what the start-up table's URL column says of it."""
-        return [(child.config, f"{url_of(child.name) or 'internal'} ({status(child)})") for child in self.children]
+    def rows(self, url_of: Callable[[str], str | None], host: BindingHost) -> list[tuple[str, str, str, list[str]]]:
+        """Each child's name, URL, state and bindings, for the start-up table and the ``l`` key; its
+        bindings as it sees them, from its own process."""
+        seen = dataclasses.replace(host, directory=SeenFromChild(host.directory, self.workers, self._registry))
+        return [
+            (child.name, url_of(child.name) or "internal", status(child), describe_bindings(child.config, seen))
+            for child in self.children
+        ]
 
     @contextlib.contextmanager
     def controlled(
@@ -115,3 +127,21 @@ def status(child: Child) -> str:
     if child.down is not None:
         return f"not running: {child.down}"
     return f"own process, pid {child.pid}" if child.ready.is_set() else "own process, starting"
+
+
+class SeenFromChild:
+    """The directory a child's bindings see: this process's workers are another process's (this one's,
+    reached through the registry, so not at all when it is off)."""
+
+    def __init__(self, directory: Directory, local: Directory, registry: bool) -> None:
+        self.directory = directory
+        self.local = local
+        self.registry = registry
+
+    def get(self, name: str) -> Target | None:
+        return self.directory.get(name)
+
+    def status(self, name: str) -> str:
+        if self.local.get(name) is None:
+            return self.directory.status(name)
+        return f"connected, pid {os.getpid()}" if self.registry else "not running"

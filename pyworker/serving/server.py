@@ -71,8 +71,8 @@ class DevServer:
         engines = Engines(options.workflow_sleep_scale)
         self.host = BindingHost(self.peers.directory, printer, self.storage, workflows=engines, queues=self.queues)
         consumer_map(configs, strict=True)
-        self.configs = configs
-        self.processes = Processes(configs, options, printer, self.storage.state.root.parent, self.peers.registry)
+        self.configs, state = configs, self.storage.state.root.parent
+        self.processes = Processes(configs, options, printer, state, self.registry, self.peers.registry)
         for config in self.processes.local(configs):  # the others run in a process of their own
             self.registry.add(Worker(config, build_env(config, self.host), printer))
         printer.known([config.name for config in configs])
@@ -156,11 +156,11 @@ class DevServer:
     def announce(self, loading: Sequence[str] = ()) -> None:
         """The start-up table, then ``Ready on ...`` once every worker listens, naming those still ``loading``."""
         if self.options.child is None:  # a child's parent shows its table
-            own = self.processes.rows(self.url_of)
+            own = self.processes.rows(self.url_of, self.host)
             announce(self.printer, self.workers, self.listeners, self.host, loading, own)
-        self.ready.set()
         for then in self.announced:
             then()
+        self.ready.set()
         self.processes.serving()  # a child tells its parent, once its worker is in the registry
 
     def urls(self) -> list[str]:

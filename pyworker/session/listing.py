@@ -8,7 +8,7 @@ from typing import Protocol
 from pyworker.bindings.env import describe_bindings
 from pyworker.bindings.provider import BindingHost
 from pyworker.printer import Printer
-from pyworker.serving.processes import Processes, status
+from pyworker.serving.processes import Processes
 from pyworker.storage.host import Storage
 from pyworker.worker import Worker
 
@@ -41,9 +41,8 @@ def rows(server: SessionServer) -> list[Sequence[str]]:
         state = "reloading" if worker.reloading and worker.code is not None else worker.state.value
         table.append([worker.name, server.url_of(worker.name) or "internal", state, bindings[0]])
         table.extend(["", "", "", more] for more in bindings[1:])
-    for child in server.processes.children:  # the workers in a process of their own
-        bindings = describe_bindings(child.config, server.host) or [""]
-        table.append([child.name, server.url_of(child.name) or "internal", status(child), bindings[0]])
+    for name, url, state, bindings in server.processes.rows(server.url_of, server.host):  # in their own process
+        table.append([name, url, state, (bindings or [""])[0]])
         table.extend(["", "", "", more] for more in bindings[1:])
     return table
 
