@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator
 from typing import Any
 
 from pyworker.bindings.calls import Side
@@ -33,13 +34,50 @@ HOST = "127.0.0.1"
 
 if sys.version_info >= (3, 12):
 
-    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
+    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
         # Its first step runs now: a call that does not wait on anything answers with no loop turn.
         return asyncio.Task(coro, loop=loop, eager_start=True)
 else:
 
-    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
-        return loop.create_task(coro)
+    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
+        # As 3.12's eager tasks: the first step runs now, in a context of its own; a task takes over only
+        # if the call waits on something (None: it answered already).
+        context = contextvars.copy_context()
+        try:
+            first = context.run(coro.send, None)
+        except StopIteration:
+            return None
+        return loop.create_task(_continued(coro, first), context=context)
+
+    async def _continued(coro: Coroutine[Any, Any, None], first: Any) -> None:
+        await _Continued(coro, first)
+
+    class _Continued:
+        """Drives a coroutine that already took its first step (and yielded ``first``) to its end."""
+
+        __slots__ = ("coro", "first")
+
+        def __init__(self, coro: Coroutine[Any, Any, None], first: Any) -> None:
+            self.coro, self.first = coro, first
+
+        def __await__(self) -> Generator[Any, Any, None]:
+            coro, yielded = self.coro, self.first
+            while True:
+                try:
+                    value = yield yielded
+                except GeneratorExit:
+                    coro.close()
+                    raise
+                except BaseException as exc:
+                    try:
+                        yielded = coro.throw(exc)
+                    except StopIteration:
+                        return
+                else:
+                    try:
+                        yielded = coro.send(value)
+                    except StopIteration:
+                        return
 
 
 class Endpoint:
@@ -91,7 +129,9 @@ class Endpoint:
         route = self._route(worker, kind, method, entrypoint, props, caller, sides)
         carried = None if state is None else (state[0], state[1], state[2], state[3])
         target = self.workers.get(worker)
-        link.track(ident, _task(link.loop, _run(link, ident, worker, target, route, args, carried, sides)))
+        task = _task(link.loop, _run(link, ident, worker, target, route, args, carried, sides))
+        if task is not None:
+            link.track(ident, task)
 
     def _sides_of(self, worker: str, caller: str) -> tuple[Side, Side]:
         sides = self._sides.get((worker, caller))
