@@ -78,8 +78,8 @@ class Dialer:
             raise BindingError(f'Worker "{name}" (pid {pid}) does not answer at {address}: {reason}.') from None
         except AuthError as exc:
             raise BindingError(
-                f'The process at {address}, registered as worker "{name}" (pid {pid}), was refused: {exc}. '
-                "No call was sent to it."
+                f'Could not authenticate with worker "{name}" (pid {pid}) at {address}: {exc}. No call was sent: '
+                "both processes must use the same dev registry and its secret."
             ) from None
         if link.peer_pid != pid:
             link.close()
