@@ -12,15 +12,20 @@ python bench/cross_process.py [--calls 2000] [--rounds 5]
 Each way is measured the same way, from outside: the caller's ``fetch`` makes ``n`` calls in a
 loop, and a call costs (time of a request with ``n = calls`` - time of one with ``n = 0``) / calls,
 median over the rounds, the three interleaved so a slow spell of the machine hits them alike.
-Servers run on the last CPU (both pyworker processes of (b) share it), the client on the others.
+Servers are not pinned to a CPU here (unlike the other benchmarks): (b)'s two processes hand each call back
+and forth, and pinned to one shared CPU each hand-over would wait for that CPU. Also measured in the same run,
+as the floor of any asyncio transport on this machine: (e) an echo of one small frame between two asyncio
+processes (``asyncio.Protocol`` both sides, ``TCP_NODELAY``), one round trip per call.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from _common import ROOT, SERVER_CPUS, free_port, median, pinned, stop
+from _common import ROOT, free_port, median, stop
 
 CALLEE = """
 from workers import WorkerEntrypoint
@@ -102,7 +107,7 @@ def server(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> Iterator[su
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        preexec_fn=pinned(SERVER_CPUS) if os.environ.get("XPIN", "1") == "1" else None,
+        preexec_fn=None,
     )
     try:
         yield proc
@@ -163,6 +168,46 @@ def everything(paths: dict[str, Path], registry: Path) -> Iterator[dict[str, str
         yield urls
 
 
+class _Echo(asyncio.Protocol):
+    """Both ends of the echo: the server writes back what it reads; the client resolves its waiting future."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.waiting: asyncio.Future[bytes] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiting is None:
+            assert self.transport is not None
+            self.transport.write(data)
+        else:
+            self.waiting.set_result(data)
+
+
+async def _echo_server() -> None:
+    server = await asyncio.get_running_loop().create_server(_Echo, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the bench closes stdin
+
+
+async def _echo_us(port: int, calls: int) -> float:
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.create_connection(_Echo, "127.0.0.1", port)
+    frame = bytes(40)  # about the size of a call's frame
+    started = time.perf_counter()
+    for _ in range(calls):
+        protocol.waiting = loop.create_future()
+        transport.write(frame)
+        await protocol.waiting
+    took = time.perf_counter() - started
+    transport.close()
+    return took / calls * 1e6
+
+
 def request_s(client: httpx.Client, url: str, calls: int) -> float:
     started = time.perf_counter()
     response = client.get(f"{url}/?n={calls}")
@@ -177,6 +222,12 @@ def measure(calls: int = 2000, rounds: int = 5) -> dict[str, float | str]:
     with tempfile.TemporaryDirectory() as tmp, everything(write(Path(tmp)), Path(tmp) / "registry") as urls:
         ways = [way for way in ("in_process", "cross_process", "wrangler") if way in urls]
         samples: dict[str, list[float]] = {way: [] for way in ways}
+        samples["echo"] = []
+        echo = subprocess.Popen(
+            [sys.executable, __file__, "--echo-server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert echo.stdout is not None and echo.stdin is not None
+        port = int(echo.stdout.readline())
         with httpx.Client(timeout=120.0) as client:
             for way in ways:
                 request_s(client, urls[way], calls)  # warm up
@@ -184,6 +235,9 @@ def measure(calls: int = 2000, rounds: int = 5) -> dict[str, float | str]:
                 for way in ways:
                     empty = min(request_s(client, urls[way], 0) for _ in range(3))
                     samples[way].append((request_s(client, urls[way], calls) - empty) / calls * 1e6)
+                samples["echo"].append(asyncio.run(_echo_us(port, calls)))
+        echo.stdin.close()
+        echo.wait(10)
         result: dict[str, float | str] = {f"{way}_us": median(values) for way, values in samples.items()}
         if "wrangler_skipped" in urls:
             result["wrangler_skipped"] = urls["wrangler_skipped"]
@@ -195,7 +249,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--echo-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.echo_server:
+        asyncio.run(_echo_server())
+        return
     r = measure(args.calls, args.rounds)
     print(f"(a) in-process binding call:           {r['in_process_us']:8.2f} µs/call")
     print(f"(b) cross-process binding call:        {r['cross_process_us']:8.2f} µs/call   b/a = "
@@ -205,6 +263,8 @@ def main() -> None:
               f"{float(r['cross_process_us']) / float(r['wrangler_us']):.2f}")  # fmt: skip
     else:
         print(f"(c) wrangler dev: skipped: {r['wrangler_skipped']}")
+    print(f"(e) asyncio echo round trip, 2 processes: {r['echo_us']:8.2f} µs/call   b/e = "
+          f"{float(r['cross_process_us']) / float(r['echo_us']):.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
