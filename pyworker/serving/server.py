@@ -151,9 +151,9 @@ class DevServer:
     def announce(self, loading: Sequence[str] = ()) -> None:
         """The start-up table, then ``Ready on ...`` once every worker listens, naming those still ``loading``."""
         announce(self.printer, self.workers, self.listeners, self.host, loading)
-        self.ready.set()
         for then in self.announced:
             then()
+        self.ready.set()
 
     def urls(self) -> list[str]:
         return [listener.url for listener in self.listeners]
