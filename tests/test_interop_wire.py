@@ -17,7 +17,7 @@ from pyworker.interop.wire import MAX_DEPTH, WireError, Writer
 from pyworker.interop.wire_read import Reader
 from pyworker.runtime.body import Blob, File, FormData
 from pyworker.runtime.http import Request, Response
-from pyworker.runtime.jsvalues import JsDict
+from pyworker.runtime.jsvalues import JsDict, JsException
 from pyworker.types import RPC, Route
 from tests.interop_pairs import SECRET, joined
 from tests.test_binding_values import allowed, delivered
@@ -180,6 +180,23 @@ async def test_a_streamed_response_arrives_as_a_stream(b):
     response = await b.fetch("https://callee/stream")
     assert response.headers["x-streamed"] == "yes" and not response.body.buffered
     assert [chunk async for chunk in response.body.chunks()] == [b"chunk 0;", b"chunk 1;", b"chunk 2;"]
+
+
+async def test_sys_exit_in_a_callee_of_another_process_is_an_error_for_the_caller(write_worker, make_server):
+    code = "import sys\nfrom workers import WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n"
+    callee = make_server(
+        write_worker("quitter", {"src/entry.py": code + "    async def leave(self):\n        sys.exit(3)\n"})
+    )
+    caller = make_server(
+        write_worker("c", {"src/entry.py": code + "    pass\n"},
+                     config='name = "c"\nmain = "src/entry.py"\nservices = [{ binding = "Q", service = "quitter" }]\n')
+    )  # fmt: skip
+    async with joined() as pairs:
+        await pairs.join(caller, callee, "quitter")
+        for _ in range(2):  # and the other side serves on
+            with pytest.raises(JsException) as info:
+                await caller.worker("c").env.Q.leave()
+    assert (info.value.name, info.value.message) == ("Error", "PythonError: SystemExit: 3")
 
 
 # -- faults -----------------------------------------------------------------------------------

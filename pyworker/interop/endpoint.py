@@ -210,7 +210,7 @@ async def _run(link: Link, ident: int, worker: str, target: Target | None, route
             result: Any = await respond(target, route, args[0])
         else:
             result = await target.invoke(route, tuple(args), {})
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in a worker is its error, never the server's exit
         link.answer_error(ident, exc, budget.used - start if budget is not None else 0)
     else:
         link.answer(ident, result, budget.used - start if budget is not None else 0, sides)

@@ -183,7 +183,7 @@ class Link(Exchange, asyncio.Protocol):
                 self._called(ident, data)
             else:
                 self._control(kind, ident, data)
-        except (WireError, struct.error, RecursionError, IndexError) as exc:
+        except (WireError, struct.error, RecursionError, IndexError, KeyError, TypeError, ValueError) as exc:
             self._broken(f"an unreadable frame ({exc})")
 
     def _answered(self, kind: int, ident: int, data: bytes) -> None:
