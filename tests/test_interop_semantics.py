@@ -3,6 +3,7 @@ another dev server reached over a real loopback connection: nothing changes for 
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests import test_binding_semantics as semantics
@@ -35,3 +36,20 @@ async def server(write_worker, make_server):
 @pytest.fixture
 def b(server):
     return server.worker("caller").env.B
+
+
+async def test_an_unawaited_call_cut_short_stops_in_the_other_process_too(write_worker, make_server):
+    source = "from workers import Response, WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n"
+    source += "    async def fetch(self, request):\n        self.env.B.hang()\n        return Response('sent')\n"
+    callee = make_server(write_worker("callee", {"src/entry.py": semantics.CALLEE}))
+    caller = make_server(write_worker("caller", {"src/entry.py": source}, config=semantics.CALLER_CONFIG))
+    async with joined() as pairs:
+        await pairs.join(caller, callee, "callee")
+        transport = httpx.ASGITransport(app=caller.app("caller"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+            assert (await client.get("/")).text == "sent"
+        b = caller.worker("caller").env.B
+        for _ in range(10_000):  # one round trip per look, until the callee's finally ran
+            if (logged := await b.logged()) != []:
+                break
+    assert logged == ["hang cancelled"]
