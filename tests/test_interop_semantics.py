@@ -45,10 +45,11 @@ async def test_an_unawaited_call_cut_short_stops_in_the_other_process_too(write_
     caller = make_server(write_worker("caller", {"src/entry.py": source}, config=semantics.CALLER_CONFIG))
     async with joined() as pairs:
         await pairs.join(caller, callee, "callee")
+        b = caller.worker("caller").env.B
+        assert await b.logged() == []  # connected: the call below is sent in its first step
         transport = httpx.ASGITransport(app=caller.app("caller"))
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             assert (await client.get("/")).text == "sent"
-        b = caller.worker("caller").env.B
         for _ in range(10_000):  # one round trip per look, until the callee's finally ran
             if (logged := await b.logged()) != []:
                 break

@@ -48,37 +48,38 @@ else:
             first = context.run(coro.send, None)
         except StopIteration:
             return None
-        return loop.create_task(_continued(coro, first), context=context)
+        return loop.create_task(_Continued(coro, first), context=context)
 
-    async def _continued(coro: Coroutine[Any, Any, None], first: Any) -> None:
-        await _Continued(coro, first)
+    class _Continued(Coroutine[Any, Any, None]):
+        """A coroutine that already took its first step (which yielded ``first``), for a task to drive on:
+        the task's first step gets ``first`` back, and a cancellation before it reaches the coroutine."""
 
-    class _Continued:
-        """Drives a coroutine that already took its first step (and yielded ``first``) to its end."""
-
-        __slots__ = ("coro", "first")
+        __slots__ = ("coro", "first", "given")
 
         def __init__(self, coro: Coroutine[Any, Any, None], first: Any) -> None:
-            self.coro, self.first = coro, first
+            self.coro: Coroutine[Any, Any, None] | None = coro
+            self.first = first  # what its first step yielded (a future, or None for a bare loop turn)
+            self.given = False
+
+        def send(self, value: Any) -> Any:
+            if not self.given:
+                self.given = True
+                return self.first
+            return self._coro().send(value)
+
+        def throw(self, *args: Any) -> Any:
+            self.given = True
+            return self._coro().throw(*args)
+
+        def close(self) -> None:
+            self._coro().close()
+
+        def _coro(self) -> Coroutine[Any, Any, None]:
+            assert self.coro is not None
+            return self.coro
 
         def __await__(self) -> Generator[Any, Any, None]:
-            coro, yielded = self.coro, self.first
-            while True:
-                try:
-                    value = yield yielded
-                except GeneratorExit:
-                    coro.close()
-                    raise
-                except BaseException as exc:
-                    try:
-                        yielded = coro.throw(exc)
-                    except StopIteration:
-                        return
-                else:
-                    try:
-                        yielded = coro.send(value)
-                    except StopIteration:
-                        return
+            raise TypeError("driven by its task only")
 
 
 class Endpoint:
