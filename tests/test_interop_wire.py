@@ -36,6 +36,12 @@ class Default(WorkerEntrypoint):
     async def echo(self, value):
         return value
 
+    async def kinds(self, function, stub):
+        from workers import rpc
+
+        checks = [isinstance(function, rpc._RpcStubWrapper), isinstance(stub, rpc._FetcherWrapper)]
+        return [*checks, await function(2), await stub.echo("through the caller's binding")]
+
     async def hang(self):
         STARTED.set()
         await asyncio.Event().wait()
@@ -164,6 +170,10 @@ def test_any_allowed_value_arrives_across_processes_as_the_sdk_delivers_it(serve
             return await caller.worker("caller").env.B.echo(value)
 
     assert asyncio.run(call()) == delivered(delivered(value))
+
+
+async def test_a_function_and_a_binding_stub_arrive_as_the_sdks_wrapper_classes(b):
+    assert await b.kinds(lambda x: x * 21, b) == [True, True, 42, "through the caller's binding"]
 
 
 # -- streamed bodies --------------------------------------------------------------------------
