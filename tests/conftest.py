@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import json
 import os
 import re
 import textwrap
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pyworker.config import load_config
+from pyworker.interop.entries import process_alive
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.server import DevServer, serve_until_stopped
@@ -33,6 +36,17 @@ def test_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         del os.environ["WRANGLER_REGISTRY_PATH"]
     else:
         os.environ["WRANGLER_REGISTRY_PATH"] = saved
+
+
+@pytest.fixture(autouse=True)
+def _no_stale_entries(test_registry: Path) -> Iterator[None]:
+    """After each test, the entries its killed ``pyworker dev`` processes left: so no later test reads them."""
+    yield
+    for path in test_registry.glob("*"):
+        with contextlib.suppress(OSError, ValueError, LookupError, TypeError):
+            pid = json.loads(path.read_text())["pyworker"]["pid"]
+            if not process_alive(pid):
+                path.unlink()
 
 
 @pytest.fixture

@@ -217,6 +217,7 @@ def test_a_stale_corrupt_or_newer_file_is_ignored_with_one_line(
 ) -> None:
     write_entry(registry, "store", data, mtime)
     registry.refresh()
+    registry.clock.now += 40  # type: ignore[attr-defined]
     registry.refresh()
     assert registry.entries == {}
     assert out.getvalue() == f"registry: ignoring ~/registry/store: {reason}\n"
@@ -270,3 +271,18 @@ def test_the_watcher_sees_an_entry_arrive_and_leave(registry: DevRegistry) -> No
         return seen
 
     assert asyncio.run(main()) == [["store"], []]
+
+
+def test_a_registry_that_cannot_be_written_is_one_line_not_a_crash(
+    tmp_path: Path, out: io.StringIO, clock: Clock, running: set[int]
+) -> None:
+    (tmp_path / "registry").write_text("a file where the directory should be")
+    registry = make(tmp_path / "registry", out, clock, running)
+    registry.register("store", "text")
+    registry.heartbeat()
+    registry.refresh()
+    registry.close()
+    assert registry.registered() == []
+    assert out.getvalue() == (
+        "registry: cannot write ~/registry/store (File exists): other processes do not see store.\n"
+    )

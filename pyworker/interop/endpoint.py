@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator
 from typing import Any
 
 from pyworker.bindings.calls import Side
@@ -30,16 +31,55 @@ from pyworker.runtime.responses import respond
 from pyworker.types import FETCH, RPC, Directory, Route, Target
 
 HOST = "127.0.0.1"
+MAX_HEADS = 4096  # calls' heads remembered (one per binding method in use); forgotten all at once past this
 
 if sys.version_info >= (3, 12):
 
-    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
+    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
         # Its first step runs now: a call that does not wait on anything answers with no loop turn.
         return asyncio.Task(coro, loop=loop, eager_start=True)
 else:
 
-    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
-        return loop.create_task(coro)
+    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
+        # As 3.12's eager tasks: the first step runs now, in a context of its own; a task takes over only
+        # if the call waits on something (None: it answered already).
+        context = contextvars.copy_context()
+        try:
+            first = context.run(coro.send, None)
+        except StopIteration:
+            return None
+        return loop.create_task(_Continued(coro, first), context=context)
+
+    class _Continued(Coroutine[Any, Any, None]):
+        """A coroutine that already took its first step (which yielded ``first``), for a task to drive on:
+        the task's first step gets ``first`` back, and a cancellation before it reaches the coroutine."""
+
+        __slots__ = ("coro", "first", "given")
+
+        def __init__(self, coro: Coroutine[Any, Any, None], first: Any) -> None:
+            self.coro: Coroutine[Any, Any, None] | None = coro
+            self.first = first  # what its first step yielded (a future, or None for a bare loop turn)
+            self.given = False
+
+        def send(self, value: Any) -> Any:
+            if not self.given:
+                self.given = True
+                return self.first
+            return self._coro().send(value)
+
+        def throw(self, *args: Any) -> Any:
+            self.given = True
+            return self._coro().throw(*args)
+
+        def close(self) -> None:
+            self._coro().close()
+
+        def _coro(self) -> Coroutine[Any, Any, None]:
+            assert self.coro is not None
+            return self.coro
+
+        def __await__(self) -> Generator[Any, Any, None]:
+            raise TypeError("driven by its task only")
 
 
 class Endpoint:
@@ -52,7 +92,7 @@ class Endpoint:
         self.address = ""
         self._server: asyncio.Server | None = None
         self._links: set[Link] = set()
-        self._routes: dict[tuple[Any, ...], Route] = {}
+        self._heads: dict[bytes, tuple[Any, Any, Any]] = {}
         self._sides: dict[tuple[str, str], tuple[Side, Side]] = {}
 
     async def start(self) -> str:
@@ -81,35 +121,42 @@ class Endpoint:
         self.printer.warning(f"interop: refused a connection from {link.peer_address}: {reason}.")
 
     def _serve(self, link: Link, ident: int, data: bytes) -> None:
-        reader = Reader(data, 9, link)
-        worker, kind, method, entrypoint, props, caller, state = (reader.value() for _ in range(7))
-        if not _readable(worker, kind, method, entrypoint, props, caller, state):
+        size = int.from_bytes(data[9:13], "little")
+        head = data[13 : 13 + size]  # what the call runs: the same bytes for every call of one binding method
+        known = self._heads.get(head)
+        if known is None:
+            known = self._head(link, head)
+        reader = Reader(data, 13 + size, link, known[2])
+        state = reader.value()
+        if known[0] is None or not (state is None or _carried(state)):
             link.answer_error(ident, BindingError("Another pyworker process sent a call this one cannot read."), 0)
             return
-        sides = reader.sides = self._sides_of(worker, caller or worker)
+        worker, route, sides = known
         args = reader.value()
-        route = self._route(worker, kind, method, entrypoint, props, caller, sides)
         carried = None if state is None else (state[0], state[1], state[2], state[3])
-        target = self.workers.get(worker)
-        link.track(ident, _task(link.loop, _run(link, ident, worker, target, route, args, carried, sides)))
+        task = _task(link.loop, _run(link, ident, worker, self.workers.get(worker), route, args, carried, sides))
+        if task is not None:
+            link.track(ident, task)
+
+    def _head(self, link: Link, head: bytes) -> tuple[Any, Any, Any]:
+        """The worker, route and sides a call's head names (``None``s when it is not readable); remembered."""
+        reader = Reader(head, 0, link)
+        worker, kind, method, entrypoint, props, caller = (reader.value() for _ in range(6))
+        if not _readable(worker, kind, method, entrypoint, props, caller):
+            return None, None, None
+        sides = self._sides_of(worker, caller or worker)
+        returns = _returning(method, sides) if kind == RPC else None
+        known = (worker, Route(kind, method, entrypoint, props, caller, returns), sides)
+        if len(self._heads) >= MAX_HEADS:
+            self._heads.clear()
+        self._heads[head] = known
+        return known
 
     def _sides_of(self, worker: str, caller: str) -> tuple[Side, Side]:
         sides = self._sides.get((worker, caller))
         if sides is None:
             sides = self._sides[(worker, caller)] = (Side(worker, self.printer), Side(caller, self.printer))
         return sides
-
-    def _route(self, worker: str, kind: str, method: str, entrypoint: str | None, props: Any, caller: str | None,
-               sides: tuple[Side, Side]) -> Route:  # fmt: skip
-        """The route of the call, made once per method when it has no props (the frame caches by route)."""
-        key = (worker, kind, method, entrypoint, caller)
-        route = self._routes.get(key) if props is None else None
-        if route is None:
-            returns = _returning(method, sides) if kind == RPC else None
-            route = Route(kind, method, entrypoint, props, caller, returns)
-            if props is None:
-                self._routes[key] = route
-        return route
 
 
 def serving(printer: Printer) -> Callable[[Directory, bytes], contextlib.AbstractAsyncContextManager[str]]:
@@ -133,14 +180,17 @@ def _returning(method: str, sides: tuple[Side, Side]) -> Callable[[Any], Any]:
     return lambda result: result if type(result) in SHARED else copy_value(result, where, to_caller)
 
 
-def _readable(worker: Any, kind: Any, method: Any, entrypoint: Any, props: Any, caller: Any, state: Any) -> bool:
+def _readable(worker: Any, kind: Any, method: Any, entrypoint: Any, props: Any, caller: Any) -> bool:
     if not (isinstance(worker, str) and kind in (RPC, FETCH) and isinstance(method, str)):
         return False
     if not (entrypoint is None or isinstance(entrypoint, str)) or not (caller is None or isinstance(caller, str)):
         return False
-    if not (props is None or isinstance(props, dict)):
-        return False
-    return state is None or (
+    return props is None or isinstance(props, dict)
+
+
+def _carried(state: Any) -> bool:
+    """Whether ``state`` is what :func:`~pyworker.runtime.limits.carried` sends."""
+    return (
         isinstance(state, list) and len(state) == 4 and isinstance(state[0], list)
         and all(isinstance(name, str) for name in state[0])
         and isinstance(state[1], int) and isinstance(state[2], int) and isinstance(state[3], str)
@@ -161,7 +211,7 @@ async def _run(link: Link, ident: int, worker: str, target: Target | None, route
             result: Any = await respond(target, route, args[0])
         else:
             result = await target.invoke(route, tuple(args), {})
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in a worker is its error, never the server's exit
         link.answer_error(ident, exc, budget.used - start if budget is not None else 0)
     else:
         link.answer(ident, result, budget.used - start if budget is not None else 0, sides)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,8 @@ def render(
 
 def process_alive(pid: int) -> bool:
     """Whether process ``pid`` exists (one of another user counts: it cannot be signalled, but runs)."""
+    if sys.platform == "win32":
+        return True  # os.kill(pid, 0) would send CTRL_C_EVENT there: the file's age decides
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -62,7 +62,7 @@ class DevRegistry:
         self.reserved: set[str] = set()  # names this process runs: others' files of these names are not read
         self._own: dict[str, _Own] = {}
         self._yielded: dict[str, str] = {}  # own entries another process took over: name -> our text
-        self._reported: dict[str, tuple[int, str]] = {}  # file -> (mtime_ns, reason) already printed
+        self._reported: dict[str, tuple[int, int]] = {}  # file -> (mtime_ns, size) when it was reported
         self._listeners: list[Listener] = []
 
     def on_change(self, listener: Listener) -> None:
@@ -87,10 +87,16 @@ class DevRegistry:
                 f"registry: worker {name} is also registered by {holder}; other processes now reach the one in "
                 "this process (the last to register wins, as in wrangler)."
             )
-        self.path.mkdir(parents=True, exist_ok=True)
         temporary = self.path / f".{name}.{self.pid}.tmp"  # a dot file: readers skip it
-        temporary.write_text(text)
-        os.replace(temporary, self.path / name)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            temporary.write_text(text)
+            os.replace(temporary, self.path / name)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            self._say(f"registry: cannot write {self.shown(name)} ({exc.strerror}): other processes do not see {name}.")
+            return
         self._own[name] = _Own(text, self._inode(name) or 0)
 
     def unregister(self, name: str) -> None:
@@ -121,7 +127,7 @@ class DevRegistry:
             elif not mine:
                 self._lost(name)
             else:
-                with contextlib.suppress(FileNotFoundError):
+                with contextlib.suppress(OSError):  # gone or unwritable since: the next beat sees it
                     os.utime(self.path / name, (now, now))
 
     def _lost(self, name: str) -> None:
@@ -190,18 +196,19 @@ class DevRegistry:
         path = self.path / name
         try:
             info = path.stat()
-            if not path.is_file():
-                return None
-            text = path.read_text(errors="replace")
-        except FileNotFoundError:
+        except OSError:
             return None  # removed while the directory was read
-        except OSError as exc:
-            found: Entry | Stale = Stale(name, f"cannot be read ({exc.strerror}).")
-        else:
-            found = parse(name, text, self.clock() - info.st_mtime, self.alive)
+        if not path.is_file():
+            return None
+        try:
+            found: Entry | Stale = parse(name, path.read_text(), self.clock() - info.st_mtime, self.alive)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:  # unreadable, or not UTF-8
+            found = Stale(name, f"cannot be read ({getattr(exc, 'strerror', None) or exc}).")
         if isinstance(found, Stale):
-            if report and self._reported.get(name) != (info.st_mtime_ns, found.reason):
-                self._reported[name] = (info.st_mtime_ns, found.reason)
+            if report and self._reported.get(name) != (info.st_mtime_ns, info.st_size):  # once per version
+                self._reported[name] = (info.st_mtime_ns, info.st_size)
                 self._say(f"registry: ignoring {self.shown(name)}: {found.reason}")
             return None
         return found

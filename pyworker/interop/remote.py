@@ -19,6 +19,7 @@ from typing import Any
 from pyworker.bindings.calls import Side
 from pyworker.errors import BindingError
 from pyworker.interop.entries import Entry
+from pyworker.interop.wire import Writer
 from pyworker.interop.wire_auth import AuthError
 from pyworker.interop.wire_frames import CALL
 from pyworker.interop.wire_link import Link
@@ -27,6 +28,20 @@ from pyworker.runtime import limits
 from pyworker.types import FETCH, RPC, Route, Target
 
 DEFAULT_ENTRYPOINT = "Default"
+MAX_HEADS = 4096  # encoded routes remembered; forgotten all at once past this (routes are made per method)
+
+
+class _NoPeer:
+    """A route's head holds names and props: nothing that needs the connection."""
+
+    def export(self, obj: Any, sides: Any) -> int:
+        raise BindingError("A binding's props cannot hold functions or bindings when its worker is in another process.")
+
+    def own_ref(self, obj: Any) -> int | None:
+        return None
+
+
+_NO_PEER: Any = _NoPeer()
 
 
 def loopback(name: str, address: str) -> tuple[str, int]:
@@ -78,8 +93,8 @@ class Dialer:
             raise BindingError(f'Worker "{name}" (pid {pid}) does not answer at {address}: {reason}.') from None
         except AuthError as exc:
             raise BindingError(
-                f'The process at {address}, registered as worker "{name}" (pid {pid}), was refused: {exc}. '
-                "No call was sent to it."
+                f'Could not authenticate with worker "{name}" (pid {pid}) at {address}: {exc}. No call was sent: '
+                "both processes must use the same dev registry and its secret."
             ) from None
         if link.peer_pid != pid:
             link.close()
@@ -110,6 +125,7 @@ class RemoteTarget:
         self._dialer = dialer
         self._link: Link | None = None
         self._sides: dict[str | None, tuple[Side, Side]] = {}
+        self._heads: dict[Route, bytes] = {}
 
     @property
     def name(self) -> str:
@@ -131,16 +147,11 @@ class RemoteTarget:
         if link is None or link.closed:
             link = self._link = await self._dialer.link(self._name, self.address, self.pid)
         sides = self._sides.get(route.caller) or self._sides_of(route.caller)
+        head = self._heads.get(route) or self._head(route)
         writer = link.writer(sides)
-        value = writer.value
-        value(self._name)
-        value(route.kind)
-        value(route.method)
-        value(route.entrypoint)
-        value(None if route.props is None else dict(route.props))
-        value(route.caller)
-        value(limits.carried())
-        value((*args, dict(kwargs)) if kwargs else args)
+        writer.out += head
+        writer.value(limits.carried())
+        writer.value((*args, dict(kwargs)) if kwargs else args)
         ident, future = link.request(CALL, writer, sides, self._name)
         try:
             ok, result, used = await future
@@ -154,6 +165,17 @@ class RemoteTarget:
         if route.raises is not None:
             raise route.raises(result)
         raise result
+
+    def _head(self, route: Route) -> bytes:
+        """What the call runs, encoded once per route (routes are made once per binding method)."""
+        writer = Writer(_NO_PEER)
+        for value in (self._name, route.kind, route.method, route.entrypoint, route.props, route.caller):
+            writer.value(dict(value) if isinstance(value, Mapping) else value)
+        head = len(writer.out).to_bytes(4, "little") + bytes(writer.out)
+        if len(self._heads) >= MAX_HEADS:
+            self._heads.clear()
+        self._heads[route] = head
+        return head
 
     def _sides_of(self, caller: str | None) -> tuple[Side, Side]:
         printer = self._dialer.printer

@@ -10,6 +10,7 @@ it. A file another user owns, or one others may read, is refused: its secret is 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -27,11 +28,16 @@ def registry_secret(registry: Path, home: Path | None = None) -> bytes:
     """The secret of ``registry`` (made if absent). Raises :class:`RegistryError` if it is not safe."""
     path = secret_path(registry)
     where = shown(path, Path.home() if home is None else home)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if path.parent.exists() and not path.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RegistryError(f"registry: cannot write the secret file {where} ({exc.strerror}).") from exc
     try:
         _create(path)
     except FileExistsError:
-        pass
+        pass  # made by an earlier run, or by another process just now
     except OSError as exc:
         raise RegistryError(f"registry: cannot write the secret file {where} ({exc.strerror}).") from exc
     try:

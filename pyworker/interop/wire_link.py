@@ -90,10 +90,14 @@ class Link(Exchange, asyncio.Protocol):
             return
         if self._refused is not None:
             self._refused(self, reason)
-        if not self.ready.done():
-            self.ready.set_exception(AuthError(reason))
+        self._not_ready(reason)
         assert self.transport is not None
         self.transport.abort()
+
+    def _not_ready(self, reason: str) -> None:
+        if not self.ready.done():
+            self.ready.set_exception(AuthError(reason))
+            self.ready.exception()  # retrieved: on the endpoint's side nobody waits for it
 
     def close(self) -> None:
         if self.transport is not None and not self.closed:
@@ -103,8 +107,7 @@ class Link(Exchange, asyncio.Protocol):
         self.closed = True
         if self._timer is not None:
             self._timer.cancel()
-        if not self.ready.done():
-            self.ready.set_exception(AuthError("it closed the connection before authenticating"))
+        self._not_ready("it closed the connection before authenticating")
         pending, self._pending = self._pending, {}
         for future, _sides, name in pending.values():
             if not future.done():
@@ -180,7 +183,7 @@ class Link(Exchange, asyncio.Protocol):
                 self._called(ident, data)
             else:
                 self._control(kind, ident, data)
-        except (WireError, struct.error, RecursionError, IndexError) as exc:
+        except (WireError, struct.error, RecursionError, IndexError, KeyError, TypeError, ValueError) as exc:
             self._broken(f"an unreadable frame ({exc})")
 
     def _answered(self, kind: int, ident: int, data: bytes) -> None:

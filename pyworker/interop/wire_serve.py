@@ -34,7 +34,7 @@ async def run_ref(link: Answering, ident: int, obj: Any, method: Any, args: Any,
             result = getattr(obj, method)(*args)
         if inspect.isawaitable(result):
             result = await result
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         link.answer_error(ident, exc, 0)
     else:
         link.answer(ident, result, 0, sides)
