@@ -389,3 +389,21 @@ async def test_a_child_that_exits_before_it_serves_asks_whether_its_python_has_p
     assert line == output.lines()[-1]
     fake_child.stop()
     await asyncio.wait_for(fake_child.stopped(), DEADLINE)
+
+
+async def test_the_r_key_starts_a_child_that_is_down_again_once(fake_child, output):
+    (fake_child.config.directory / "mode").write_text("exit 2")
+    await fake_child.start()
+    await lines(output, r"^\[shop\] process exited with code 2; it restarts on the next save$")
+    first = fake_child.pid
+    (fake_child.config.directory / "mode").write_text("serve")
+    fake_child.reload()
+    fake_child.reload()  # a second press while it starts does not start another
+    await lines(output, r"^\[shop\] restarting its process$")
+    await asyncio.wait_for(fake_child.ready.wait(), DEADLINE)
+    assert fake_child.pid != first
+    assert [line for line in output.lines() if line == "[shop] restarting its process"] == [
+        "[shop] restarting its process"
+    ]
+    fake_child.stop()
+    await asyncio.wait_for(fake_child.stopped(), DEADLINE)

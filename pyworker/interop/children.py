@@ -178,19 +178,36 @@ class Child:
         self._watch = stop = asyncio.Event()
         watcher = FileWatcher(lambda: [self.config])
         async for batch in watcher.batches(stop):
-            if self.name not in batch or self._stopping:
-                continue
-            try:
-                self.config = reread(self.config, self.options)
-            except ConfigError as exc:
-                self.printer.worker(self.name, str(exc), "error")
-                continue
-            stop.set()
-            if self.fallback is not None:
-                self.fallback.unserve(self.name)
-            self.printer.worker(self.name, "restarting its process")
-            await self.start()
-            return
+            if self.name in batch and not self._stopping and await self.restart():
+                return
+
+    async def restart(self) -> bool:
+        """Start the process again, with its config read again (one that does not read is an error line);
+        nothing if it runs (or is starting) already."""
+        if self.down is None:
+            return False
+        try:
+            self.config = reread(self.config, self.options)
+        except ConfigError as exc:
+            self.printer.worker(self.name, str(exc), "error")
+            return False
+        if self._watch is not None:
+            self._watch.set()
+        if self.fallback is not None:
+            self.fallback.unserve(self.name)
+        self.printer.worker(self.name, "restarting its process")
+        await self.start()
+        return True
+
+    def reload(self) -> None:
+        """The ``r`` key: a running child reloads its worker; one that is down starts again."""
+        if self._proc is not None:
+            self.send(b"reload")
+        elif self.down is not None and not self._stopping:
+            self._spawn(self._restart())
+
+    async def _restart(self) -> None:
+        await self.restart()
 
     def send(self, command: bytes) -> None:
         """A line to the child's control (``stop``, ``force``, ``reload``); nothing if it is not running."""
@@ -268,7 +285,7 @@ class Children:
 
     def reload(self) -> None:
         for child in self.by_name.values():
-            child.send(b"reload")
+            child.reload()
 
     def stop(self, force: bool = False) -> None:
         for child in self.by_name.values():
