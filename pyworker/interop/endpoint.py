@@ -48,7 +48,9 @@ else:
             first = context.run(coro.send, None)
         except StopIteration:
             return None
-        return loop.create_task(_Continued(coro, first), context=context)
+        # Not through the loop's task factory (which would wrap it in a coroutine awaiting it): ``_run`` lets
+        # out nothing a task factory would need to contain.
+        return asyncio.Task(_Continued(coro, first), loop=loop, context=context)
 
     class _Continued(Coroutine[Any, Any, None]):
         """A coroutine that already took its first step (which yielded ``first``), for a task to drive on:
