@@ -9,6 +9,7 @@ from typing import Any
 
 from pyworker.interop.endpoint import Endpoint
 from pyworker.interop.remote import Dialer, RemoteTarget
+from pyworker.runtime.tasks import containing_tasks
 from pyworker.serving.server import DevServer
 
 SECRET = b"0123456789abcdef0123456789abcdef"
@@ -51,8 +52,10 @@ class Joined:
 
 @contextlib.asynccontextmanager
 async def joined() -> AsyncIterator[Joined]:
+    """Pairs to join; the loop has the dev server's task factory meanwhile, as under ``pyworker dev``."""
     pairs = Joined()
-    try:
-        yield pairs
-    finally:
-        await pairs.close()
+    with containing_tasks():
+        try:
+            yield pairs
+        finally:
+            await pairs.close()

@@ -37,18 +37,20 @@ if sys.version_info >= (3, 12):
 
     def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
         # Its first step runs now: a call that does not wait on anything answers with no loop turn.
-        return asyncio.Task(coro, loop=loop, eager_start=True)
+        return asyncio.Task(coro, loop=loop, context=contextvars.Context(), eager_start=True)
 else:
 
     def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
         # As 3.12's eager tasks: the first step runs now, in a context of its own; a task takes over only
         # if the call waits on something (None: it answered already).
-        context = contextvars.copy_context()
+        context = contextvars.Context()
         try:
             first = context.run(coro.send, None)
         except StopIteration:
             return None
-        return loop.create_task(_Continued(coro, first), context=context)
+        # Not through the loop's task factory (which would wrap it in a coroutine awaiting it): ``_run`` lets
+        # out nothing a task factory would need to contain.
+        return asyncio.Task(_Continued(coro, first), loop=loop, context=context)
 
     class _Continued(Coroutine[Any, Any, None]):
         """A coroutine that already took its first step (which yielded ``first``), for a task to drive on:
@@ -80,6 +82,10 @@ else:
 
         def __await__(self) -> Generator[Any, Any, None]:
             raise TypeError("driven by its task only")
+
+
+# A call from another process starts in an empty context, as an event from outside does: nothing of
+# whichever invocation happened to open the connection (its context is the transport's) leaks into it.
 
 
 class Endpoint:

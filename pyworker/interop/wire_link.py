@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import socket
 import struct
 from collections.abc import AsyncIterator, Callable
@@ -202,7 +203,9 @@ class Link(Exchange, asyncio.Protocol):
         ref, method = reader.value(), reader.value()
         obj, reader.sides = self.exported(ref), self._refs[ref][1]
         args = reader.value()
-        self.track(ident, self.loop.create_task(run_ref(self, ident, obj, method, args, reader.sides)))
+        # In an empty context, not the transport's (a copy of whichever invocation opened the connection).
+        call = run_ref(self, ident, obj, method, args, reader.sides)
+        self.track(ident, self.loop.create_task(call, context=contextvars.Context()))
 
     def track(self, ident: int, task: asyncio.Future[Any]) -> None:
         self.serving[ident] = task
@@ -212,7 +215,7 @@ class Link(Exchange, asyncio.Protocol):
         if kind == RELEASE:
             self._refs.pop(ident, None)
         elif kind == PULL:
-            self.loop.create_task(serve_pull(self, ident, self._streams))
+            self.loop.create_task(serve_pull(self, ident, self._streams), context=contextvars.Context())
         elif kind in (CHUNK, END, ABORT):
             future = self._pulls.pop(ident, None)
             if future is not None and not future.done():
