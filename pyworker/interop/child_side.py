@@ -1,10 +1,11 @@
 """Workers in a process of their own: the child's side (``pyworker dev <config> --child SPEC``).
 
-The child serves its one worker as any ``pyworker dev`` does, but: on the socket its
-parent bound (:func:`pyworker.serving.processes.inherited_listeners`), without a table or a Ready line of its own
-(the parent shows them; :func:`announce_ready` tells it instead), and stopped by its
-parent through its stdin (:func:`parent_control`): ``stop``, ``force`` (a second Ctrl-C),
-``reload`` (the ``r`` key), and the end of its stdin, which means the parent is gone.
+The child serves its one worker as any ``pyworker dev`` does, but: on the socket its parent
+bound (:func:`pyworker.serving.processes.inherited_listeners`), without a table or a Ready
+line of its own (the parent shows them; :func:`announce_ready` tells it instead), and
+stopped by its parent through its stdin (:func:`parent_control`): ``stop``, ``force`` (a
+second Ctrl-C), ``reload`` (the ``r`` key), and the end of its stdin, which means the
+parent is gone. Its lines go to its stdout, a pipe its parent reads (:mod:`pyworker.interop.relay`).
 """
 
 from __future__ import annotations
