@@ -62,6 +62,10 @@ class Processes:
         self._dispatch: PortDispatch | None = None
         self._serving: dict[str, socket.socket] = {}  # worker -> the copy of its socket this process serves
 
+    def configs(self) -> list[WorkerConfig]:
+        """The configs of the workers in a process of their own."""
+        return [child.config for child in self.children]
+
     def local(self, configs: Sequence[WorkerConfig]) -> list[WorkerConfig]:
         """The workers this process runs itself."""
         return [config for config in configs if config.name not in self.children]

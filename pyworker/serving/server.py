@@ -235,7 +235,8 @@ class DevServer:
             task.cancel()
 
     async def _reload_loop(self, stop: asyncio.Event) -> None:
-        watcher = FileWatcher(lambda: [worker.config for worker in self.workers])
+        # Children's configs too: their files are theirs (their watcher reloads them), not an enclosing worker's.
+        watcher = FileWatcher(lambda: [worker.config for worker in self.workers] + self.processes.configs())
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
         async for change in reloader.changes(watcher.batches(stop)):
             for then in self.reloaded:
