@@ -124,8 +124,8 @@ class Child:
                 start_new_session=True,  # Ctrl-C is the parent's: it stops its children itself
                 env=self.environ(),
             )
-        except OSError as exc:
-            await self._gone(f"process could not start ({command[0]}: {exc.strerror or exc})")
+        except (OSError, ValueError) as exc:  # ValueError: no pass_fds (Windows)
+            await self._gone(f"process could not start ({command[0]}: {getattr(exc, 'strerror', None) or exc})")
             return
         self._proc, self.pid = proc, proc.pid
         self.exited.clear()
