@@ -214,6 +214,33 @@ def binding_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def cross_process_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
+    import cross_process
+
+    calls = 300 if settings.rpc_calls is not None and settings.rpc_calls < 5000 else 2000
+    result = cross_process.measure(calls, max(1, settings.rounds // 2))
+    shared["cross_process"] = result
+    cross, local, echo = (float(result[key]) for key in ("cross_process_us", "in_process_us", "echo_us"))
+    rows = [
+        Row("binding call across processes: `await env.B.add(1, 2)`, caller and callee in two `pyworker dev`",
+            f"{cross:,.1f} µs", f"{local:,.1f} µs (both in one `pyworker dev`)", ratio(cross, local), "≤ 30 µs",
+            met(cross <= 30)),
+        Row("the same, against the floor of any asyncio transport here",
+            f"{cross:,.1f} µs", f"{echo:,.1f} µs (echo of one frame between two asyncio processes)",
+            ratio(cross, echo)),
+    ]  # fmt: skip
+    if "wrangler_us" in result:
+        theirs = float(result["wrangler_us"])
+        rows.append(
+            Row("the same, against wrangler's in-process JS -> JS RPC call", f"{cross:,.1f} µs",
+                f"{theirs:,.1f} µs (two JavaScript workers in one `wrangler dev`)", ratio(cross, theirs),
+                "below wrangler's", met(cross < theirs))
+        )  # fmt: skip
+    else:
+        rows.append(Row("wrangler's in-process JS -> JS RPC call", f"skipped: {result['wrangler_skipped']}"))
+    return rows
+
+
 def reload_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
     n = settings.changes
     # Each half is tried on its own: the baseline is worth showing even while hot reload fails.
@@ -402,6 +429,7 @@ SECTIONS: dict[str, tuple[str, Section]] = {
     "coldstart": ("cold start", cold_start_rows),
     "throughput": ("throughput", throughput_rows),
     "rpc": ("binding call", binding_rows),
+    "cross_process": ("binding call across processes", cross_process_rows),
     "reload": ("reload", reload_rows),
     "scale": ("scale", scale_rows),
     "memory": ("memory", memory_rows),
@@ -469,6 +497,9 @@ def notes(settings: Settings, shared: dict[str, Any]) -> str:
         "CPU µs/req is the server process's user + system time over the requests it served. The baseline app has "
         "the same routes (`/` calls `add(1, 2)` directly) and runs with `--no-access-log`. pyworker runs twice: "
         "default logging (one line per request, to /dev/null) and `--log-level warn`.",
+        "- Across processes: `bench/cross_process.py`: the caller's `fetch` loops over `await self.env.CALLEE.add(1, "
+        "2)`; per call = (request with n calls - request with none) / n, median of the rounds, the ways interleaved; "
+        "servers unpinned (the two processes hand each call back and forth).",
         "- Binding call: `bench/rpc.py`"
         + (f" (all it returned: {', '.join(f'{k} = {v:.2f}' for k, v in rpc.items())})." if rpc else "."),
         f"- Reload: seed example + 8 generated workers; one worker's `src/entry.py` rewritten {settings.changes} "

@@ -36,6 +36,24 @@ class ClientLimits:
     keep_alive_timeout: float = 5.0
 
 
+@dataclass(frozen=True)
+class ChildSpec:
+    """What a ``pyworker dev`` tells the child it starts for a worker of ``[dev] process = "own"``.
+
+    The child serves ``worker`` on the listening socket it inherited as file descriptor
+    ``socket`` (``None``: an internal worker), writes its lines as the parent's printer would
+    (``colour``, the prefix's colour ``code`` and padded ``width``), and stops when its stdin
+    ends (see :mod:`pyworker.interop.child_side`).
+    """
+
+    worker: str
+    socket: int | None = None
+    colour: bool = False
+    code: int = 36
+    width: int = 0
+    cf: dict[str, Any] | None = None  # the parent's --cf object
+
+
 @dataclass
 class DevOptions:
     """Options of ``pyworker dev``; the CLI only builds this."""
@@ -58,4 +76,6 @@ class DevOptions:
     debugpy: int | None = None  # --debugpy[=PORT]: a debugpy listener on 127.0.0.1:PORT
     env_files: tuple[Path, ...] = ()  # --env-file: read instead of each worker's .env files
     live_reload: bool = False  # --live-reload: HTML responses reload the page when their worker reloads
+    own_process: tuple[str, ...] = ()  # --own-process NAME: these workers run in a child process each
+    child: ChildSpec | None = None  # set in that child: it serves one worker for its parent
     registry: Path | None = None  # the dev registry shared with wrangler (the CLI resolves it); None = off

@@ -69,6 +69,17 @@ class Printer:
             return self._paint(f"[{worker}]", code) + " " * (self._width - len(worker))
         return f"[{worker}]"
 
+    def style(self, worker: str) -> tuple[int, int]:
+        """The colour code of ``worker``'s prefix and the width names are padded to: a child process's
+        printer :meth:`adopt` s them, so its lines look as this printer's own."""
+        self.prefix(worker)
+        return self._colours[worker], self._width
+
+    def adopt(self, worker: str, code: int, width: int) -> None:
+        """Show ``worker``'s prefix in colour ``code``, padded to ``width`` (see :meth:`style`)."""
+        self._colours[worker] = code
+        self._width = max(self._width, width)
+
     def known(self, workers: Sequence[str]) -> None:
         """The workers whose lines will show: on a terminal, prefixes are padded to the longest name."""
         self._width = max([self._width, *(len(name) for name in workers)])

@@ -107,6 +107,7 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--debugpy", "[PORT]", "Listen"],
         ["--local", "Run", "locally:"],
         ["--env-file", "FILE", "Read"],
+        ["--own-process", "NAME", "Run"],
         ["--live-reload", "HTML", "responses"],
         ["-h,", "--help", "Show"],
     ]

@@ -68,13 +68,44 @@ async def test_os_environ_is_plain_again_when_no_worker_is_loaded(two):
     assert type(os.environ) is os._Environ
 
 
-def test_two_workers_configuring_django_differently_get_one_warning_naming_both(two, output):
+def test_two_workers_configuring_django_differently_get_one_warning_with_the_line_to_add(two, output):
+    b = os.path.relpath(two.worker("b").config.config_path)
     assert [line for line in output.lines() if line.startswith("Warning")] == [
         'Warning: Workers "a" and "b" need Django\'s settings differently ("a" sets '
         'DJANGO_SETTINGS_MODULE="site_a.settings" from its own site_a; "b" sets '
-        'DJANGO_SETTINGS_MODULE="site_b.settings" from its own site_b), but one process has one: whichever '
-        "of them sets it up first does so for all. Serve them with separate pyworker dev commands."
+        'DJANGO_SETTINGS_MODULE="site_b.settings" from its own site_b), but one process has one: '
+        f'add [dev] process = "own" to {b} to run "b" in a process of its own.'
     ]
+
+
+def test_three_django_workers_and_a_json_config_get_the_line_for_each_but_the_first(write_worker, make_server, output):
+    configs = {}
+    for name in ("a", "b", "c"):
+        files = {"src/entry.py": CODE.format(module=f"site_{name}.settings"), f"src/site_{name}/__init__.py": ""}
+        json = f'{{"name": "{name}", "main": "src/entry.py"}}' if name == "c" else None
+        configs[name] = write_worker(name, files, config=json)
+    (configs["c"] / "wrangler.toml").rename(configs["c"] / "wrangler.json")
+    make_server(*configs.values())
+    b, c = os.path.relpath(configs["b"] / "wrangler.toml"), os.path.relpath(configs["c"] / "wrangler.json")
+    [line] = [line for line in output.lines() if line.startswith("Warning")]
+    assert line.endswith(
+        f'but one process has one: add [dev] process = "own" to {b} and "dev": {{"process": "own"}} to {c} '
+        'to run "b" and "c" in processes of their own.'
+    )
+
+
+def test_a_django_worker_in_its_own_process_is_not_loaded_here_so_there_is_no_warning(
+    write_worker, make_server, output
+):
+    a = write_worker("a", {"src/entry.py": CODE.format(module="site_a.settings"), "src/site_a/__init__.py": ""})
+    b = write_worker(
+        "b",
+        {"src/entry.py": CODE.format(module="site_b.settings"), "src/site_b/__init__.py": ""},
+        config='name = "b"\nmain = "src/entry.py"\n[dev]\nprocess = "own"\n',
+    )
+    server = make_server(a, b)
+    assert [worker.name for worker in server.workers] == ["a"]
+    assert not [line for line in output.lines() if line.startswith("Warning")]
 
 
 def test_one_django_worker_gets_no_warning(write_worker, make_server, output):

@@ -55,11 +55,13 @@ def test_an_entry_is_written_at_start_and_removed_on_exit(
         "pyworker": {
             "format": 1,
             "pid": process.proc.pid,
+            "address": entry["pyworker"]["address"],  # the transport's endpoint
             "entrypoints": ["Admin"],
             "durableObjects": [],
             "version": entry["pyworker"]["version"],
         },
     }
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", entry["pyworker"]["address"])
     assert process.interrupt(stop) == 0
     assert not (test_registry / "reg-store").exists()
 

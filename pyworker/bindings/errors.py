@@ -19,6 +19,16 @@ from pyworker.runtime.jsvalues import JsException
 from pyworker.tracebacks import users_names
 
 
+class ForeignError(Exception):
+    """An exception raised in another pyworker process: what crossed is the type's name and the message line,
+    so this stands in for it wherever a crossing error is built (it was printed over there)."""
+
+    def __init__(self, kind: str, line: str) -> None:
+        super().__init__(line)
+        self.kind = kind
+        self.line = line
+
+
 def crossing_error(exc: BaseException, callee: str) -> JsException:
     """``exc``, raised in ``callee``, as the caller receives it; marked as reported (it was printed)."""
     if isinstance(exc, JsException):
@@ -31,12 +41,16 @@ def crossing_error(exc: BaseException, callee: str) -> JsException:
 
 def exception_line(exc: BaseException) -> str:
     """``ValueError: boom`` (``entry.CustomError: ...`` for a worker's own class), as a traceback's last line."""
+    if isinstance(exc, ForeignError):
+        return exc.line
     line = traceback.format_exception_only(type(exc), exc)[-1].strip()
     return users_names(line)
 
 
 def raised_in(exc: BaseException) -> str:
     """The exception's type as the hint names it."""
+    if isinstance(exc, ForeignError):
+        return exc.kind
     kind = type(exc)
     return kind.__qualname__ if kind.__module__ == "builtins" else users_names(f"{kind.__module__}.{kind.__qualname__}")
 

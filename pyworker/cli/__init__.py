@@ -16,6 +16,7 @@ from pyworker import __version__
 from pyworker.cli import data, tools, workflows
 from pyworker.cli.dev_options import REMOTE_REFUSED, DevCommand, session_fields, session_options
 from pyworker.errors import PyworkerError
+from pyworker.options import ChildSpec
 from pyworker.printer import LEVELS, Printer
 
 
@@ -144,6 +145,9 @@ def dev(
     )
     printer = Printer(level=options.log_level, batch=True, background=True)
     try:
+        if options.child is not None:  # a worker's own process: its lines look as its parent's
+            printer = child_printer(options.log_level, options.child)
+            options.cf = options.child.cf
         if cf_file is not None:
             from pyworker.config.cf import read_cf
 
@@ -157,6 +161,13 @@ def dev(
         pass  # Ctrl-C before the server was up: still a clean exit
     finally:
         printer.flush()
+
+
+def child_printer(level: str, spec: ChildSpec) -> Printer:
+    """The printer of a worker's own process: its parent relays its lines, coloured and padded as its own."""
+    printer = Printer(level=level, colour=spec.colour, batch=True, background=True)
+    printer.adopt(spec.worker, spec.code, spec.width)
+    return printer
 
 
 main.add_command(data.d1)

@@ -11,6 +11,9 @@ from typing import Any, TypeVar
 
 import click
 
+from pyworker.errors import ConfigError
+from pyworker.interop.own import decode_spec
+from pyworker.options import ChildSpec
 from pyworker.session.debugger import DEFAULT_DEBUGPY_PORT
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,6 +84,14 @@ _OPTIONS = [
         help="Read vars from this .env file instead of each worker's .env files; repeatable (later wins).",
     ),
     click.option(
+        "--own-process",
+        "own_process",
+        multiple=True,
+        metavar="NAME",
+        help='Run worker NAME in a process of its own, as [dev] process = "own" does; repeatable.',
+    ),
+    click.option("--child", "child", default=None, hidden=True),  # pyworker dev's own: see pyworker.interop.own
+    click.option(
         "--live-reload",
         is_flag=True,
         help="HTML responses get a script that reloads the page when their worker reloads.",
@@ -100,4 +111,13 @@ def session_fields(
         "debugpy": debugpy,
         "env_files": tuple(env_files),
         "live_reload": bool(rest.pop("live_reload", False)),
+        "own_process": tuple(rest.pop("own_process", ())),
+        "child": _child(rest.pop("child", None)),
     }
+
+
+def _child(given: str | None) -> ChildSpec | None:
+    try:
+        return None if given is None else decode_spec(given)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc

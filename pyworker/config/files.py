@@ -28,6 +28,12 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def shown(value: Any) -> str:
+    """``value`` as a message quotes it: its repr, cut short (a config may hold megabytes)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def describe(config_path: Path) -> str:
     """``wrangler.toml in workers/api``: how messages name a config file."""
     return f"{config_path.name} in {display_path(config_path.parent)}"

@@ -18,7 +18,7 @@ ACTED_ON: dict[str, frozenset[str] | None] = {
     "compatibility_flags": None,
     "services": None,
     "vars": None,
-    "dev": frozenset({"port", "ip", "cf"}),
+    "dev": frozenset({"port", "ip", "cf", "process", "python"}),
     "env": None,
     "limits": frozenset({"subrequests", "cpu_ms"}),
     "kv_namespaces": None,

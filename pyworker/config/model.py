@@ -24,6 +24,8 @@ class DevSettings:
     port: int | None = None
     ip: str | None = None
     cf: dict[str, Any] | None = None  # dev.cf: the request.cf object read from that JSON file
+    process: str | None = None  # dev.process: "own" runs the worker in a child process (pyworker.interop.children)
+    python: Path | None = None  # dev.python: that child's interpreter (absolute, symlinks kept)
 
 
 @dataclass(frozen=True)

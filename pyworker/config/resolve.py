@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pyworker.config.cf import read_cf
+from pyworker.config.dev_table import read_dev
 from pyworker.config.dotenv import read_local_vars
-from pyworker.config.files import describe, display_path, find_config, read_config_file
+from pyworker.config.files import describe, display_path, find_config, read_config_file, shown
 from pyworker.config.keys import ignored_keys
-from pyworker.config.model import DevSettings, Limits, ServiceBinding, WorkerConfig
+from pyworker.config.model import Limits, ServiceBinding, WorkerConfig
 from pyworker.errors import ConfigError
 
 # Keys that `[env.NAME]` does not inherit from the top level (wrangler's rules):
@@ -122,7 +122,7 @@ def _build(
         vars=_vars(raw.get("vars"), where),
         secrets=secrets,
         var_overrides=var_overrides,
-        dev=_dev(raw.get("dev"), where, config_path.parent),
+        dev=read_dev(raw.get("dev"), where, config_path.parent),
         limits=_limits(raw.get("limits"), where),
         env_name=env_name,
         extra={k: v for k, v in raw.items() if k not in KNOWN_KEYS},
@@ -161,12 +161,6 @@ def _main_path(config_path: Path, main_value: str, where: str) -> Path:
     if main.suffix != ".py":
         raise ConfigError(f'{where}: "main" points to {main_value}, which is not a Python module (.py).')
     return main
-
-
-def shown(value: Any) -> str:
-    """``value`` as a message quotes it: its repr, cut short (a config may hold megabytes)."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _optional(raw: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -227,22 +221,6 @@ def _vars(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f'{where}: "vars" must be a table of names to values, got {shown(value)}.')
     return dict(value)
-
-
-def _dev(value: Any, where: str, directory: Path) -> DevSettings:
-    if value is None:
-        return DevSettings()
-    if not isinstance(value, dict):
-        raise ConfigError(f'{where}: "dev" must be a table, got {shown(value)}.')
-    port, ip = value.get("port"), value.get("ip")
-    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
-        raise ConfigError(f"{where}: dev.port must be a port number (1-65535), got {shown(port)}.")
-    if ip is not None and not isinstance(ip, str):
-        raise ConfigError(f'{where}: dev.ip must be a string such as "127.0.0.1", got {shown(ip)}.')
-    cf = value.get("cf")
-    if cf is not None and not isinstance(cf, str):
-        raise ConfigError(f'{where}: dev.cf must be the path of a JSON file such as "cf.json", got {shown(cf)}.')
-    return DevSettings(port=port, ip=ip, cf=None if cf is None else read_cf(directory / cf, f"{where}: dev.cf", cf))
 
 
 def _limits(value: Any, where: str) -> Limits:

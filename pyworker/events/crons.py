@@ -8,8 +8,9 @@ per run. Its clock is injected, so tests drive time without sleeping.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Protocol
 
 from pyworker.config.files import describe
@@ -97,3 +98,16 @@ class CronRunner:
         level = "info" if outcome.outcome == "ok" else "error"
         self.printer.worker(target.name, f'cron "{cron.text}" at {stamp}: {outcome.outcome}', level)
         self.runs += 1
+
+
+@contextlib.asynccontextmanager
+async def firing_crons(enabled: bool, schedules: Schedules, printer: Printer) -> AsyncIterator[None]:
+    """While the block runs, and if ``enabled`` (``--crons``), fire every worker's ``triggers.crons``."""
+    if not enabled:
+        yield
+        return
+    task = asyncio.ensure_future(CronRunner(schedules, printer).run())
+    try:
+        yield
+    finally:
+        task.cancel()

@@ -10,7 +10,9 @@ dependencies, the current directory, the process's real environment as subproces
 
 Two Django projects in one process cannot both configure Django: whichever worker's code
 touches ``django.conf.settings`` first sets it up for all. :func:`shared_state_conflicts`
-finds loaded workers that need such a singleton differently, for one warning line each.
+finds loaded workers that need such a singleton differently, for one warning line each that
+says the line to add to a worker's config to give it a process of its own
+(:mod:`pyworker.interop.children`), where it has a Django of its own.
 When a worker that configured one is reloaded, :func:`forget_shared_state` resets it first
 (Django: its settings, URL resolver cache and template engines), so the new code is what
 serves; models Django registered stay registered, as they would in one process.
@@ -20,9 +22,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Protocol
 
+from pyworker.config.files import display_path
 from pyworker.loading.router import ImportRouter
 
 
@@ -55,8 +59,9 @@ class Loaded(Protocol):
     def owns(self, head: str) -> bool: ...
 
 
-def shared_state_conflicts(generations: Sequence[Loaded]) -> list[str]:
-    """One line per singleton that two or more of ``generations`` configure differently, naming them all."""
+def shared_state_conflicts(generations: Sequence[Loaded], config_files: Mapping[str, Path]) -> list[str]:
+    """One line per singleton that two or more of ``generations`` configure differently, naming them all
+    and the line that gives all but the first (by name) a process of its own, in its ``config_files`` entry."""
     lines = []
     for variable, what, _ in SINGLETONS:
         needs: dict[str, tuple[str, str]] = {}
@@ -68,14 +73,29 @@ def shared_state_conflicts(generations: Sequence[Loaded]) -> list[str]:
                 needs[generation.worker] = (value, origin)
         if len(set(needs.values())) > 1:
             workers = sorted(needs)
-            quoted = [f'"{name}"' for name in workers]
-            named = ", ".join(quoted[:-1]) + " and " + quoted[-1]
             uses = "; ".join(f'"{name}" sets {variable}="{needs[name][0]}" from {needs[name][1]}' for name in workers)
+            moved = workers[1:]
+            where = _and([own_process_line(config_files[name]) for name in moved if name in config_files])
+            whom = "a process of its own" if len(moved) == 1 else "processes of their own"
             lines.append(
-                f"Workers {named} need {what} differently ({uses}), but one process has one: whichever of them "
-                f"sets it up first does so for all. Serve them with separate pyworker dev commands."
+                f"Workers {_quoted(workers)} need {what} differently ({uses}), but one process has one: "
+                f"add {where} to run {_quoted(moved)} in {whom}."
             )
     return lines
+
+
+def own_process_line(config_file: Path) -> str:
+    """``[dev] process = "own" to shop/wrangler.toml`` (in JSON: ``"dev": {"process": "own"} to ...``)."""
+    line = '[dev] process = "own"' if config_file.suffix == ".toml" else '"dev": {"process": "own"}'
+    return f"{line} to {display_path(config_file)}"
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return _and([f'"{name}"' for name in names])
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def forget_shared_state(worker: str) -> None:

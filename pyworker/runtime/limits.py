@@ -108,3 +108,36 @@ def depth() -> int:
     """How deep the running invocation is (1: the incoming request; 0 outside any request)."""
     invocation = _current.get()
     return 0 if invocation is None else invocation[3]
+
+
+# -- across processes: the state a call to another pyworker process carries, and what comes back ------------
+Carried = tuple[list[str], int, int, str]  # the chain of workers, subrequests used, the limit, where it is set
+
+
+def carried() -> Carried | None:
+    """The running request's state, for a call to a worker of another process (``None`` outside any request)."""
+    invocation = _current.get()
+    if invocation is None:
+        return None
+    budget = invocation[0]
+    return chain(invocation), budget.used, budget.limit, budget.source
+
+
+def resume(state: Carried) -> tuple[Token[_Invocation | None], Budget]:
+    """Continue a request that arrived from another process: its chain (so its depth) and its budget so far.
+
+    Returns the token for :func:`leave` and the budget, whose ``used`` tells what this process added."""
+    names, used, limit, source = state
+    budget = Budget(limit, source)
+    budget.used = used
+    node: _Invocation | None = None
+    for level, name in enumerate(names, 1):
+        node = (budget, name, node, level)
+    return _current.set(node), budget
+
+
+def spend(count: int) -> None:
+    """Subrequests a call to another process made on the running request's behalf, counted here too."""
+    invocation = _current.get()
+    if invocation is not None:
+        invocation[0].used += count

@@ -17,8 +17,10 @@ def announce(
     listeners: Sequence[Listener],
     host: BindingHost,
     loading: Sequence[str] = (),
+    own: Sequence[tuple[str, str, str, list[str]]] = (),
 ) -> None:
-    """The table of workers, URLs and bindings, and the Ready line naming the workers still ``loading``."""
+    """The table of workers, URLs and bindings, and the Ready line naming the workers still ``loading``;
+    ``own``: each worker in a process of its own: its name, URL, state and bindings."""
     urls = {listener.worker: listener.url for listener in listeners}
     rows: list[list[str]] = []
     for worker in workers:
@@ -29,6 +31,9 @@ def announce(
             url += " (loading)"
         bindings = describe_bindings(worker.config, host)
         rows.append([worker.name, url, bindings[0] if bindings else ""])
+        rows.extend(["", "", more] for more in bindings[1:])
+    for name, url, state, bindings in own:
+        rows.append([name, f"{url} ({state})", bindings[0] if bindings else ""])
         rows.extend(["", "", more] for more in bindings[1:])
     printer.table(["worker", "url", "bindings"], rows)
     if host.storage is not None:  # one place for the project's data, named once when a binding keeps any

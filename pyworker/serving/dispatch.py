@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pyworker.runtime.http import Response
-from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.sending import send_response
-from pyworker.types import Receive, Scope, Send
+from pyworker.types import ASGIApp, Receive, Scope, Send
 
 
 class PortDispatch:
@@ -16,10 +15,10 @@ class PortDispatch:
     """
 
     def __init__(self) -> None:
-        self.apps: dict[int, WorkerApp] = {}
+        self.apps: dict[int, ASGIApp] = {}
         self.moved: dict[int, str] = {}  # old port -> where its worker listens now ("" if internal)
 
-    def add(self, port: int, app: WorkerApp) -> None:
+    def add(self, port: int, app: ASGIApp) -> None:
         self.apps[port] = app
         self.moved.pop(port, None)
 

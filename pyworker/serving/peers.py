@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pyworker.bindings.durable_objects.config import object_bindings
 from pyworker.bindings.workflows.provider import declarations
 from pyworker.errors import ConfigError, RegistryError
+from pyworker.interop.endpoint import serving
 from pyworker.interop.entries import Entry, render
 from pyworker.interop.peers import Binding, Peers
 from pyworker.interop.registry import DevRegistry
+from pyworker.interop.remote import remote_targets
 from pyworker.interop.secret import registry_secret
 from pyworker.interop.wrangler.plug import wrangler_parts
 from pyworker.loading.code import DEFAULT_ENTRYPOINT
@@ -49,7 +51,7 @@ class Interop:
 def default_interop(printer: Printer) -> Interop:
     """What ``pyworker dev`` plugs in."""
     wrangler, debug_port = wrangler_parts(printer)
-    return Interop(wrangler=wrangler, debug_port=debug_port)
+    return Interop(remote=remote_targets(printer), endpoint=serving(printer), wrangler=wrangler, debug_port=debug_port)
 
 
 class Peering:

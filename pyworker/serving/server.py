@@ -13,7 +13,7 @@ from pyworker.bindings.provider import BindingHost
 from pyworker.config import WorkerConfig, load_workers
 from pyworker.config.files import project_directory
 from pyworker.errors import WorkerLoadError
-from pyworker.events.crons import CronRunner
+from pyworker.events.crons import firing_crons
 from pyworker.loading.dependencies import unmet_dependencies
 from pyworker.loading.python_version import python_warnings
 from pyworker.loading.shared import shared_state_conflicts
@@ -29,10 +29,11 @@ from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.banner import announce
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.front import Front
-from pyworker.serving.listeners import Listener, bind_workers
+from pyworker.serving.listeners import Listener
 from pyworker.serving.live_reload import LiveReload
 from pyworker.serving.loopguard import guarding_loop
 from pyworker.serving.peers import Peering
+from pyworker.serving.processes import Processes
 from pyworker.serving.rewire import rewire
 from pyworker.serving.shutdown import ExitDeadline, finish_background_work
 from pyworker.serving.signals import refusing_worker_signals, shutdown_signals
@@ -46,6 +47,7 @@ from pyworker.worker import Worker, WorkerState
 
 # Seconds the Ready line waits for a worker's first import; one still importing after that is listed as loading.
 STILL_LOADING_AFTER = 1.0
+CHILD_STARTS_WITHIN = 5.0  # the same for a worker in a process of its own: an interpreter to start first
 
 
 class DevServer:
@@ -69,7 +71,9 @@ class DevServer:
         engines = Engines(options.workflow_sleep_scale)
         self.host = BindingHost(self.peers.directory, printer, self.storage, workflows=engines, queues=self.queues)
         consumer_map(configs, strict=True)
-        for config in configs:
+        self.configs, state = configs, self.storage.state.root.parent
+        self.processes = Processes(configs, options, printer, state, self.registry, self.peers.registry)
+        for config in self.processes.local(configs):  # the others run in a process of their own
             self.registry.add(Worker(config, build_env(config, self.host), printer))
         printer.known([config.name for config in configs])
         self.listeners: list[Listener] = []
@@ -133,12 +137,13 @@ class DevServer:
 
     def shared_state_warnings(self) -> None:
         """One warning per process-wide singleton two loaded workers configure differently (Django's settings)."""
-        for line in shared_state_conflicts([worker.code.modules for worker in self.workers if worker.code is not None]):
+        loaded = [worker.code.modules for worker in self.workers if worker.code is not None]
+        for line in shared_state_conflicts(loaded, {worker.name: worker.config.config_path for worker in self.workers}):
             self.printer.warning(line)
 
     def bind(self) -> None:
         """Bind a socket for each exposed worker; internal workers get none."""
-        self.listeners = bind_workers([worker.config for worker in self.workers], self.options)
+        self.listeners = self.processes.bind(self.configs)
         for listener in self.listeners:
             if listener.instead_of is not None:
                 busy, name = listener.instead_of, listener.worker
@@ -150,10 +155,13 @@ class DevServer:
 
     def announce(self, loading: Sequence[str] = ()) -> None:
         """The start-up table, then ``Ready on ...`` once every worker listens, naming those still ``loading``."""
-        announce(self.printer, self.workers, self.listeners, self.host, loading)
+        if self.options.child is None:  # a child's parent shows its table
+            own = self.processes.rows(self.url_of, self.host)
+            announce(self.printer, self.workers, self.listeners, self.host, loading, own)
         for then in self.announced:
             then()
         self.ready.set()
+        self.processes.serving()  # a child tells its parent, once its worker is in the registry
 
     def urls(self) -> list[str]:
         return [listener.url for listener in self.listeners]
@@ -164,6 +172,7 @@ class DevServer:
     async def reload_all(self) -> None:
         """Re-read every worker's config and re-import its code (the ``r`` key)."""
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
+        self.processes.children.reload()
         for worker in self.workers:
             change = await reloader.reload(worker, {worker.config.config_path})
             for then in self.reloaded:
@@ -174,20 +183,24 @@ class DevServer:
     # -- serving --------------------------------------------------------------------
     async def serve(self) -> None:
         """Serve until :meth:`stop`; then finish in-flight requests and ``wait_until`` work."""
-        for listener in self.listeners:
+        served = self.processes.served(self.listeners)  # a child accepts on its own worker's socket
+        for listener in served:
             self.dispatch.add(listener.port, self.app(listener.worker))
         self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
+        await self.processes.start(self.listeners, server, self.dispatch)
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning, self.options.request_timeout)
         signals = shutdown_signals(self.stop, watchdog)
         with uvicorn_logs_to(self.printer), containing_tasks(), guarding_loop(self.printer), watchdog, signals:
             # All registered before "Ready on", so edits and registry entries right after it are seen.
-            async with self._watching(), self._crons(), self.peers.running():
-                serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in self.listeners]))
+            crons = firing_crons(self.options.crons, lambda: [(w, w.crons) for w in self.workers], self.printer)
+            async with self._watching(), crons, self.peers.running():
+                serving = asyncio.ensure_future(server.serve(sockets=[listener.sock for listener in served]))
                 listening = asyncio.ensure_future(server.listening.wait())
                 await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
                 listening.cancel()
                 if server.listening.is_set():
                     loading = await self._loads.settle(STILL_LOADING_AFTER) if self._loads else []
+                    loading += await self.processes.children.settle(CHILD_STARTS_WITHIN)
                     if self._loads is not None:
                         self.shared_state_warnings()
                     self.announce(loading)
@@ -196,6 +209,7 @@ class DevServer:
                     self.host.objects.start()  # Durable Object alarms stored before this start
                 await serving
                 await self.queues.stop()
+                await self.processes.children.stopped()
             await self.host.objects.stop()
             if self._loads is not None:
                 self._loads.cancel()
@@ -220,21 +234,9 @@ class DevServer:
             stop.set()
             task.cancel()
 
-    @contextlib.asynccontextmanager
-    async def _crons(self) -> AsyncIterator[None]:
-        """With ``--crons``, fire every worker's ``triggers.crons`` while serving."""
-        if not self.options.crons:
-            yield
-            return
-        runner = CronRunner(lambda: [(worker, worker.crons) for worker in self.workers], self.printer)
-        task = asyncio.ensure_future(runner.run())
-        try:
-            yield
-        finally:
-            task.cancel()
-
     async def _reload_loop(self, stop: asyncio.Event) -> None:
-        watcher = FileWatcher(lambda: [worker.config for worker in self.workers])
+        # Children's configs too: their files are theirs (their watcher reloads them), not an enclosing worker's.
+        watcher = FileWatcher(lambda: [worker.config for worker in self.workers] + self.processes.configs())
         reloader = Reloader(self.registry, self.printer, self.options, self.host)
         async for change in reloader.changes(watcher.batches(stop)):
             for then in self.reloaded:
@@ -260,11 +262,13 @@ class DevServer:
             return
         if self.live is not None:
             self.live.close()  # pages' event streams end, so that none holds the shutdown up
+        self.processes.children.stop(force=self._uvicorn.should_exit)
         if self._uvicorn.should_exit:
             self._uvicorn.force_exit = True
             self._forced.set()
         else:
-            self.printer.write("Shutting down...")
+            if self.options.child is None:  # the parent says it
+                self.printer.write("Shutting down...")
             self._uvicorn.should_exit = True
 
 
@@ -286,7 +290,8 @@ async def serve_until_stopped(server: DevServer, deadline: ExitDeadline | None =
     With a ``deadline`` (the CLI), the process ends within its grace once serving is over,
     whatever threads worker code left running.
     """
-    with dev_session(server, server.options), refusing_worker_signals():  # from the first import on
+    controlled = server.processes.controlled(server.stop, server.reload_all)  # in a child: by its parent
+    with dev_session(server, server.options), refusing_worker_signals(), controlled:  # from the first import on
         server.start_loading()
         await server.serve()
     if deadline is not None:

@@ -8,6 +8,7 @@ from typing import Protocol
 from pyworker.bindings.env import describe_bindings
 from pyworker.bindings.provider import BindingHost
 from pyworker.printer import Printer
+from pyworker.serving.processes import Processes
 from pyworker.storage.host import Storage
 from pyworker.worker import Worker
 
@@ -19,6 +20,7 @@ class SessionServer(Protocol):
     host: BindingHost
     storage: Storage
     announced: list[Callable[[], None]]
+    processes: Processes
 
     @property
     def workers(self) -> list[Worker]: ...
@@ -38,6 +40,9 @@ def rows(server: SessionServer) -> list[Sequence[str]]:
         bindings = describe_bindings(worker.config, server.host) or [""]
         state = "reloading" if worker.reloading and worker.code is not None else worker.state.value
         table.append([worker.name, server.url_of(worker.name) or "internal", state, bindings[0]])
+        table.extend(["", "", "", more] for more in bindings[1:])
+    for name, url, state, bindings in server.processes.rows(server.url_of, server.host):  # in their own process
+        table.append([name, url, state, (bindings or [""])[0]])
         table.extend(["", "", "", more] for more in bindings[1:])
     return table
 

@@ -5,13 +5,15 @@
 ``await dev.fetch("worker_a", "/path")`` sends an HTTP request through the same ASGI app the
 server runs (in memory, through httpx) and returns the ``httpx.Response``; ``dev.env("worker_a")``
 is the worker's ``env`` for direct binding and storage calls. KV, D1 and R2 data go to a
-temporary state directory removed on exit unless ``state=`` names one. The pytest fixture
+temporary state directory removed on exit unless ``state=`` names one. Every worker is loaded in
+this process, one of ``[dev] process = "own"`` too. The pytest fixture
 ``pyworker_dev`` (:mod:`pyworker.pytest_plugin`) wraps the same thing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import sys
 import tempfile
@@ -21,6 +23,7 @@ from typing import Any, TextIO
 
 import httpx
 
+from pyworker.config.model import WorkerConfig
 from pyworker.config.workers import load_workers
 from pyworker.errors import WorkerLoadError
 from pyworker.events.scheduled import SCHEDULED, ScheduledController
@@ -130,7 +133,7 @@ def start(
         log_level=log_level,
     )  # fmt: skip
     printer = Printer(output if output is not None else sys.stderr, level=log_level, colour=False)
-    server = DevServer(options, printer, load_workers(options))
+    server = DevServer(options, printer, [in_process(config) for config in load_workers(options)])
     server.load()
     session = DevSession(server)
     failed = [w.error for w in server.workers if w.error is not None]
@@ -138,6 +141,13 @@ def start(
         session.close_now()
         raise WorkerLoadError(" ".join(failed))
     return session
+
+
+def in_process(config: WorkerConfig) -> WorkerConfig:
+    """``config`` run in this process, whatever its ``[dev] process``: tests load every worker here."""
+    if config.dev.process is None and config.dev.python is None:
+        return config
+    return dataclasses.replace(config, dev=dataclasses.replace(config.dev, process=None, python=None))
 
 
 @contextlib.asynccontextmanager
