@@ -58,6 +58,9 @@ class Default(WorkerEntrypoint):
         async def numbers():
             for n in range(3):
                 yield f"chunk {n};".encode()
+            if request.url.endswith("/stall"):
+                STARTED.set()
+                await asyncio.Event().wait()
 
         return Response(numbers(), headers={"x-streamed": "yes"})
 """
@@ -223,6 +226,23 @@ async def test_a_call_in_flight_when_the_other_process_goes_fails_at_once_naming
     assert str(info.value) == (
         f'Worker "callee" (pid {os.getpid()}) stopped while this call was in flight: its process closed the '
         "connection, so the call has no result."
+    )
+
+
+async def test_a_body_streaming_from_a_process_that_goes_fails_where_it_is_read(servers):
+    caller, callee = servers
+    async with joined() as pairs:
+        await pairs.join(caller, callee, "callee")
+        response = await caller.worker("caller").env.B.fetch("https://callee/stall")
+        chunks = response.body.chunks()
+        assert [await anext(chunks) for _ in range(3)] == [b"chunk 0;", b"chunk 1;", b"chunk 2;"]
+        rest = asyncio.ensure_future(anext(chunks))
+        assert await caller.worker("caller").env.B.started() is True
+        await pairs.endpoints[0].stop()
+        with pytest.raises(OSError) as info:
+            await asyncio.wait_for(rest, 5)
+    assert str(info.value) == (
+        f"The pyworker process (pid {os.getpid()}) sending this body stopped before the body ended: it is incomplete."
     )
 
 
