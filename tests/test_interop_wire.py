@@ -42,6 +42,10 @@ class Default(WorkerEntrypoint):
         checks = [isinstance(function, rpc._RpcStubWrapper), isinstance(stub, rpc._FetcherWrapper)]
         return [*checks, await function(2), await stub.echo("through the caller's binding")]
 
+    async def timed(self):
+        async with asyncio.timeout(5):  # needs a task: the call runs in one, from its first step
+            return asyncio.current_task() is not None
+
     async def hang(self):
         STARTED.set()
         await asyncio.Event().wait()
@@ -177,6 +181,10 @@ def test_any_allowed_value_arrives_across_processes_as_the_sdk_delivers_it(serve
 
 async def test_a_function_and_a_binding_stub_arrive_as_the_sdks_wrapper_classes(b):
     assert await b.kinds(lambda x: x * 21, b) == [True, True, 42, "through the caller's binding"]
+
+
+async def test_a_call_from_another_process_runs_in_a_task_of_its_own(b):
+    assert await b.timed() is True
 
 
 # -- streamed bodies --------------------------------------------------------------------------
