@@ -254,6 +254,16 @@ async def test_a_body_streaming_from_a_process_that_goes_fails_where_it_is_read(
     )
 
 
+async def test_a_connection_that_closed_is_opened_again_by_the_next_call(servers):
+    caller, callee = servers
+    async with joined() as pairs:
+        await pairs.join(caller, callee, "callee")
+        b = caller.worker("caller").env.B
+        assert await b.echo(1) == 1
+        pairs.dialers[0].close()
+        assert await b.echo(2) == 2
+
+
 async def test_a_peer_without_the_secret_is_refused_on_both_sides(servers, output):
     caller, callee = servers
     async with joined() as pairs:
