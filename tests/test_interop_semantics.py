@@ -40,7 +40,9 @@ def b(server):
 
 async def test_an_unawaited_call_cut_short_stops_in_the_other_process_too(write_worker, make_server):
     source = "from workers import Response, WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n"
-    source += "    async def fetch(self, request):\n        self.env.B.hang()\n        return Response('sent')\n"
+    source += "    async def fetch(self, request):\n        self.env.B.hang()\n"
+    # Answered after hang() started over there (one connection: the callee takes the calls in order).
+    source += "        await self.env.B.logged()\n        return Response('sent')\n"
     callee = make_server(write_worker("callee", {"src/entry.py": semantics.CALLEE}))
     caller = make_server(write_worker("caller", {"src/entry.py": source}, config=semantics.CALLER_CONFIG))
     async with joined() as pairs:

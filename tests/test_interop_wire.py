@@ -42,6 +42,10 @@ class Default(WorkerEntrypoint):
         checks = [isinstance(function, rpc._RpcStubWrapper), isinstance(stub, rpc._FetcherWrapper)]
         return [*checks, await function(2), await stub.echo("through the caller's binding")]
 
+    async def timed(self):
+        async with asyncio.timeout(5):  # needs a task: the call runs in one, from its first step
+            return asyncio.current_task() is not None
+
     async def hang(self):
         STARTED.set()
         await asyncio.Event().wait()
@@ -58,6 +62,9 @@ class Default(WorkerEntrypoint):
         async def numbers():
             for n in range(3):
                 yield f"chunk {n};".encode()
+            if request.url.endswith("/stall"):
+                STARTED.set()
+                await asyncio.Event().wait()
 
         return Response(numbers(), headers={"x-streamed": "yes"})
 """
@@ -176,6 +183,10 @@ async def test_a_function_and_a_binding_stub_arrive_as_the_sdks_wrapper_classes(
     assert await b.kinds(lambda x: x * 21, b) == [True, True, 42, "through the caller's binding"]
 
 
+async def test_a_call_from_another_process_runs_in_a_task_of_its_own(b):
+    assert await b.timed() is True
+
+
 # -- streamed bodies --------------------------------------------------------------------------
 async def test_a_streamed_request_body_is_pulled_chunk_by_chunk_by_the_callee(b):
     async def body():
@@ -224,6 +235,33 @@ async def test_a_call_in_flight_when_the_other_process_goes_fails_at_once_naming
         f'Worker "callee" (pid {os.getpid()}) stopped while this call was in flight: its process closed the '
         "connection, so the call has no result."
     )
+
+
+async def test_a_body_streaming_from_a_process_that_goes_fails_where_it_is_read(servers):
+    caller, callee = servers
+    async with joined() as pairs:
+        await pairs.join(caller, callee, "callee")
+        response = await caller.worker("caller").env.B.fetch("https://callee/stall")
+        chunks = response.body.chunks()
+        assert [await anext(chunks) for _ in range(3)] == [b"chunk 0;", b"chunk 1;", b"chunk 2;"]
+        rest = asyncio.ensure_future(anext(chunks))
+        assert await caller.worker("caller").env.B.started() is True
+        await pairs.endpoints[0].stop()
+        with pytest.raises(OSError) as info:
+            await asyncio.wait_for(rest, 5)
+    assert str(info.value) == (
+        f"The pyworker process (pid {os.getpid()}) sending this body stopped before the body ended: it is incomplete."
+    )
+
+
+async def test_a_connection_that_closed_is_opened_again_by_the_next_call(servers):
+    caller, callee = servers
+    async with joined() as pairs:
+        await pairs.join(caller, callee, "callee")
+        b = caller.worker("caller").env.B
+        assert await b.echo(1) == 1
+        pairs.dialers[0].close()
+        assert await b.echo(2) == 2
 
 
 async def test_a_peer_without_the_secret_is_refused_on_both_sides(servers, output):

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import contextvars
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from pyworker.bindings.calls import Side
@@ -33,55 +33,15 @@ from pyworker.types import FETCH, RPC, Directory, Route, Target
 HOST = "127.0.0.1"
 MAX_HEADS = 4096  # calls' heads remembered (one per binding method in use); forgotten all at once past this
 
-if sys.version_info >= (3, 12):
 
-    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
-        # Its first step runs now: a call that does not wait on anything answers with no loop turn.
+def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
+    """The task serving one call, in an empty context, not through the loop's task factory (``_run`` lets
+    nothing out that the factory would contain). From Python 3.12 its first step runs at once (an eager
+    task): a call that waits on nothing answers with no loop turn, and still runs as a task (worker code may
+    use ``asyncio.timeout``, ``current_task``...)."""
+    if sys.version_info >= (3, 12):
         return asyncio.Task(coro, loop=loop, context=contextvars.Context(), eager_start=True)
-else:
-
-    def _task(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
-        # As 3.12's eager tasks: the first step runs now, in a context of its own; a task takes over only
-        # if the call waits on something (None: it answered already).
-        context = contextvars.Context()
-        try:
-            first = context.run(coro.send, None)
-        except StopIteration:
-            return None
-        # Not through the loop's task factory (which would wrap it in a coroutine awaiting it): ``_run`` lets
-        # out nothing a task factory would need to contain.
-        return asyncio.Task(_Continued(coro, first), loop=loop, context=context)
-
-    class _Continued(Coroutine[Any, Any, None]):
-        """A coroutine that already took its first step (which yielded ``first``), for a task to drive on:
-        the task's first step gets ``first`` back, and a cancellation before it reaches the coroutine."""
-
-        __slots__ = ("coro", "first", "given")
-
-        def __init__(self, coro: Coroutine[Any, Any, None], first: Any) -> None:
-            self.coro: Coroutine[Any, Any, None] | None = coro
-            self.first = first  # what its first step yielded (a future, or None for a bare loop turn)
-            self.given = False
-
-        def send(self, value: Any) -> Any:
-            if not self.given:
-                self.given = True
-                return self.first
-            return self._coro().send(value)
-
-        def throw(self, *args: Any) -> Any:
-            self.given = True
-            return self._coro().throw(*args)
-
-        def close(self) -> None:
-            self._coro().close()
-
-        def _coro(self) -> Coroutine[Any, Any, None]:
-            assert self.coro is not None
-            return self.coro
-
-        def __await__(self) -> Generator[Any, Any, None]:
-            raise TypeError("driven by its task only")
+    return asyncio.Task(coro, loop=loop, context=contextvars.Context())
 
 
 # A call from another process starts in an empty context, as an event from outside does: nothing of
@@ -140,9 +100,9 @@ class Endpoint:
         worker, route, sides = known
         args = reader.value()
         carried = None if state is None else (state[0], state[1], state[2], state[3])
-        task = _task(link.loop, _run(link, ident, worker, self.workers.get(worker), route, args, carried, sides))
-        if task is not None:
-            link.track(ident, task)
+        link.track(
+            ident, _task(link.loop, _run(link, ident, worker, self.workers.get(worker), route, args, carried, sides))
+        )
 
     def _head(self, link: Link, head: bytes) -> tuple[Any, Any, Any]:
         """The worker, route and sides a call's head names (``None``s when it is not readable); remembered."""

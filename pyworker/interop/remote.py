@@ -86,7 +86,9 @@ class Dialer:
         host, port = loopback(name, address)
         loop = asyncio.get_running_loop()
         try:
-            _transport, link = await loop.create_connection(lambda: Link(self.secret, endpoint=False), host, port)
+            _transport, link = await loop.create_connection(
+                lambda: Link(self.secret, endpoint=False, lost=self._lost), host, port
+            )
             await link.ready
         except OSError as exc:
             reason = exc.strerror or str(exc)
@@ -104,6 +106,11 @@ class Dialer:
             )
         self._links[(address, pid)] = link
         return link
+
+    def _lost(self, link: Link) -> None:
+        for key, known in list(self._links.items()):
+            if known is link:
+                del self._links[key]
 
     def close(self) -> None:
         """Close every connection (the dev server is stopping)."""

@@ -101,7 +101,9 @@ class Link(Exchange, asyncio.Protocol):
             self.ready.exception()  # retrieved: on the endpoint's side nobody waits for it
 
     def close(self) -> None:
+        """Close the connection; from now on it takes no new call (the next one opens a new connection)."""
         if self.transport is not None and not self.closed:
+            self.closed = True
             self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
