@@ -58,3 +58,5 @@ class DevOptions:
     debugpy: int | None = None  # --debugpy[=PORT]: a debugpy listener on 127.0.0.1:PORT
     env_files: tuple[Path, ...] = ()  # --env-file: read instead of each worker's .env files
     live_reload: bool = False  # --live-reload: HTML responses reload the page when their worker reloads
+    http: str = "auto"  # --http: the HTTP parser, httptools when installed, else h11 (serving/stack.py)
+    loop: str = "auto"  # --loop: the event loop, uvloop when installed, else asyncio's own

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 import re
 import textwrap
@@ -45,6 +46,14 @@ def write_worker(tmp_path: Path) -> WriteWorker:
 
 
 DEADLINE = 10.0  # seconds any awaited event may take before a test fails
+# The HTTP parsers the client limits and framing rules must hold on (serving/stack.py picks one).
+PARSERS = [
+    pytest.param(
+        "httptools",
+        marks=pytest.mark.skipif(importlib.util.find_spec("httptools") is None, reason="httptools is not installed"),
+    ),
+    "h11",
+]
 
 
 class Output(io.StringIO):

@@ -81,6 +81,22 @@ _OPTIONS = [
         help="Read vars from this .env file instead of each worker's .env files; repeatable (later wins).",
     ),
     click.option(
+        "--http",
+        type=click.Choice(["auto", "httptools", "h11"]),
+        default="auto",
+        envvar="PYWORKER_HTTP",
+        show_envvar=True,
+        help="The HTTP parser [default: auto, httptools when installed, else h11].",
+    ),
+    click.option(
+        "--loop",
+        type=click.Choice(["auto", "uvloop", "asyncio"]),
+        default="auto",
+        envvar="PYWORKER_LOOP",
+        show_envvar=True,
+        help="The event loop [default: auto, uvloop when installed, else asyncio's own].",
+    ),
+    click.option(
         "--live-reload",
         is_flag=True,
         help="HTML responses get a script that reloads the page when their worker reloads.",
@@ -100,4 +116,6 @@ def session_fields(
         "debugpy": debugpy,
         "env_files": tuple(env_files),
         "live_reload": bool(rest.pop("live_reload", False)),
+        "http": rest.pop("http", "auto"),
+        "loop": rest.pop("loop", "auto"),
     }

@@ -35,6 +35,7 @@ from pyworker.serving.loopguard import guarding_loop
 from pyworker.serving.rewire import rewire
 from pyworker.serving.shutdown import ExitDeadline, finish_background_work
 from pyworker.serving.signals import refusing_worker_signals, shutdown_signals
+from pyworker.serving.stack import event_loop, http_parser, loop_factory
 from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
 from pyworker.serving.watchdog import LoopWatchdog
@@ -174,7 +175,8 @@ class DevServer:
         """Serve until :meth:`stop`; then finish in-flight requests and ``wait_until`` work."""
         for listener in self.listeners:
             self.dispatch.add(listener.port, self.app(listener.worker))
-        self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
+        config = uvicorn_config(self.dispatch, self.options.limits, http_parser(self.options.http))
+        self._uvicorn = server = UvicornServer(config)
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning, self.options.request_timeout)
         signals = shutdown_signals(self.stop, watchdog)
         with uvicorn_logs_to(self.printer), containing_tasks(), guarding_loop(self.printer), watchdog, signals:
@@ -270,12 +272,15 @@ class DevServer:
 
 def run(options: DevOptions, printer: Printer) -> None:
     """Load, bind and serve; returns after a clean shutdown. Raises :class:`PyworkerError` on bad input."""
+    factory = loop_factory(event_loop(options.loop))
+    http_parser(options.http)  # an --http that cannot be had is said before anything starts
     server = DevServer(options, printer)
     server.bind()
     for line in python_warnings([worker.config for worker in server.workers]):
         printer.warning(line)
     try:
-        asyncio.run(serve_until_stopped(server, ExitDeadline(printer)))
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(serve_until_stopped(server, ExitDeadline(printer)))
     finally:
         server.close_sockets()
 

@@ -1,0 +1,84 @@
+"""uvicorn's httptools protocol with the client limits (:mod:`.protocol_limits`): the default parser when installed.
+
+httptools (llhttp, Node's parser) already answers a bare LF in a chunked body's framing with a
+400 at once. It relies on the protocol's ``parser``, ``cycle``, ``headers``, ``data_received``,
+``on_headers_complete``, ``on_response_complete`` and ``send_400_response``, and the cycle's
+``more_body``, ``keep_alive`` and ``response_complete``; ``tests/test_uvicorn_server.py`` fails
+loudly if a uvicorn release changes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from pyworker.serving.framing import both_lengths
+from pyworker.serving.protocol_limits import HeadLimits
+
+
+class LimitedHttpToolsProtocol(HeadLimits, HttpToolsProtocol):
+    """uvicorn's httptools protocol, plus what it has no option for (see :class:`HeadLimits`), and:
+
+    - When the response is done but the request body is not, the connection closes
+      instead of reading the rest of the body.
+    - A request with both ``Content-Length`` and ``Transfer-Encoding`` is read by its
+      ``Transfer-Encoding`` (llhttp refuses it unless told otherwise; h11 reads it so) and its
+      connection closes after the response (RFC 9112 6.1), so bytes after its body never run
+      as a request of their own.
+    - A client that half-closes (``shutdown(SHUT_WR)``) after a whole request still gets
+      its response; the connection closes after it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parser.set_dangerous_leniencies(lenient_data_after_close=True, lenient_chunked_length=True)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.start_limits()
+
+    def data_received(self, data: bytes) -> None:
+        if self._lingering:
+            return
+        if not self._awaiting:
+            super().data_received(data)
+            return
+        super().data_received(self.head_data(data))
+        if self._awaiting and self.head_too_big() and not self.transport.is_closing():
+            self.refuse_too_big()
+
+    def on_headers_complete(self) -> None:
+        self.head_in()
+        cycle = self.cycle
+        super().on_headers_complete()
+        if self.cycle is not cycle and both_lengths(self.headers):
+            self.cycle.keep_alive = False  # closed after the response: what follows the body is not a request
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol allows a bool
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body:
+            self._half_closed = True
+            return True  # the request is whole: keep the connection open to send its response
+        return None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        cycle = self.cycle
+        if self.transport.is_closing() or not cycle.response_complete:
+            return  # closed, or the next request's head is in already (pipelined)
+        if self._half_closed or cycle.more_body:  # nothing more can arrive, or the body is not in: don't wait
+            self.transport.close()
+        else:
+            self.await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.heads.arrived(self)
+        super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        if self.head_too_big():
+            self.refuse_too_big()
+        else:
+            super().send_400_response(msg)
