@@ -16,6 +16,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from pyworker.serving.framing import both_lengths
 from pyworker.serving.protocol_limits import HeadLimits
+from pyworker.serving.requests import server_refusal
+
+_REFUSED = (b"CONNECT ", b"PRI ")
 
 
 class LimitedHttpToolsProtocol(HeadLimits, HttpToolsProtocol):
@@ -29,6 +32,9 @@ class LimitedHttpToolsProtocol(HeadLimits, HttpToolsProtocol):
       as a request of their own.
     - A client that half-closes (``shutdown(SHUT_WR)``) after a whole request still gets
       its response; the connection closes after it.
+    - ``CONNECT`` and ``PRI`` get the server's own answers (501, or 505 for the HTTP/2 preface),
+      as they do through h11 and the ASGI layer, not llhttp's upgrade or 400.
+    - An absolute-form target stays whole in ``raw_path`` (uvicorn keeps only its path).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -45,14 +51,26 @@ class LimitedHttpToolsProtocol(HeadLimits, HttpToolsProtocol):
         if not self._awaiting:
             super().data_received(data)
             return
+        if self._request_line and data.startswith(_REFUSED):
+            self._refuse_method(data)
+            return
         super().data_received(self.head_data(data))
         if self._awaiting and self.head_too_big() and not self.transport.is_closing():
             self.refuse_too_big()
+
+    def _refuse_method(self, data: bytes) -> None:
+        """``CONNECT`` and ``PRI`` (llhttp takes them as an upgrade and the HTTP/2 preface), answered as h11's are."""
+        method, _, rest = data.partition(b"\n")[0].rstrip(b"\r").decode("latin-1").partition(" ")
+        target, _, version = rest.rpartition(" ")
+        status, text = server_refusal(version.removeprefix("HTTP/"), method, target)
+        self.refuse(status, text.encode())
 
     def on_headers_complete(self) -> None:
         self.head_in()
         cycle = self.cycle
         super().on_headers_complete()
+        if self.url[:1] != b"/":  # absolute form or "*": the target as sent, as h11 gives it (not just its path)
+            self.scope["raw_path"] = self.url.partition(b"?")[0]
         if self.cycle is not cycle and both_lengths(self.headers):
             self.cycle.keep_alive = False  # closed after the response: what follows the body is not a request
 

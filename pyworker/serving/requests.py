@@ -84,13 +84,19 @@ def read_request(
 
 def _special(version: str, method: str, target: str) -> Response:
     """HTTP/2 and other versions, ``CONNECT``, ``PRI`` and the asterisk form: the server answers them."""
+    if method == "OPTIONS" and target == "*" and (version == "1.1" or version == "1.0"):
+        return Response(None, 200, headers={"allow": ALLOWED_METHODS, "content-length": "0"})
+    status, text = server_refusal(version, method, target)
+    return _close(status, text)
+
+
+def server_refusal(version: str, method: str, target: str) -> tuple[int, str]:
+    """The status and text the server answers a request no worker should see with (not ``OPTIONS *``)."""
     if version != "1.1" and version != "1.0":
-        return _close(505, f"HTTP/{version} is not supported here: pyworker dev speaks HTTP/1.1.")
+        return 505, f"HTTP/{version} is not supported here: pyworker dev speaks HTTP/1.1."
     if method == "CONNECT" or method == "PRI":
-        return _close(501, f"{method} is not supported: pyworker dev serves workers, it is not a proxy.")
-    if method != "OPTIONS":
-        return _close(400, f'Bad Request: the target "*" is only for OPTIONS, not {method}.')
-    return Response(None, 200, headers={"allow": ALLOWED_METHODS, "content-length": "0"})
+        return 501, f"{method} is not supported: pyworker dev serves workers, it is not a proxy."
+    return 400, f'Bad Request: the target "*" is only for OPTIONS, not {method}.'
 
 
 def _unusual_url(scope: Scope, target: str, hosts: list[bytes], version: str) -> tuple[str | None, str]:
