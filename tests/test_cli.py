@@ -107,6 +107,8 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--debugpy", "[PORT]", "Listen"],
         ["--local", "Run", "locally:"],
         ["--env-file", "FILE", "Read"],
+        ["--http", "[auto|httptools|h11]", "The"],
+        ["--loop", "[auto|uvloop|asyncio]", "The"],
         ["--live-reload", "HTML", "responses"],
         ["-h,", "--help", "Show"],
     ]
