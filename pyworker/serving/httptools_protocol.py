@@ -21,6 +21,49 @@ from pyworker.serving.requests import server_refusal
 _REFUSED = (b"CONNECT ", b"PRI ")
 
 
+class OneWrite:
+    """The transport a response is written to: its head is held until its body's first bytes, so that a
+    response in one piece leaves in one system call (uvicorn writes the head and the body apart).
+
+    A head with no body write right behind it (a stream still starting) goes out on the loop's next turn.
+    """
+
+    __slots__ = ("_held", "_loop", "transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self.transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self.transport.write(held + data)
+        elif data.startswith(b"HTTP/1.1 "):  # a head (or body bytes that look like one: held too, order kept)
+            self._held = data
+            self._loop.call_soon(self.flush)
+        else:
+            self.transport.write(data)
+
+    def flush(self) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self.transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        self.flush()
+        return getattr(self.transport, name)
+
+
 class LimitedHttpToolsProtocol(HeadLimits, HttpToolsProtocol):
     """uvicorn's httptools protocol, plus what it has no option for (see :class:`HeadLimits`), and:
 
@@ -44,6 +87,7 @@ class LimitedHttpToolsProtocol(HeadLimits, HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self.start_limits()
+        self._writes = OneWrite(transport, self.loop)
 
     def data_received(self, data: bytes) -> None:
         if self._lingering:
@@ -71,7 +115,10 @@ class LimitedHttpToolsProtocol(HeadLimits, HttpToolsProtocol):
         super().on_headers_complete()
         if self.url[:1] != b"/":  # absolute form or "*": the target as sent, as h11 gives it (not just its path)
             self.scope["raw_path"] = self.url.partition(b"?")[0]
-        if self.cycle is not cycle and both_lengths(self.headers):
+        if self.cycle is cycle:
+            return  # an upgrade
+        self.cycle.transport = self._writes  # type: ignore[assignment]
+        if both_lengths(self.headers):
             self.cycle.keep_alive = False  # closed after the response: what follows the body is not a request
 
     def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio.Protocol allows a bool
