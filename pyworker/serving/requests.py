@@ -63,16 +63,23 @@ def read_request(
             chunked = True
     if size > limits.max_header_bytes:
         return _close(431, f"Request Header Fields Too Large: more than {limits.max_header_bytes} bytes of headers.")
-    if target[:1] == "/" and len(hosts) == 1 and valid_host(hosts[0].decode("latin-1")):
-        url = f"{scope.get('scheme', 'http')}://{hosts[0].decode('latin-1')}{target}"
-    else:
-        problem, url = _unusual_url(scope, target, hosts, version)
-        if problem is not None:
-            return _close(400, f"Bad Request: {problem}")
-    try:  # as wrangler and Cloudflare give it: WHATWG-parsed (dot segments resolved), without a fragment
-        url = whatwg_url(url.partition("#")[0])
-    except TypeError:
-        return _close(400, f'Bad Request: "{_shown(url)}" is not a valid URL.')
+    url = None
+    if target[:1] == "/" and len(hosts) == 1:
+        try:
+            url = _origin_url(scope.get("scheme", "http"), hosts[0], target)
+        except TypeError:
+            pass  # a URL WHATWG refuses: said below
+    if url is None:
+        if target[:1] == "/" and len(hosts) == 1 and valid_host(hosts[0].decode("latin-1")):
+            url = f"{scope.get('scheme', 'http')}://{hosts[0].decode('latin-1')}{target}"
+        else:
+            problem, url = _unusual_url(scope, target, hosts, version)
+            if problem is not None:
+                return _close(400, f"Bad Request: {problem}")
+        try:  # as wrangler and Cloudflare give it: WHATWG-parsed (dot segments resolved), without a fragment
+            url = whatwg_url(url.partition("#")[0])
+        except TypeError:
+            return _close(400, f'Bad Request: "{_shown(url)}" is not a valid URL.')
     if lengths:
         if len(set(lengths)) > 1 or not lengths[0].isdigit():
             return _close(400, "Bad Request: the Content-Length header is not one number.")
@@ -120,6 +127,16 @@ def _unusual_url(scope: Scope, target: str, hosts: list[bytes], version: str) ->
 
 def too_large(limits: ClientLimits) -> Response:
     return _close(413, f"Content Too Large: the request body has more than {limits.max_body_bytes} bytes.")
+
+
+@functools.lru_cache(maxsize=1024)  # clients ask for the same few targets of the same host again and again
+def _origin_url(scheme: str, host: bytes, target: str) -> str | None:
+    """The URL of an origin-form request (``GET /x`` with one Host), WHATWG-parsed, without a fragment;
+    ``None`` when the Host is not a host with an optional port. Raises ``TypeError`` as :func:`whatwg_url`."""
+    name = host.decode("latin-1")
+    if not valid_host(name):
+        return None
+    return whatwg_url(f"{scheme}://{name}{target}".partition("#")[0])
 
 
 @functools.lru_cache(maxsize=256)  # a client sends the same Host on every request

@@ -36,6 +36,7 @@ def uvicorn_config(app: ASGIApp, limits: ClientLimits | None = None, http: str =
     return uvicorn.Config(
         app,
         http=limited_protocol(limits, http),
+        interface="asgi3",  # PortDispatch returns its worker's coroutine from a plain __call__
         ws="websockets-sansio",  # the `websockets` library, through its sans-I/O protocol (no deprecated API)
         lifespan="off",
         log_config=None,
