@@ -9,7 +9,6 @@ import then fails, the load error ends with the same advice.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import shlex
 import shutil
@@ -17,8 +16,6 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.requirements import InvalidRequirement, Requirement
 
 from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
@@ -73,6 +70,10 @@ def unmet_dependencies(config: WorkerConfig) -> list[Unmet]:
 
 def _check(text: str) -> tuple[str | None, str | None] | None:
     """``None`` when ``text`` is satisfied here, else ``(installed version, problem)``."""
+    import importlib.metadata  # here: only a worker with requirements pays for these imports at start-up
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement as exc:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 
 import h11
+from h11._readers import ChunkedReader
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from pyworker.serving.framing import bare_lf_in_framing, both_lengths
+from pyworker.serving.framing import both_lengths
 from pyworker.serving.protocol_limits import HeadLimits
 
 
@@ -80,3 +81,13 @@ class LimitedH11Protocol(HeadLimits, H11Protocol):
             self.refuse_too_big()
         else:
             super().send_400_response(msg)
+
+
+def bare_lf_in_framing(conn: h11.Connection) -> bool:
+    """Whether h11 waits for the end of a chunked body's framing line that already ended in a bare LF."""
+    reader = getattr(conn, "_reader", None)
+    if not isinstance(reader, ChunkedReader) or reader._bytes_in_chunk or reader._bytes_to_discard:
+        return False  # not chunked, or inside a chunk's data (where any byte goes) or its CRLF (h11 checks it)
+    pending = bytes(conn._receive_buffer)
+    end = pending.find(b"\n")
+    return end != -1 and (end == 0 or pending[end - 1] != 0x0D)

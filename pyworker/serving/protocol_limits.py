@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from http import HTTPStatus
 from typing import Any
-
-from uvicorn.protocols.http.h11_impl import STATUS_PHRASES
 
 from pyworker.options import ClientLimits
 from pyworker.serving.framing import percent_encode_non_ascii
@@ -132,7 +131,7 @@ class HeadLimits:
         The connection lingers, reading and dropping what the client still sends, so that
         closing does not reset it before the client read the answer.
         """
-        reason = STATUS_PHRASES[status]
+        reason = HTTPStatus(status).phrase.encode()
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
             b"content-length: %d\r\n\r\n%s" % (status, reason, len(body), body)

@@ -195,10 +195,10 @@ class DevServer:
                     self.announce(loading)
                     self.host.workflows.start()  # unfinished Workflow instances resume
                     self.queues.start()
-                    self.host.objects.start()  # Durable Object alarms stored before this start
+                    self.host.start_objects()  # Durable Object alarms stored before this start
                 await serving
                 await self.queues.stop()
-            await self.host.objects.stop()
+            await self.host.stop_objects()
             if self._loads is not None:
                 self._loads.cancel()
             await self.host.workflows.stop()  # runs stop here and resume from their last step next time
