@@ -14,6 +14,7 @@ from typing import Any
 
 KIB = 1024
 MIB = 1024 * KIB
+DEFAULT_DEBUGPY_PORT = 5678  # --debugpy without a port: VS Code's default
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,8 @@ class Printer:
             status_text = self._paint(status_text, 31)
         elif status >= 400:
             status_text = self._paint(status_text, 33)
-        self.write(f"{line} {status_text} ({millis:.0f}ms), {note}" if note else f"{line} {status_text} ({millis:.0f}ms)")
+        text = f"{line} {status_text} ({millis:.0f}ms)"
+        self.write(f"{text}, {note}" if note else text)
 
     def _request_head(self, worker: str, method: str, path: str) -> str:
         """``[w] GET /x``, shortened and escaped: kept, as clients ask for the same targets again and again."""

@@ -26,7 +26,7 @@ class _Kind:
         self._always = always  # its bindings do not come from one key (placeholders, services)
 
     def provider(self) -> Provider:
-        module: Provider = importlib.import_module(self._module)  # type: ignore[assignment]
+        module: Provider = importlib.import_module(self._module)
         return module
 
     def declared(self, config: WorkerConfig) -> bool:

@@ -181,5 +181,3 @@ def dev(
         pass  # Ctrl-C before the server was up: still a clean exit
     finally:
         printer.flush()
-
-

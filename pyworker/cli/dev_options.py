@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from pyworker.session.debugger import DEFAULT_DEBUGPY_PORT
+from pyworker.options import DEFAULT_DEBUGPY_PORT
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -36,7 +36,9 @@ def _pick(choice: str, fast: str, fallback: str, option: str) -> str:
     if choice == "auto":
         return fast if _installed(fast) else fallback
     if choice == fast and not _installed(fast):
-        raise ConfigError(f"{option} {fast}: {fast} is not installed; install it (pip install {fast}) or use {option} {fallback}.")
+        raise ConfigError(
+            f"{option} {fast}: {fast} is not installed; install it (pip install {fast}) or use {option} {fallback}."
+        )
     if choice not in (fast, fallback):
         raise ConfigError(f'{option} "{choice}" is not known; use auto, {fast} or {fallback}.')
     return choice

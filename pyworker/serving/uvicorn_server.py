@@ -14,6 +14,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Generator
+from typing import Any
 
 import uvicorn
 
@@ -22,7 +23,6 @@ from pyworker.options import ClientLimits
 from pyworker.printer import Printer, escape
 from pyworker.serving.protocol_limits import head_limit, with_limits
 from pyworker.types import ASGIApp
-
 
 
 def uvicorn_config(app: ASGIApp, limits: ClientLimits | None = None, http: str = "h11") -> uvicorn.Config:
@@ -37,7 +37,7 @@ def uvicorn_config(app: ASGIApp, limits: ClientLimits | None = None, http: str =
         app,
         http=limited_protocol(limits, http),
         interface="asgi3",  # PortDispatch returns its worker's coroutine from a plain __call__
-        ws="websockets-sansio",  # the `websockets` library, through its sans-I/O protocol (no deprecated API)
+        ws=WebSocketProtocol,  # the `websockets` library, through its sans-I/O protocol (no deprecated API)
         lifespan="off",
         log_config=None,
         log_level="warning",  # uvicorn traces per connection when its loggers are left at NOTSET
@@ -48,6 +48,16 @@ def uvicorn_config(app: ASGIApp, limits: ClientLimits | None = None, http: str =
         timeout_keep_alive=limits.keep_alive_timeout,  # type: ignore[arg-type]  # uvicorn types it int; a float works
         h11_max_incomplete_event_size=head_limit(limits),
     )
+
+
+class WebSocketProtocol:
+    """uvicorn's WebSocket protocol on the ``websockets`` library's sans-I/O API, imported on the first
+    upgrade: a server that never serves a WebSocket starts without the library."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+        return WebSocketsSansIOProtocol(*args, **kwargs)
 
 
 def limited_protocol(limits: ClientLimits, http: str = "h11") -> type[asyncio.Protocol]:
