@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import shlex
-import shutil
 import sys
 import tomllib
 from dataclasses import dataclass
@@ -96,6 +95,8 @@ def install_command(requirements: list[str]) -> str:
     """The command that installs ``requirements`` into the environment running pyworker."""
     quoted = " ".join(shlex.quote(requirement) for requirement in requirements)
     python = shlex.quote(sys.executable)
+    import shutil  # here: shutil imports the archive modules (lzma...) that start-up does not need
+
     if importlib.util.find_spec("pip") is None and shutil.which("uv") is not None:
         return f"uv pip install --python {python} {quoted}"
     return f"{python} -m pip install {quoted}"

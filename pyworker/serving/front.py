@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pyworker.events.scheduled import scheduled_route
 from pyworker.printer import Printer
 from pyworker.runtime.http import Request, Response
 from pyworker.types import Target
@@ -37,8 +36,9 @@ class Front:
         return None if assets is None else assets.route(request)
 
     async def _routes(self, request: Request) -> Response | None:
-        from pyworker.events.email import PATH as EMAIL_PATH  # here: most servers never get an email
+        from pyworker.events.email import PATH as EMAIL_PATH  # here: most requests are for neither route
         from pyworker.events.email import email_route
+        from pyworker.events.scheduled import scheduled_route
 
         if urlsplit(request.url).path == EMAIL_PATH and str(request.method).upper() == "POST":
             return await email_route(self.worker, self.printer, request)

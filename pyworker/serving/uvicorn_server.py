@@ -50,7 +50,7 @@ def uvicorn_config(app: ASGIApp, limits: ClientLimits | None = None, http: str =
     )
 
 
-class WebSocketProtocol:
+class WebSocketProtocol(asyncio.Protocol):
     """uvicorn's WebSocket protocol on the ``websockets`` library's sans-I/O API, imported on the first
     upgrade: a server that never serves a WebSocket starts without the library."""
 
