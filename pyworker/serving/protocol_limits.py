@@ -70,6 +70,7 @@ class HeadLimits:
     """
 
     limits = ClientLimits()
+    most_head_bytes = head_limit(limits)
     heads = HeadDeadlines(ClientLimits().header_timeout)
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
@@ -101,12 +102,16 @@ class HeadLimits:
         self.heads.wait(self)
 
     def head_too_big(self) -> bool:
-        return self._head_bytes > head_limit(self.limits)
+        return self._head_bytes > self.most_head_bytes
 
     def _encode_target(self, data: bytes) -> bytes:
         """Percent-encode raw non-ASCII bytes in the request line (``GET /?word=カレー``), as wrangler and
         Cloudflare accept them and as the WHATWG URL parser writes them into ``request.url``; both
         parsers alone refuse them with a 400."""
+        if data.isascii():  # the usual case, in one C call
+            if b"\n" in data:
+                self._request_line = False
+            return data
         end = data.find(b"\n")
         line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
         if end >= 0:
@@ -145,5 +150,5 @@ class HeadLimits:
 
 def with_limits(protocol: type[Any], limits: ClientLimits) -> type[asyncio.Protocol]:
     """``protocol`` (a :class:`HeadLimits` one) with ``limits``: a class per server, as uvicorn builds from a class."""
-    namespace = {"limits": limits, "heads": HeadDeadlines(limits.header_timeout)}
+    namespace = {"limits": limits, "most_head_bytes": head_limit(limits), "heads": HeadDeadlines(limits.header_timeout)}
     return type(protocol.__name__, (protocol,), namespace)
