@@ -15,6 +15,7 @@ from pyworker.config import load_config
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.server import DevServer, serve_until_stopped
+from pyworker.serving.stack import event_loop, loop_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -125,8 +126,10 @@ class LiveServer:
             self.loop = asyncio.get_running_loop()
             await serve_until_stopped(self.server)
 
+        factory = loop_factory(event_loop(self.server.options.loop))  # the loop `pyworker dev` would run on
         try:
-            asyncio.run(main())
+            with asyncio.Runner(loop_factory=factory) as runner:
+                runner.run(main())
         except BaseException as exc:  # shown by stop(): a test must not hang on a dead server
             self.error = exc
             self.server.ready.set()
