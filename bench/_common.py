@@ -33,10 +33,19 @@ def pyworker_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "pyworker", "dev", *args]
 
 
+def server_stack() -> tuple[str, str]:
+    """(HTTP parser, event loop) that ``pyworker dev`` serves with here (``PYWORKER_HTTP``/``PYWORKER_LOOP`` too)."""
+    from pyworker.serving.stack import event_loop, http_parser
+
+    return http_parser(os.environ.get("PYWORKER_HTTP", "auto")), event_loop(os.environ.get("PYWORKER_LOOP", "auto"))
+
+
 def uvicorn_cmd(app: str, port: int) -> list[str]:
+    """Bare uvicorn on the same parser and loop as pyworker, so a ratio measures pyworker, not the stack."""
+    http, loop = server_stack()
     return [
         sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning",
-        "--no-access-log", "--app-dir", str(BENCH),
+        "--no-access-log", "--app-dir", str(BENCH), "--http", http, "--loop", loop,
     ]  # fmt: skip
 
 

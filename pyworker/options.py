@@ -14,6 +14,7 @@ from typing import Any
 
 KIB = 1024
 MIB = 1024 * KIB
+DEFAULT_DEBUGPY_PORT = 5678  # --debugpy without a port: VS Code's default
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,5 @@ class DevOptions:
     own_process: tuple[str, ...] = ()  # --own-process NAME: these workers run in a child process each
     child: ChildSpec | None = None  # set in that child: it serves one worker for its parent
     registry: Path | None = None  # the dev registry shared with wrangler (the CLI resolves it); None = off
+    http: str = "auto"  # --http: the HTTP parser, httptools when installed, else h11 (serving/stack.py)
+    loop: str = "auto"  # --loop: the event loop, uvloop when installed, else asyncio's own

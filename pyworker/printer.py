@@ -23,6 +23,7 @@ _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u202
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r"}
 MAX_LOGGED_TARGET = 200  # characters of a request target shown in its log line
 MAX_LOGGED_METHOD = 32  # characters of a request method shown in its log line
+_KEPT_HEADS = 1024  # request lines' heads kept at most (then forgotten at once: a cache, not a record)
 _PACE = 0.02  # seconds the output thread rests between writes (lines wait at most this long)
 
 
@@ -57,6 +58,7 @@ class Printer:
         self._hinted: set[tuple[object, ...]] = set()
         self._lock = threading.Lock()  # the batch, for lines written from other threads
         self._width = 0  # the longest worker name (see known())
+        self._heads: dict[tuple[str, str, str], str] = {}  # request lines' "[w] GET /x", made once per target
         self._writer = _Writer(self.stream, buffer_limit) if background else None
 
     # -- building blocks ------------------------------------------------------------
@@ -83,6 +85,7 @@ class Printer:
     def known(self, workers: Sequence[str]) -> None:
         """The workers whose lines will show: on a terminal, prefixes are padded to the longest name."""
         self._width = max([self._width, *(len(name) for name in workers)])
+        self._heads.clear()  # their prefixes are padded anew
 
     def write(self, text: str, level: str = "info") -> None:
         if _RANKS[level] < self.level:
@@ -150,11 +153,9 @@ class Printer:
         """``[w] GET /x 200 OK (3ms)``; ``status`` 0 means no response was sent, and ``note`` says why."""
         if not self.logs_requests:
             return
-        if len(path) > MAX_LOGGED_TARGET:
-            path = f"{path[:MAX_LOGGED_TARGET]}... ({len(path)} characters)"
-        if len(method) > MAX_LOGGED_METHOD:
-            method = f"{method[:MAX_LOGGED_METHOD]}... ({len(method)} characters)"
-        line = f"{self.prefix(worker)} {escape(method)} {escape(path)}"
+        line = self._heads.get((worker, method, path))
+        if line is None:
+            line = self._request_head(worker, method, path)
         if not status:
             self.write(f"{line} canceled: {note} ({millis:.0f}ms)")
             return
@@ -163,7 +164,20 @@ class Printer:
             status_text = self._paint(status_text, 31)
         elif status >= 400:
             status_text = self._paint(status_text, 33)
-        self.write(f"{line} {status_text} ({millis:.0f}ms)" + (f", {note}" if note else ""))
+        text = f"{line} {status_text} ({millis:.0f}ms)"
+        self.write(f"{text}, {note}" if note else text)
+
+    def _request_head(self, worker: str, method: str, path: str) -> str:
+        """``[w] GET /x``, shortened and escaped: kept, as clients ask for the same targets again and again."""
+        key = (worker, method, path)
+        if len(path) > MAX_LOGGED_TARGET:
+            path = f"{path[:MAX_LOGGED_TARGET]}... ({len(path)} characters)"
+        if len(method) > MAX_LOGGED_METHOD:
+            method = f"{method[:MAX_LOGGED_METHOD]}... ({len(method)} characters)"
+        if len(self._heads) >= _KEPT_HEADS:
+            self._heads.clear()
+        line = self._heads[key] = f"{self.prefix(worker)} {escape(method)} {escape(path)}"
+        return line
 
     def exception(self, worker: str, exc: BaseException) -> None:
         """The traceback of an error in worker code, without pyworker's own frames."""

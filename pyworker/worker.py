@@ -13,9 +13,8 @@ import enum
 import inspect
 from collections.abc import Awaitable, Mapping
 from types import CoroutineType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyworker.bindings.assets import asset_server
 from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import PyworkerError, UncaughtBaseException, WorkerLoadError, mark_reported, was_reported
@@ -29,6 +28,9 @@ from pyworker.runtime.responses import respond
 from pyworker.runtime.scope import WorkerScope, current_worker
 from pyworker.runtime.tasks import cancelled_by_caller, in_thread
 from pyworker.types import FETCH, RPC, Route
+
+if TYPE_CHECKING:
+    from pyworker.assets.server import AssetServer
 
 
 class WorkerState(enum.Enum):
@@ -54,7 +56,7 @@ class Worker:
         self.name = config.name
         self.env = env
         self.printer = printer
-        self.assets = asset_server(config, printer)  # served before the worker runs; None without `assets`
+        self.assets = _asset_server(config, printer)  # served before the worker runs; None without `assets`
         self.crons = worker_crons(config)  # triggers.crons, checked now: a bad one is a config error
         self.code: WorkerCode | None = None
         self.error: str | None = None
@@ -133,7 +135,7 @@ class Worker:
         """Use a re-read config: new invocations get its env; running ones keep theirs.
 
         Raises :class:`ConfigError` (and changes nothing) for bad ``assets`` or ``triggers``."""
-        assets, crons = asset_server(config, self.printer), worker_crons(config)
+        assets, crons = _asset_server(config, self.printer), worker_crons(config)
         self.config = config
         self._subrequests = _subrequest_limit(config)
         self.env = env
@@ -283,3 +285,12 @@ def _subrequest_limit(config: WorkerConfig) -> tuple[int, str]:
         config.limits.subrequests or limits.DEFAULT_SUBREQUESTS,
         f"{describe(config.config_path)} (worker {config.name})",
     )
+
+
+def _asset_server(config: WorkerConfig, printer: Printer) -> AssetServer | None:
+    """The worker's asset server; the asset modules are imported only for a config with ``assets``."""
+    if config.extra.get("assets") is None:
+        return None
+    from pyworker.bindings.assets import asset_server
+
+    return asset_server(config, printer)

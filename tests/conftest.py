@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -18,6 +19,7 @@ from pyworker.interop.entries import process_alive
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.server import DevServer, serve_until_stopped
+from pyworker.serving.stack import event_loop, loop_factory
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -73,6 +75,14 @@ def write_worker(tmp_path: Path) -> WriteWorker:
 
 
 DEADLINE = 10.0  # seconds any awaited event may take before a test fails
+# The HTTP parsers the client limits and framing rules must hold on (serving/stack.py picks one).
+PARSERS = [
+    pytest.param(
+        "httptools",
+        marks=pytest.mark.skipif(importlib.util.find_spec("httptools") is None, reason="httptools is not installed"),
+    ),
+    "h11",
+]
 
 
 class Output(io.StringIO):
@@ -144,8 +154,10 @@ class LiveServer:
             self.loop = asyncio.get_running_loop()
             await serve_until_stopped(self.server)
 
+        factory = loop_factory(event_loop(self.server.options.loop))  # the loop `pyworker dev` would run on
         try:
-            asyncio.run(main())
+            with asyncio.Runner(loop_factory=factory) as runner:
+                runner.run(main())
         except BaseException as exc:  # shown by stop(): a test must not hang on a dead server
             self.error = exc
             self.server.ready.set()

@@ -495,5 +495,7 @@ def test_every_binding_kind_is_one_provider_and_none_is_also_called_unsupported(
     keys = [provider.KEY for provider in PROVIDERS]
     assert len(keys) == len(set(keys))
     assert not set(keys) & set(UNSUPPORTED_BINDINGS)
-    for provider in PROVIDERS:
+    for kind in PROVIDERS:
+        provider = kind.provider()  # the module, imported when a config has the kind's key
+        assert provider.KEY == kind.KEY
         assert callable(provider.build) and callable(provider.describe)

@@ -108,6 +108,8 @@ def test_dev_help_lists_the_options(flag: str) -> None:
         ["--local", "Run", "locally:"],
         ["--env-file", "FILE", "Read"],
         ["--own-process", "NAME", "Run"],
+        ["--http", "[auto|httptools|h11]", "The"],
+        ["--loop", "[auto|uvloop|asyncio]", "The"],
         ["--live-reload", "HTML", "responses"],
         ["-h,", "--help", "Show"],
     ]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from pyworker.options import ClientLimits
-from tests.conftest import DEADLINE, LiveServer, Output, start_live, write_worker_to
+from tests.conftest import DEADLINE, PARSERS, LiveServer, Output, start_live, write_worker_to
 
 ECHO = """
 from workers import Response, WorkerEntrypoint
@@ -29,11 +29,11 @@ SMALL = ClientLimits(
 )
 
 
-@pytest.fixture(scope="module")
-def echo_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """One server for the module's tests (starting one per test costs more than the tests)."""
+@pytest.fixture(scope="module", params=PARSERS)
+def echo_server(tmp_path_factory, request) -> Iterator[LiveServer]:
+    """One server per parser for the module's tests (starting one per test costs more than the tests)."""
     directory = write_worker_to(tmp_path_factory.mktemp("echo") / "w", {"src/entry.py": ECHO})
-    server = start_live((directory,), Output(), limits=SMALL)
+    server = start_live((directory,), Output(), limits=SMALL, http=request.param)
     yield server
     server.stop()
 

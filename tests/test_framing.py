@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import DEADLINE, LiveServer, Output, start_live, write_worker_to
+from tests.conftest import DEADLINE, PARSERS, LiveServer, Output, start_live, write_worker_to
 
 WORKER = """
 import os
@@ -33,10 +33,10 @@ WORKER = WORKER.replace(
 )
 
 
-@pytest.fixture(scope="module")
-def framing_server(tmp_path_factory) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module", params=PARSERS)
+def framing_server(tmp_path_factory, request) -> Iterator[LiveServer]:
     directory = write_worker_to(tmp_path_factory.mktemp("framing") / "w", {"src/entry.py": WORKER})
-    server = start_live((directory,), Output())
+    server = start_live((directory,), Output(), http=request.param)
     yield server
     server.stop()
 

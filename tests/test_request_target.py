@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import DEADLINE, LiveServer, Output, start_live, write_worker_to
+from tests.conftest import DEADLINE, PARSERS, LiveServer, Output, start_live, write_worker_to
 
 ECHO = """
 from workers import Response, WorkerEntrypoint
@@ -32,11 +32,11 @@ def exchange(port: int, head: bytes) -> bytes:
     return reply
 
 
-@pytest.fixture(scope="module")
-def echo_server(tmp_path_factory) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module", params=PARSERS)
+def echo_server(tmp_path_factory, request) -> Iterator[LiveServer]:
     """One server for the module's tests (starting one per test costs more than the tests)."""
     directory = write_worker_to(tmp_path_factory.mktemp("echo") / "w", {"src/entry.py": ECHO})
-    server = start_live((directory,), Output())
+    server = start_live((directory,), Output(), http=request.param)
     yield server
     server.stop()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import os
 import re
 import sys
 import threading
@@ -182,3 +185,30 @@ def test_breakpoint_then_continue_then_quit_then_ctrl_c_still_stops_the_server(p
     assert "Program interrupted" not in dev.raw
     assert "Traceback" not in dev.raw
     assert "BdbQuit" not in dev.raw
+
+
+def test_the_hotkeys_give_the_terminal_back_blocking_on_uvloop_too():
+    """uvloop's add_reader leaves the descriptor non-blocking: pdb (and the shell after exit) would read nothing."""
+    uvloop = pytest.importorskip("uvloop")
+    from types import SimpleNamespace
+
+    from pyworker.printer import Printer
+    from pyworker.session.hotkeys import HotkeySession
+    from pyworker.session.terminal import Terminal
+
+    read, write = os.pipe()
+    server = SimpleNamespace(printer=Printer(io.StringIO(), colour=False), stop=lambda: None)
+    session = HotkeySession(server, Terminal(read), lambda: "")  # type: ignore[arg-type]
+
+    async def keys_then_pdb() -> tuple[bool, bool]:
+        session.start()
+        reading = os.get_blocking(read)
+        session.pause()  # what a breakpoint() does before pdb reads
+        return reading, os.get_blocking(read)
+
+    try:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            assert runner.run(keys_then_pdb()) == (False, True)
+    finally:
+        os.close(read)
+        os.close(write)

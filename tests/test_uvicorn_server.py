@@ -64,9 +64,10 @@ def test_the_h11_protocol_internals_the_limits_rely_on_are_still_there():
     from uvicorn.protocols.http import h11_impl
 
     from pyworker.options import ClientLimits
-    from pyworker.serving.uvicorn_server import LimitedH11Protocol, head_limit
+    from pyworker.serving.h11_protocol import LimitedH11Protocol
+    from pyworker.serving.protocol_limits import head_limit
 
-    config = uvicorn_config(hello, ClientLimits(keep_alive_timeout=3))
+    config = uvicorn_config(hello, ClientLimits(keep_alive_timeout=3), http="h11")
     config.load()
     assert issubclass(config.http_protocol_class, LimitedH11Protocol), (
         f"uvicorn {uvicorn.__version__} no longer takes a protocol class as Config(http=...)"
@@ -78,7 +79,28 @@ def test_the_h11_protocol_internals_the_limits_rely_on_are_still_there():
     assert "self.conn = h11.Connection" in inspect.getsource(h11_impl.H11Protocol.__init__), (
         f"uvicorn {uvicorn.__version__}'s H11Protocol no longer keeps its h11 connection as .conn"
     )
-    assert isinstance(h11_impl.STATUS_PHRASES[431], bytes)
+
+
+def test_the_httptools_protocol_internals_the_limits_rely_on_are_still_there():
+    pytest.importorskip("httptools")
+    from uvicorn.protocols.http import httptools_impl
+
+    from pyworker.serving.httptools_protocol import LimitedHttpToolsProtocol
+
+    config = uvicorn_config(hello, http="httptools")
+    config.load()
+    assert issubclass(config.http_protocol_class, LimitedHttpToolsProtocol)
+    names = ("data_received", "on_headers_complete", "on_response_complete", "send_400_response", "eof_received")
+    for name in (*names, "connection_lost", "connection_made"):
+        assert name in vars(httptools_impl.HttpToolsProtocol), (
+            f"uvicorn {uvicorn.__version__}'s HttpToolsProtocol has no {name}"
+        )
+    cycle = inspect.getsource(httptools_impl.RequestResponseCycle)
+    for needed in ("self.more_body = True", "not self.keep_alive", "self.response_complete = True"):
+        assert needed in cycle, f"uvicorn {uvicorn.__version__}'s httptools RequestResponseCycle has no {needed!r}"
+    assert "self.parser = httptools.HttpRequestParser(self)" in inspect.getsource(
+        httptools_impl.HttpToolsProtocol.__init__
+    ), f"uvicorn {uvicorn.__version__}'s HttpToolsProtocol no longer keeps its parser as .parser"
 
 
 def test_the_internals_the_framing_rules_rely_on_are_still_there():

@@ -271,4 +271,12 @@ def test_uvicorn_serves_websockets_with_the_websockets_librarys_sans_io_protocol
 
     config = uvicorn_config(lambda scope, receive, send: None)  # type: ignore[arg-type, return-value]
     config.load()
-    assert config.ws_protocol_class is WebSocketsSansIOProtocol
+    assert config.ws_protocol_class is not None
+    from uvicorn.server import ServerState
+
+    loop = asyncio.new_event_loop()
+    try:
+        protocol = config.ws_protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)  # type: ignore[call-arg]
+    finally:
+        loop.close()
+    assert isinstance(protocol, WebSocketsSansIOProtocol)

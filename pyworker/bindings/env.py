@@ -2,29 +2,56 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from pyworker.bindings import assets, d1, kv, placeholders, queues, r2, service, triggers
-from pyworker.bindings.durable_objects import provider as durable_objects
 from pyworker.bindings.provider import BindingHost, Provider
-from pyworker.bindings.workflows import provider as workflows
 from pyworker.config.model import WorkerConfig
 from pyworker.runtime.jsobject import js_value
 from pyworker.runtime.wrappers import _EnvWrapper
 
+
+class _Kind:
+    """One binding kind: its provider module, imported the first time a worker's config has its key.
+
+    ``pyworker dev`` on workers without KV, D1, R2, Durable Objects, Workflows, queues or assets
+    starts without importing their modules (and SQLite, the asset server...).
+    """
+
+    __slots__ = ("KEY", "_always", "_module")
+
+    def __init__(self, key: str, module: str, always: bool = False) -> None:
+        self.KEY = key
+        self._module = module
+        self._always = always  # its bindings do not come from one key (placeholders, services)
+
+    def provider(self) -> Provider:
+        module: Provider = importlib.import_module(self._module)
+        return module
+
+    def declared(self, config: WorkerConfig) -> bool:
+        return self._always or config.extra.get(self.KEY) is not None
+
+    def build(self, config: WorkerConfig, host: BindingHost) -> dict[str, Any]:
+        return self.provider().build(config, host) if self.declared(config) else {}
+
+    def describe(self, config: WorkerConfig, host: BindingHost) -> list[str]:
+        return self.provider().describe(config, host) if self.declared(config) else []
+
+
 # Every binding kind pyworker emulates. A new kind is a module like `service` and one entry here.
-PROVIDERS: tuple[Provider, ...] = (
-    placeholders,
-    service,
-    kv,
-    d1,
-    r2,
-    workflows,
-    durable_objects,
-    assets,
-    queues,
-    triggers,
-)  # type: ignore[assignment]
+PROVIDERS: tuple[_Kind, ...] = (
+    _Kind("placeholders", "pyworker.bindings.placeholders", always=True),
+    _Kind("services", "pyworker.bindings.service", always=True),
+    _Kind("kv_namespaces", "pyworker.bindings.kv"),
+    _Kind("d1_databases", "pyworker.bindings.d1"),
+    _Kind("r2_buckets", "pyworker.bindings.r2"),
+    _Kind("workflows", "pyworker.bindings.workflows.provider"),
+    _Kind("durable_objects", "pyworker.bindings.durable_objects.provider"),
+    _Kind("assets", "pyworker.bindings.assets"),
+    _Kind("queues", "pyworker.bindings.queues"),
+    _Kind("triggers", "pyworker.bindings.triggers"),
+)
 
 
 _GETATTR = (

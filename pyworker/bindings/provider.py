@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pyworker.bindings.durable_objects.registry import Objects
 from pyworker.bindings.engines import Engines
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import StorageError
 from pyworker.printer import Printer
-from pyworker.queues.broker import QueueBroker
-from pyworker.storage.host import Storage
 from pyworker.types import Directory
+
+if TYPE_CHECKING:
+    from pyworker.bindings.durable_objects.registry import Objects
+    from pyworker.queues.broker import QueueBroker
+    from pyworker.storage.host import Storage
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,29 @@ class BindingHost:
     storage: Storage | None = None
     workflows: Engines = field(default_factory=Engines)
     queues: QueueBroker | None = None  # the server's queue broker (producers send through it)
-    objects: Objects = field(default_factory=Objects)  # the server's Durable Objects, kept across reloads
+
+    _made: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # what is made on first use
+
+    @property
+    def objects(self) -> Objects:
+        """The server's Durable Objects, kept across reloads: made (and their modules imported) on first use."""
+        objects: Objects | None = self._made.get("objects")
+        if objects is None:
+            from pyworker.bindings.durable_objects.registry import Objects
+
+            objects = self._made["objects"] = Objects()
+            objects.started = bool(self._made.get("serving"))  # made by a reload: alarms set now are scheduled
+        return objects
+
+    def start_objects(self) -> None:
+        """Serving starts: the Durable Objects made so far schedule the alarms stored before."""
+        self._made["serving"] = True
+        if "objects" in self._made:
+            self._made["objects"].start()
+
+    async def stop_objects(self) -> None:
+        if "objects" in self._made:
+            await self._made["objects"].stop()
 
     def state(self) -> Storage:
         """The server's storage; a host without one cannot serve KV, D1 or R2 bindings."""

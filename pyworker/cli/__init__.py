@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 from pyworker import __version__
-from pyworker.cli import data, tools, workflows
 from pyworker.cli.dev_options import REMOTE_REFUSED, DevCommand, session_fields, session_options
 from pyworker.errors import PyworkerError
 from pyworker.options import ChildSpec
@@ -30,7 +29,35 @@ def _parse_var(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
     return parsed
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The other commands, imported when asked for: `pyworker dev` starts without their modules (storage, SQL...).
+_LAZY = {
+    "d1": "pyworker.cli.data:d1",
+    "kv": "pyworker.cli.data:kv",
+    "r2": "pyworker.cli.data:r2",
+    "check": "pyworker.cli.tools:check",
+    "types": "pyworker.cli.tools:types",
+    "init": "pyworker.cli.tools:init",
+    "workflows": "pyworker.cli.workflows:workflows",
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose commands in :data:`_LAZY` are imported only when one of them runs (or help lists them)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _LAZY:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, _, name = _LAZY[cmd_name].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-v", "--version", prog_name="pyworker")
 def main() -> None:
     """Run Cloudflare-style Python Workers locally, several at once, in one process."""
@@ -168,12 +195,3 @@ def child_printer(level: str, spec: ChildSpec) -> Printer:
     printer = Printer(level=level, colour=spec.colour, batch=True, background=True)
     printer.adopt(spec.worker, spec.code, spec.width)
     return printer
-
-
-main.add_command(data.d1)
-main.add_command(data.kv)
-main.add_command(data.r2)
-main.add_command(tools.check)
-main.add_command(tools.types)
-main.add_command(tools.init)
-main.add_command(workflows.workflows)

@@ -13,8 +13,7 @@ import click
 
 from pyworker.errors import ConfigError
 from pyworker.interop.own import decode_spec
-from pyworker.options import ChildSpec
-from pyworker.session.debugger import DEFAULT_DEBUGPY_PORT
+from pyworker.options import DEFAULT_DEBUGPY_PORT, ChildSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,6 +91,22 @@ _OPTIONS = [
     ),
     click.option("--child", "child", default=None, hidden=True),  # pyworker dev's own: see pyworker.interop.own
     click.option(
+        "--http",
+        type=click.Choice(["auto", "httptools", "h11"]),
+        default="auto",
+        envvar="PYWORKER_HTTP",
+        show_envvar=True,
+        help="The HTTP parser [default: auto, httptools when installed, else h11].",
+    ),
+    click.option(
+        "--loop",
+        type=click.Choice(["auto", "uvloop", "asyncio"]),
+        default="auto",
+        envvar="PYWORKER_LOOP",
+        show_envvar=True,
+        help="The event loop [default: auto, uvloop when installed, else asyncio's own].",
+    ),
+    click.option(
         "--live-reload",
         is_flag=True,
         help="HTML responses get a script that reloads the page when their worker reloads.",
@@ -113,6 +128,8 @@ def session_fields(
         "live_reload": bool(rest.pop("live_reload", False)),
         "own_process": tuple(rest.pop("own_process", ())),
         "child": _child(rest.pop("child", None)),
+        "http": rest.pop("http", "auto"),
+        "loop": rest.pop("loop", "auto"),
     }
 
 

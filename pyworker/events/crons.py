@@ -11,15 +11,16 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import ConfigError
-from pyworker.events.cron import Cron, CronError, parse
-from pyworker.events.scheduled import run_scheduled
 from pyworker.printer import Printer
 from pyworker.types import Target
+
+if TYPE_CHECKING:  # the parser and the scheduled event are imported only for a worker with triggers.crons
+    from pyworker.events.cron import Cron
 
 
 def worker_crons(config: WorkerConfig) -> tuple[Cron, ...]:
@@ -27,6 +28,8 @@ def worker_crons(config: WorkerConfig) -> tuple[Cron, ...]:
     triggers = config.extra.get("triggers")
     if triggers is None:
         return ()
+    from pyworker.events.cron import CronError, parse
+
     where = f"{describe(config.config_path)} (worker {config.name})"
     crons = triggers.get("crons") if isinstance(triggers, dict) else None
     if not isinstance(triggers, dict) or not isinstance(crons, list | None):
@@ -58,7 +61,7 @@ class SystemClock:
         await asyncio.sleep(max(0.0, (when - self.now()).total_seconds()))
 
 
-Schedules = Callable[[], Sequence[tuple[Target, Sequence[Cron]]]]
+Schedules = Callable[[], Sequence[tuple[Target, Sequence["Cron"]]]]
 
 
 class CronRunner:
@@ -93,6 +96,8 @@ class CronRunner:
             await asyncio.gather(*(self._fire(target, cron, when) for target, cron in due))
 
     async def _fire(self, target: Target, cron: Cron, when: dt.datetime) -> None:
+        from pyworker.events.scheduled import run_scheduled
+
         outcome = await run_scheduled(target, cron.text, when.timestamp() * 1000)
         stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         level = "info" if outcome.outcome == "ok" else "error"

@@ -9,16 +9,12 @@ import then fails, the load error ends with the same advice.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import shlex
-import shutil
 import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.requirements import InvalidRequirement, Requirement
 
 from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
@@ -73,6 +69,10 @@ def unmet_dependencies(config: WorkerConfig) -> list[Unmet]:
 
 def _check(text: str) -> tuple[str | None, str | None] | None:
     """``None`` when ``text`` is satisfied here, else ``(installed version, problem)``."""
+    import importlib.metadata  # here: only a worker with requirements pays for these imports at start-up
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         requirement = Requirement(text)
     except InvalidRequirement as exc:
@@ -95,6 +95,8 @@ def install_command(requirements: list[str]) -> str:
     """The command that installs ``requirements`` into the environment running pyworker."""
     quoted = " ".join(shlex.quote(requirement) for requirement in requirements)
     python = shlex.quote(sys.executable)
+    import shutil  # here: shutil imports the archive modules (lzma...) that start-up does not need
+
     if importlib.util.find_spec("pip") is None and shutil.which("uv") is not None:
         return f"uv pip install --python {python} {quoted}"
     return f"{python} -m pip install {quoted}"

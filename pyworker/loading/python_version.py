@@ -19,8 +19,6 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
 
@@ -94,6 +92,8 @@ def _requires_python_warning(config: WorkerConfig, here: tuple[int, int]) -> lis
         return []
     pyproject, spec = declared
     where = f'Worker "{config.name}": {display_path(pyproject)}'
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # here: only a requires-python pays for it
+
     try:
         accepted = SpecifierSet(spec).contains(f"{here[0]}.{here[1]}.0", prereleases=True)
     except InvalidSpecifier:

@@ -142,7 +142,8 @@ def make_source(body: BodyInit, headers: Headers) -> BodySource | None:
     """Turn a user-supplied body into a source, setting the content-type a ``str`` body implies."""
     if body is None:
         return None
-    body = owner_of(body)  # form.js_object, blob.js_object: the form or blob itself
+    if type(body) is not str:
+        body = owner_of(body)  # form.js_object, blob.js_object: the form or blob itself
     if isinstance(body, str):
         if not headers.has("content-type"):
             headers.append("content-type", "text/plain;charset=UTF-8")

@@ -41,7 +41,7 @@ class Headers:
     @classmethod
     def from_raw(cls, raw: Iterable[tuple[bytes, bytes]]) -> Headers:
         """Build from ASGI's ``[(b"name", b"value"), ...]`` without re-validating."""
-        headers = cls()
+        headers = cls.__new__(cls)  # on every request's path: no __init__ to run
         headers._items = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw]
         return headers
 

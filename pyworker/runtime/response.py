@@ -78,7 +78,7 @@ class Response(Body):
                 raise ValueError("Expected no options when constructing Response from a js.Response")
             self.__dict__.update(owner_of(body).__dict__)  # the same response, as the SDK wraps it
             return
-        if _headers_like(status_text) and headers is None:
+        if status_text and headers is None and _headers_like(status_text):
             # Response(body, 200, {"x": "y"}): a third positional that is clearly headers.
             status_text, headers = "", status_text
         if isinstance(body, bytearray | memoryview):
@@ -91,7 +91,7 @@ class Response(Body):
         if status in NULL_BODY_STATUSES and isinstance(body, str | bytes) and not body:
             body = None  # workerd accepts an empty body here and treats it as none
         text = str(status_text or "")
-        if any(ord(c) < 0x20 for c in text):
+        if text and any(ord(c) < 0x20 for c in text):
             raise TypeError(f"Invalid statusText {text!r}: control characters are not allowed.")
         self._status = status
         # workerd fills in the standard reason phrase when none is given.

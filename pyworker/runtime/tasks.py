@@ -34,12 +34,16 @@ def task_factory(
     loop: asyncio.AbstractEventLoop,
     coro: Coroutine[Any, Any, Any] | Generator[Any, None, Any],
     context: contextvars.Context | None = None,
+    **options: Any,
 ) -> asyncio.Task[Any]:
-    """``loop.set_task_factory`` hook: tasks started while worker code runs are contained."""
+    """``loop.set_task_factory`` hook: tasks started while worker code runs are contained.
+
+    ``options``: what the loop passes on besides (uvloop on Python 3.13 passes ``eager_start``).
+    """
     running = context.get(current_worker) if context is not None else current_worker.get()
     if running is not None and isinstance(coro, Coroutine):
         coro = _contained(coro)
-    return asyncio.Task(coro, loop=loop, context=context)
+    return asyncio.Task(coro, loop=loop, context=context, **options)
 
 
 async def _contained(coro: Coroutine[Any, Any, Any]) -> Any:

@@ -67,10 +67,10 @@ class WorkerApp:
         return FALLBACK_CF if own is None else own
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            return
-        if scope["type"] == "websocket":
-            await serve_websocket(self.worker, self.printer, self.options, scope, receive, send)
+        kind = scope["type"]
+        if kind != "http":  # a WebSocket handshake (uvicorn sends no lifespan: it is off)
+            if kind == "websocket":
+                await serve_websocket(self.worker, self.printer, self.options, scope, receive, send)
             return
         if self.live is not None and scope["path"] == LIVE_PATH:
             await self.live.serve(self.worker.name, scope["query_string"].decode("latin-1"), receive, send)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pyworker.assets.server import AssetServer
-from pyworker.events.email import PATH as EMAIL_PATH
-from pyworker.events.email import email_route
-from pyworker.events.scheduled import scheduled_route
 from pyworker.printer import Printer
 from pyworker.runtime.http import Request, Response
 from pyworker.types import Target
+
+if TYPE_CHECKING:
+    from pyworker.assets.server import AssetServer
 
 
 class Front:
@@ -36,6 +36,10 @@ class Front:
         return None if assets is None else assets.route(request)
 
     async def _routes(self, request: Request) -> Response | None:
+        from pyworker.events.email import PATH as EMAIL_PATH  # here: most requests are for neither route
+        from pyworker.events.email import email_route
+        from pyworker.events.scheduled import scheduled_route
+
         if urlsplit(request.url).path == EMAIL_PATH and str(request.method).upper() == "POST":
             return await email_route(self.worker, self.printer, request)
         answer = await scheduled_route(self.worker, request)

@@ -5,7 +5,8 @@ Future completed``): on Cloudflare the runtime's loop (Pyodide's ``WebLoop``) ha
 ``stop`` (``NotImplementedError``), so here it raises that, as the worker's own error.
 ``asyncio.set_event_loop`` on the loop's thread is refused the same way. ``run_forever``
 does nothing, as on Cloudflare (CPython 3.13's would raise and leave the loop marked as
-not running). ``close`` and ``run_until_complete`` already raise on a running loop. An error in a
+not running). ``close`` already raises on a running loop, and ``run_until_complete`` raises
+asyncio's ``This event loop is already running`` on uvloop too. An error in a
 callback worker code scheduled (``loop.call_soon(loop.stop)``) is printed under that
 worker's name instead of going to asyncio's logger.
 """
@@ -42,6 +43,9 @@ def guarding_loop(printer: Printer) -> Generator[None, None, None]:
     def run_forever() -> None:
         return  # Pyodide's WebLoop.run_forever: the loop already runs, for ever
 
+    def run_until_complete(future: object) -> None:
+        raise RuntimeError("This event loop is already running")  # asyncio's own words; uvloop would return
+
     def set_event_loop(new: asyncio.AbstractEventLoop | None) -> None:
         if threading.get_ident() == home and new is not loop:
             raise RuntimeError(REPLACE_REFUSED)
@@ -59,6 +63,7 @@ def guarding_loop(printer: Printer) -> Generator[None, None, None]:
     previous = loop.get_exception_handler()
     setattr(loop, "stop", stop)  # noqa: B010  # instance attributes, removed below
     setattr(loop, "run_forever", run_forever)  # noqa: B010
+    setattr(loop, "run_until_complete", run_until_complete)  # noqa: B010
     setattr(policy, "set_event_loop", set_event_loop)  # noqa: B010
     loop.set_exception_handler(callback_failed)
     try:
@@ -67,7 +72,7 @@ def guarding_loop(printer: Printer) -> Generator[None, None, None]:
         loop.set_exception_handler(previous)
         with contextlib.suppress(AttributeError):
             delattr(policy, "set_event_loop")
-        for name in ("stop", "run_forever"):
+        for name in ("stop", "run_forever", "run_until_complete"):
             with contextlib.suppress(AttributeError):
                 delattr(loop, name)
 
@@ -82,4 +87,5 @@ def _scope_of(context: dict[str, Any]) -> WorkerScope | None:
             scope = ctx.get(current_worker)
             if isinstance(scope, WorkerScope):
                 return scope
-    return None
+    scope = current_worker.get()  # uvloop: its handles keep their context to themselves, but run the handler in it
+    return scope if isinstance(scope, WorkerScope) else None

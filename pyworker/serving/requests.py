@@ -63,16 +63,23 @@ def read_request(
             chunked = True
     if size > limits.max_header_bytes:
         return _close(431, f"Request Header Fields Too Large: more than {limits.max_header_bytes} bytes of headers.")
-    if target[:1] == "/" and len(hosts) == 1 and valid_host(hosts[0].decode("latin-1")):
-        url = f"{scope.get('scheme', 'http')}://{hosts[0].decode('latin-1')}{target}"
-    else:
-        problem, url = _unusual_url(scope, target, hosts, version)
-        if problem is not None:
-            return _close(400, f"Bad Request: {problem}")
-    try:  # as wrangler and Cloudflare give it: WHATWG-parsed (dot segments resolved), without a fragment
-        url = whatwg_url(url.partition("#")[0])
-    except TypeError:
-        return _close(400, f'Bad Request: "{_shown(url)}" is not a valid URL.')
+    url = None
+    if target[:1] == "/" and len(hosts) == 1:
+        try:  # noqa: SIM105  # a try costs nothing here; suppress() would be a call on every request
+            url = _origin_url(scope.get("scheme", "http"), hosts[0], target)
+        except TypeError:
+            pass  # a URL WHATWG refuses: said below
+    if url is None:
+        if target[:1] == "/" and len(hosts) == 1 and valid_host(hosts[0].decode("latin-1")):
+            url = f"{scope.get('scheme', 'http')}://{hosts[0].decode('latin-1')}{target}"
+        else:
+            problem, url = _unusual_url(scope, target, hosts, version)
+            if problem is not None:
+                return _close(400, f"Bad Request: {problem}")
+        try:  # as wrangler and Cloudflare give it: WHATWG-parsed (dot segments resolved), without a fragment
+            url = whatwg_url(url.partition("#")[0])
+        except TypeError:
+            return _close(400, f'Bad Request: "{_shown(url)}" is not a valid URL.')
     if lengths:
         if len(set(lengths)) > 1 or not lengths[0].isdigit():
             return _close(400, "Bad Request: the Content-Length header is not one number.")
@@ -84,13 +91,19 @@ def read_request(
 
 def _special(version: str, method: str, target: str) -> Response:
     """HTTP/2 and other versions, ``CONNECT``, ``PRI`` and the asterisk form: the server answers them."""
+    if method == "OPTIONS" and target == "*" and (version == "1.1" or version == "1.0"):
+        return Response(None, 200, headers={"allow": ALLOWED_METHODS, "content-length": "0"})
+    status, text = server_refusal(version, method, target)
+    return _close(status, text)
+
+
+def server_refusal(version: str, method: str, target: str) -> tuple[int, str]:
+    """The status and text the server answers a request no worker should see with (not ``OPTIONS *``)."""
     if version != "1.1" and version != "1.0":
-        return _close(505, f"HTTP/{version} is not supported here: pyworker dev speaks HTTP/1.1.")
+        return 505, f"HTTP/{version} is not supported here: pyworker dev speaks HTTP/1.1."
     if method == "CONNECT" or method == "PRI":
-        return _close(501, f"{method} is not supported: pyworker dev serves workers, it is not a proxy.")
-    if method != "OPTIONS":
-        return _close(400, f'Bad Request: the target "*" is only for OPTIONS, not {method}.')
-    return Response(None, 200, headers={"allow": ALLOWED_METHODS, "content-length": "0"})
+        return 501, f"{method} is not supported: pyworker dev serves workers, it is not a proxy."
+    return 400, f'Bad Request: the target "*" is only for OPTIONS, not {method}.'
 
 
 def _unusual_url(scope: Scope, target: str, hosts: list[bytes], version: str) -> tuple[str | None, str]:
@@ -114,6 +127,16 @@ def _unusual_url(scope: Scope, target: str, hosts: list[bytes], version: str) ->
 
 def too_large(limits: ClientLimits) -> Response:
     return _close(413, f"Content Too Large: the request body has more than {limits.max_body_bytes} bytes.")
+
+
+@functools.lru_cache(maxsize=1024)  # clients ask for the same few targets of the same host again and again
+def _origin_url(scheme: str, host: bytes, target: str) -> str | None:
+    """The URL of an origin-form request (``GET /x`` with one Host), WHATWG-parsed, without a fragment;
+    ``None`` when the Host is not a host with an optional port. Raises ``TypeError`` as :func:`whatwg_url`."""
+    name = host.decode("latin-1")
+    if not valid_host(name):
+        return None
+    return whatwg_url(f"{scheme}://{name}{target}".partition("#")[0])
 
 
 @functools.lru_cache(maxsize=256)  # a client sends the same Host on every request

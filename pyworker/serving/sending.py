@@ -64,24 +64,30 @@ class Sender:
         streamed = source is not None and not source.buffered
         body = b"" if source is None or streamed else await source.read()
         headers = headers_of(response).raw()
-        problem = head_problem(response.status, headers, None if streamed else body, self.head)
+        status = response.status
+        length, coded = _scan(headers)  # one pass over the head: what the checks and the encoding need
+        if length is _BAD or (length is not None and not streamed and not self.head and length != len(body)):
+            problem = head_problem(status, headers, None if streamed else body, self.head)
+        else:
+            problem = head_problem(status, [], None, self.head) if status == 101 else None
         if problem is not None:
             self.printer.worker(self.worker, f"{self.request_line}: {problem}; answered 500 instead.", "error")
             if streamed:
                 await source.aclose()  # type: ignore[union-attr]
             response = Response(f"The worker's response could not be sent: {problem}.", 500)
             source, streamed, body, headers = None, False, await response.bytes(), headers_of(response).raw()
+            status, length, coded = 500, None, False
         self.status_text = response.status_text
-        encode = compressor(response, self.printer, self.worker)
+        encode = compressor(response, self.printer, self.worker) if coded else None
         if encode is not None:
-            headers = headers_of(response).raw()
+            headers, length = headers_of(response).raw(), None
             if not streamed:
                 body = encode(body, True)
-        if not streamed and not headers_of(response).has("content-length") and response.status not in _NO_BODY:
-            headers.append((b"content-length", str(len(body)).encode()))
-        self.started, self.status = True, response.status
+        if not streamed and length is None and status not in _NO_BODY:
+            headers.append((b"content-length", b"%d" % len(body)))
+        self.started, self.status = True, status
         try:
-            await send({"type": "http.response.start", "status": response.status, "headers": headers})
+            await send({"type": "http.response.start", "status": status, "headers": headers})
         except Exception as exc:  # a check above missed what uvicorn refuses: still one story, then close
             self.abort(f"the response head could not be sent ({type(exc).__name__}: {exc})")
         if not streamed:
@@ -124,6 +130,29 @@ class Sender:
         """Report ``cause`` and close the connection (uvicorn closes it on an exception it was told of)."""
         self.printer.worker(self.worker, f"{self.request_line}: {cause}; the connection was closed.", "error")
         raise mark_reported(ResponseAborted(cause))
+
+
+_BAD = -1  # _scan's length when head_problem has something to say
+
+
+def _scan(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool]:
+    """(the Content-Length, ``None`` if none, or ``_BAD``; whether a Content-Encoding may ask to encode).
+
+    ``_BAD`` when a value holds a control character or the Content-Length is not one number:
+    :func:`head_problem` then says which.
+    """
+    length: int | None = None
+    coded = False
+    for name, value in headers:
+        if name == b"content-length":
+            if length is not None or not value.isdigit():
+                return _BAD, coded
+            length = int(value)
+        elif name == b"content-encoding":
+            coded = True
+    if _CONTROL.search(b"\t".join([value for _, value in headers])):  # a tab is allowed: it joins them
+        return _BAD, coded
+    return length, coded
 
 
 def head_problem(status: int, headers: list[tuple[bytes, bytes]], body: bytes | None, head: bool) -> str | None:

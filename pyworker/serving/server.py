@@ -37,6 +37,7 @@ from pyworker.serving.processes import Processes
 from pyworker.serving.rewire import rewire
 from pyworker.serving.shutdown import ExitDeadline, finish_background_work
 from pyworker.serving.signals import refusing_worker_signals, shutdown_signals
+from pyworker.serving.stack import event_loop, http_parser, loop_factory
 from pyworker.serving.startup import StartupLoads
 from pyworker.serving.uvicorn_server import UvicornServer, uvicorn_config, uvicorn_logs_to
 from pyworker.serving.watchdog import LoopWatchdog
@@ -186,7 +187,8 @@ class DevServer:
         served = self.processes.served(self.listeners)  # a child accepts on its own worker's socket
         for listener in served:
             self.dispatch.add(listener.port, self.app(listener.worker))
-        self._uvicorn = server = UvicornServer(uvicorn_config(self.dispatch, self.options.limits))
+        config = uvicorn_config(self.dispatch, self.options.limits, http_parser(self.options.http))
+        self._uvicorn = server = UvicornServer(config)
         await self.processes.start(self.listeners, server, self.dispatch)
         watchdog = LoopWatchdog(self.printer, self.options.blocked_loop_warning, self.options.request_timeout)
         signals = shutdown_signals(self.stop, watchdog)
@@ -206,11 +208,11 @@ class DevServer:
                     self.announce(loading)
                     self.host.workflows.start()  # unfinished Workflow instances resume
                     self.queues.start()
-                    self.host.objects.start()  # Durable Object alarms stored before this start
+                    self.host.start_objects()  # Durable Object alarms stored before this start
                 await serving
                 await self.queues.stop()
                 await self.processes.children.stopped()
-            await self.host.objects.stop()
+            await self.host.stop_objects()
             if self._loads is not None:
                 self._loads.cancel()
             await self.host.workflows.stop()  # runs stop here and resume from their last step next time
@@ -274,12 +276,15 @@ class DevServer:
 
 def run(options: DevOptions, printer: Printer) -> None:
     """Load, bind and serve; returns after a clean shutdown. Raises :class:`PyworkerError` on bad input."""
+    factory = loop_factory(event_loop(options.loop))
+    http_parser(options.http)  # an --http that cannot be had is said before anything starts
     server = DevServer(options, printer)
     server.bind()
     for line in python_warnings([worker.config for worker in server.workers]):
         printer.warning(line)
     try:
-        asyncio.run(serve_until_stopped(server, ExitDeadline(printer)))
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(serve_until_stopped(server, ExitDeadline(printer)))
     finally:
         server.close_sockets()
 

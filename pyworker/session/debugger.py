@@ -20,8 +20,6 @@ from typing import Any, TextIO
 
 from pyworker.printer import Printer
 
-DEFAULT_DEBUGPY_PORT = 5678
-
 
 class _ServerPdb(pdb.Pdb):
     """pdb with no SIGINT handler of its own, that tells when its session ends."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import threading
 import webbrowser
@@ -53,6 +54,7 @@ class HotkeySession:
         self.debugger_help = debugger_help
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reading = False
+        self._blocking = True  # the terminal's mode before add_reader, given back in pause()
         self._tasks: set[asyncio.Task[None]] = set()
         self.actions: dict[str, Callable[[], None]] = {
             "b": self.open_browser,
@@ -74,6 +76,7 @@ class HotkeySession:
         """Give the terminal back as it was (pdb needs it), until :meth:`resume`."""
         if self._reading and self._loop is not None:
             self._loop.remove_reader(self.terminal.fd)
+            os.set_blocking(self.terminal.fd, self._blocking)  # uvloop's add_reader left it non-blocking
             self._reading = False
         self.terminal.restore()
 
@@ -81,6 +84,7 @@ class HotkeySession:
         if self._loop is None or self._reading:
             return
         self.terminal.keys()
+        self._blocking = os.get_blocking(self.terminal.fd)
         self._loop.add_reader(self.terminal.fd, self._pressed)
         self._reading = True
 
