@@ -6,15 +6,20 @@ python bench/coldstart.py [--runs 7]
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from _common import FIXTURES, cold_start, median, pyworker_cmd, uvicorn_cmd
 
 
-def measure(runs: int) -> dict[str, float]:
+def measure(runs: int) -> dict[str, Any]:
+    """``pyworker_s`` and ``uvicorn_s`` (medians), with every run in ``pyworker_s_rounds``/``uvicorn_s_rounds``."""
     seed = [str(FIXTURES / "seed/worker_a"), str(FIXTURES / "seed/worker_b")]
     pyworker = cold_start(lambda port: pyworker_cmd(*seed, "--port", str(port), "--log-level", "warn"), runs=runs)
     baseline = cold_start(lambda port: uvicorn_cmd("baseline_app:app", port), runs=runs)
-    return {"pyworker_s": median(pyworker), "uvicorn_s": median(baseline)}
+    return {
+        "pyworker_s": median(pyworker), "uvicorn_s": median(baseline),
+        "pyworker_s_rounds": pyworker, "uvicorn_s_rounds": baseline,
+    }  # fmt: skip
 
 
 def main() -> None:
