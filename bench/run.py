@@ -352,6 +352,16 @@ def storage_rows(settings: Settings, shared: dict[str, Any]) -> list[Row]:
                 spread(result.get(f"{name}_ratio_rounds")),
             )
         )
+    for name in ("kv_get", "r2_get"):  # what a value in a file of its own costs at least (Miniflare's layout)
+        if f"{name}_files" in result:
+            rows.append(
+                Row(
+                    f"storage: {STORAGE_LABELS[name]} against the layout's floor, ops/s",
+                    f"{result[name + '_pyworker']:,.0f}",
+                    f"{result[name + '_files']:,.0f} (a bare row lookup + open/fstat/read/close of its file)",
+                    f"{result[name + '_files_ratio']:.2f}",
+                )
+            )
     return rows
 
 

@@ -146,6 +146,53 @@ async def test_a_truncated_r2_file_is_an_error_naming_bucket_key_and_file(projec
         )
 
 
+async def test_values_read_again_come_from_memory_while_their_file_is_unchanged(
+    project: Path, make_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = make_server(project).worker("w").env
+    await env.KV.put("k", "0123456789")
+    await env.BUCKET.put("doc", b"0123456789")
+    assert await env.KV.get("k") == "0123456789" and await (await env.BUCKET.get("doc")).text() == "0123456789"
+    state = project / ".wrangler/state/v3"
+    [kv_blob] = (state / "kv/fixture-kv/blobs").iterdir()
+    [r2_blob] = (state / "r2/fixture-bucket/blobs").iterdir()
+    opened: list[str] = []
+    real_open = os.open
+
+    def counting_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counting_open)
+    assert await env.KV.get("k") == "0123456789" and await (await env.BUCKET.get("doc")).text() == "0123456789"
+    assert await (await env.BUCKET.get("doc", {"range": {"offset": 2, "length": 3}})).text() == "234"
+    monkeypatch.undo()
+    assert [path for path in opened if "blobs" in path] == []  # one stat each, no open
+    for blob in (kv_blob, r2_blob):  # edited by hand, same size: seen at once
+        blob.write_bytes(b"abcdefghij")
+        os.utime(blob, ns=(1_000_000_000, 1_000_000_000))
+    assert await env.KV.get("k") == "abcdefghij" and await (await env.BUCKET.get("doc")).text() == "abcdefghij"
+    kv_blob.unlink()
+    with pytest.raises(Exception, match=re.escape(f"the value file of 'k', {kv_blob}, is missing")):
+        await env.KV.get("k")
+    r2_blob.write_bytes(b"01234")
+    with pytest.raises(Exception, match=re.escape(f"{r2_blob}, holds 5 bytes where 10 were stored")):
+        await env.BUCKET.get("doc")
+
+
+def test_the_memory_of_values_read_is_bounded(tmp_path: Path) -> None:
+    store = blobs.BlobStore(tmp_path, "test")
+    value = b"x" * (blobs.CACHE_VALUE // 2)
+    ids = [store.write([value]) for _ in range(2 * blobs.CACHE_BYTES // len(value))]
+    for blob_id in ids:
+        assert store.read(blob_id) == value
+    assert store._kept_bytes <= blobs.CACHE_BYTES and ids[-1] in store._kept and ids[0] not in store._kept
+    big = store.write([b"y" * (blobs.CACHE_VALUE + 1)])
+    assert store.read(big) == b"y" * (blobs.CACHE_VALUE + 1) and big not in store._kept
+    store.delete(ids[-1])
+    assert ids[-1] not in store._kept
+
+
 async def test_leftover_files_no_row_names_are_removed_at_opening(project: Path, make_server) -> None:
     env = make_server(project).worker("w").env
     await env.KV.put("kept", "v")

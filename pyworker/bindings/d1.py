@@ -76,7 +76,13 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
 
 def bind_value(value: Any) -> Any:
     """A bound value as D1's ``bind()`` takes it after the SDK converted it to JavaScript."""
-    if value is None or isinstance(value, str | float):
+    kind = type(value)  # exact types first: this runs for every bound value
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return value
+    elif kind is str or kind is float or value is None:
+        return value
+    if isinstance(value, str | float):
         return value
     if isinstance(value, bool):
         return 1 if value else 0

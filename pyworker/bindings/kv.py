@@ -91,7 +91,7 @@ def check_key(method: str, key: str) -> None:
         raise JsException("TypeError", "Key name cannot be empty.")
     if key in (".", ".."):
         raise JsException("TypeError", f'"{key}" is not allowed as a key name.')
-    size = len(key.encode())
+    size = len(key) if key.isascii() else len(key.encode())
     if size > MAX_KEY:
         raise _failed(method, 414, f"UTF-8 encoded length of {size} exceeds key length limit of {MAX_KEY}.")
 

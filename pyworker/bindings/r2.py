@@ -59,7 +59,7 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
 
 
 def check_key(action: str, key: str) -> None:
-    if len(key.encode()) > MAX_KEY:
+    if (len(key) if key.isascii() else len(key.encode())) > MAX_KEY:
         raise r2_error(action, "The specified object name is not valid.", 10020)
 
 

@@ -33,6 +33,7 @@ _HEX = re.compile(r"[0-9a-f]+")
 
 INLINE_READ = 1024 * 1024  # larger values are read and written on the database's thread
 _COLUMNS = "key, version, size, etag, uploaded, http_metadata, custom_metadata, checksums, blob_id"
+_FIND = f"SELECT {_COLUMNS} FROM _mf_objects WHERE key = ?"  # one text: sqlite3 keeps it prepared
 _PARTS = "SELECT blob_id, size FROM _mf_multipart_parts WHERE object_key = ? ORDER BY part_number"
 Condition = Callable[["StoredObject | None"], bool]
 Part = tuple[str, int]  # a multipart object's part: its blob id and size
@@ -56,15 +57,20 @@ class StoredObject:
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> StoredObject:
         key, version, size, etag, uploaded, http, custom, checksums, blob_id = row
-        sums = json.loads(checksums)
+        sums = _loads(checksums)
         if len(etag) == 32 and _HEX.fullmatch(etag):  # Miniflare keeps a single upload's MD5 only as its etag
             sums["md5"] = etag
-        return cls(key, version, size, etag, uploaded, json.loads(http), json.loads(custom), sums, blob_id)
+        return cls(key, version, size, etag, uploaded, _loads(http), _loads(custom), sums, blob_id)
 
     def row(self) -> tuple[Any, ...]:
         sums = {name: value for name, value in self.checksums.items() if name != "md5"}
         return (self.key, self.blob_id, self.version, self.size, self.etag, self.uploaded,
                 _json(sums), _json(self.http_metadata), _json(self.custom_metadata))  # fmt: skip
+
+
+def _loads(text: str) -> Any:
+    """A metadata column's JSON; most are ``{}``, which needs no parser (a new dict: the caller may change it)."""
+    return {} if text == "{}" else json.loads(text)
 
 
 def _json(value: Any) -> str:
@@ -105,7 +111,7 @@ class R2Store:
     # -- reads -----------------------------------------------------------------------
     @staticmethod
     def _find(conn: sqlite3.Connection, key: str) -> StoredObject | None:
-        row = first_row(conn.execute(f"SELECT {_COLUMNS} FROM _mf_objects WHERE key = ?", (key,)))
+        row = first_row(conn.execute(_FIND, (key,)))
         if row is None:
             return None
         obj = StoredObject.from_row(row)
