@@ -25,8 +25,10 @@ from pyworker.options import DevOptions
 from pyworker.printer import Printer
 from pyworker.serving.server import DevServer
 
+# Not "bench": the storage section's worker of that name is still imported when run.py gets here, and the
+# second "bench" would import its entry module instead of this one.
 CONFIG = """
-name = "bench"
+name = "workflow_bench"
 main = "entry.py"
 workflows = [{ name = "bench", binding = "WF", class_name = "Steps" }]
 """
@@ -84,7 +86,7 @@ async def run(root: Path, steps: int, rounds: int) -> dict[str, Any]:
     (root / "bench/wrangler.toml").write_text(CONFIG)
     server = DevServer(DevOptions(), Printer(io.StringIO(), level="warn"), [load_config(root / "bench")])
     server.load()
-    env = server.worker("bench").env
+    env = server.worker("workflow_bench").env
     try:
         await workflow(env, 50, -1)  # warm up: open the file, import
         pairs = [(await workflow(env, steps, r), await plain(steps)) for r in range(rounds)]
