@@ -220,7 +220,7 @@ class D1PreparedStatement(_BindingWrapper):
 
     @promise
     async def first(self, column: Any = None) -> Any:
-        result = await self._result()
+        result = (await self._session.query([Query(self.statement, self.params)]))[0]  # _result(), one frame less
         if not result.rows:
             return None
         row = JsDict(zip(result.columns, map(_cell, result.rows[0]), strict=True))

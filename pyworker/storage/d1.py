@@ -96,7 +96,7 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.set_authorizer(_authorize)
 
 
-@dataclass
+@dataclass(slots=True)
 class Query:
     """One query as D1 receives it: SQL (one or more statements) and the last statement's parameters."""
 
