@@ -16,11 +16,10 @@ checked against ``wrangler d1 execute --local`` (workerd) on the same file.
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +29,7 @@ from pyworker.storage.sqlite import Database
 from pyworker.storage.sqltext import Plan, plan_of, rows_read, split_statements
 
 SERVED_BY = "pyworker.db"
+_clock = time.perf_counter  # a query's duration (tests pin it with a clock of their own)
 _SAVEPOINT = "_pyworker_d1_query"  # the one savepoint user SQL cannot open: pyworker's own transaction
 _LIMITS = (
     (sqlite3.SQLITE_LIMIT_LENGTH, 2_000_000),
@@ -192,15 +192,23 @@ class D1Store:
         if not split:
             raise QueryError("No SQL statements detected.")
         failed: list[str] = [""]
-        job: Callable[[sqlite3.Connection], list[Result]]
-        if len(split) == 1 and len(split[0][0].statements) == 1:  # one statement: SQLite's autocommit makes it atomic
-            job = functools.partial(self._single, split[0][0], split[0][1], failed)
-        else:
-            job = functools.partial(self._transaction, split, failed)
         try:
-            return await self.db.run(job)
+            if len(split) == 1 and not split[0][0].leading:  # one statement: SQLite's autocommit makes it atomic
+                return [await self.db.run(self._run, split[0][0], split[0][1], failed)]
+            return await self.db.run(self._transaction, split, failed)
         except (sqlite3.Error, OverflowError) as exc:
             raise QueryError(error_message(exc, failed[0])) from None
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        """:meth:`query` for one query, the hot path of ``first()``/``all()``/``run()``: a single statement
+        whose plan is known runs straight away (SQLite's autocommit makes it atomic)."""
+        plan = self._statements.get(sql)
+        if plan is None or plan.leading:
+            return (await self.query([Query(sql, params)]))[0]
+        try:
+            return await self.db.run(self._run, plan, params, [""])
+        except (sqlite3.Error, OverflowError) as exc:
+            raise QueryError(error_message(exc, plan.last)) from None
 
     def _split(self, sql: str) -> Plan | None:
         """``sql``'s statements (``None`` for blank text); remembered, as D1 code runs the same few SQL strings
@@ -220,25 +228,22 @@ class D1Store:
         self._statements[sql] = plan
         return plan
 
-    def _single(self, plan: Plan, params: Sequence[Any], failed: list[str], conn: sqlite3.Connection) -> list[Result]:
-        return [self._run(conn, plan, params, failed)]
-
     def _transaction(
         self, split: list[tuple[Plan, Sequence[Any]]], failed: list[str], conn: sqlite3.Connection
     ) -> list[Result]:
         conn.execute(f"SAVEPOINT {_SAVEPOINT}")
         try:
-            results = [self._run(conn, plan, params, failed) for plan, params in split]
+            results = [self._run(plan, params, failed, conn) for plan, params in split]
         except BaseException:
             _undo(conn)
             raise
         conn.execute(f"RELEASE {_SAVEPOINT}")
         return results
 
-    def _run(self, conn: sqlite3.Connection, plan: Plan, params: Sequence[Any], failed: list[str]) -> Result:
+    def _run(self, plan: Plan, params: Sequence[Any], failed: list[str], conn: sqlite3.Connection) -> Result:
         if not self._page_size:  # the size before the first statement, so it alone never looks like a change
             self._size = self._db_size(conn)
-        started = time.perf_counter()
+        started = _clock()
         before = conn.total_changes
         for statement in plan.leading:
             failed[0] = statement
@@ -264,9 +269,9 @@ class D1Store:
         elif not columns or not self._page_size:
             self._size = self._db_size(conn)
         changed = bool(changes) or self._size != size_before or plan.schema
-        read = rows_read(plan.seeks, len(rows), changes)
-        facts = (time.perf_counter() - started, changes, cursor.lastrowid or 0, read, changed, self._size)
-        return Result(columns, rows, facts=facts)
+        read = rows_read(plan.seeks, len(rows), changes) if plan.seeks else len(rows)
+        facts = (_clock() - started, changes, cursor.lastrowid or 0, read, changed, self._size)
+        return Result(columns, rows, None, facts)
 
     def _db_size(self, conn: sqlite3.Connection) -> int:
         if not self._page_size:
