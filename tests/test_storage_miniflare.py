@@ -146,9 +146,11 @@ async def test_a_truncated_r2_file_is_an_error_naming_bucket_key_and_file(projec
         )
 
 
-async def test_values_read_again_come_from_memory_while_their_file_is_unchanged(
+async def test_values_read_again_come_from_memory_and_their_file_is_looked_at_once_a_second(
     project: Path, make_server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(blobs, "_clock", lambda: now[0])
     env = make_server(project).worker("w").env
     await env.KV.put("k", "0123456789")
     await env.BUCKET.put("doc", b"0123456789")
@@ -156,28 +158,42 @@ async def test_values_read_again_come_from_memory_while_their_file_is_unchanged(
     state = project / ".wrangler/state/v3"
     [kv_blob] = (state / "kv/fixture-kv/blobs").iterdir()
     [r2_blob] = (state / "r2/fixture-bucket/blobs").iterdir()
-    opened: list[str] = []
-    real_open = os.open
+    looked: list[str] = []
+    real_open, real_stat = os.open, os.stat
 
     def counting_open(path: Any, *args: Any, **kwargs: Any) -> int:
-        opened.append(str(path))
+        looked.append(f"open {path}")
         return real_open(path, *args, **kwargs)
 
+    def counting_stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        looked.append(f"stat {path}")
+        return real_stat(path, *args, **kwargs)
+
     monkeypatch.setattr(os, "open", counting_open)
+    monkeypatch.setattr(os, "stat", counting_stat)
     assert await env.KV.get("k") == "0123456789" and await (await env.BUCKET.get("doc")).text() == "0123456789"
     assert await (await env.BUCKET.get("doc", {"range": {"offset": 2, "length": 3}})).text() == "234"
-    monkeypatch.undo()
-    assert [path for path in opened if "blobs" in path] == []  # one stat each, no open
-    for blob in (kv_blob, r2_blob):  # edited by hand, same size: seen at once
+    assert [entry for entry in looked if "blobs" in entry] == []  # within the second: no system call
+    now[0] += blobs.RECHECK_AFTER
+    assert await env.KV.get("k") == "0123456789" and await (await env.BUCKET.get("doc")).text() == "0123456789"
+    assert [entry for entry in looked if "blobs" in entry] == [f"stat {kv_blob}", f"stat {r2_blob}"]  # one each
+    monkeypatch.setattr(os, "open", real_open)
+    monkeypatch.setattr(os, "stat", real_stat)
+    for blob in (kv_blob, r2_blob):  # edited by hand, same size: seen at the next look
         blob.write_bytes(b"abcdefghij")
         os.utime(blob, ns=(1_000_000_000, 1_000_000_000))
+    now[0] += blobs.RECHECK_AFTER
     assert await env.KV.get("k") == "abcdefghij" and await (await env.BUCKET.get("doc")).text() == "abcdefghij"
     kv_blob.unlink()
+    now[0] += blobs.RECHECK_AFTER
     with pytest.raises(Exception, match=re.escape(f"the value file of 'k', {kv_blob}, is missing")):
         await env.KV.get("k")
     r2_blob.write_bytes(b"01234")
+    now[0] += blobs.RECHECK_AFTER
     with pytest.raises(Exception, match=re.escape(f"{r2_blob}, holds 5 bytes where 10 were stored")):
         await env.BUCKET.get("doc")
+    await env.KV.put("k", "new value")  # a new value is a new file (also from wrangler): read at once
+    assert await env.KV.get("k") == "new value"
 
 
 def test_the_memory_of_values_read_is_bounded(tmp_path: Path) -> None:

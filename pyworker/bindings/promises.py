@@ -162,8 +162,8 @@ def _outcome(settled: Settled) -> Generator[Any, None, Any]:
     if error is not None:
         _set(settled, "_p_error", None)  # raised once: no cycle through its traceback
         raise error
+    yield from ()  # a generator that never yields: its first step ends with the value
     return _get(settled, "_p_value")
-    yield  # a generator, so the outcome is the value of its first step  # noqa: B901
 
 
 def _steps(settled: Settled) -> Generator[Any, None, Any]:

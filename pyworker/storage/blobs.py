@@ -8,9 +8,12 @@ the row that named them is gone: a crash in between leaves an unreferenced file 
 :meth:`BlobStore.sweep` at a later start-up), never a row pointing at nothing. Methods block:
 the stores call them inline for small values and on the database's thread for large ones.
 
-A blob is never rewritten (a new value is a new blob id), so small values read once are kept in
-memory, and read again with one ``stat``: the file's inode, size and modification time must be
-those it had when read, so a file deleted, truncated or edited by hand is seen as before.
+A blob is never rewritten (a new value is a new blob id, also when wrangler writes it), so small
+values read once are kept in memory by their id: a changed value always comes with a new id from
+its row, so the memory is never stale for what pyworker and wrangler write. What neither does, a
+file deleted, truncated or edited by hand, is caught by one ``stat`` (inode, size, modification
+time against those it had when read) at most :data:`RECHECK_AFTER` seconds after the last one, so
+a read repeated within that window costs no system call.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from pyworker.errors import StateWriteError, StorageError
 
@@ -35,7 +39,9 @@ _READ_ONLY = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 CACHE_VALUE = 64 * 1024  # values up to this size are kept in memory once read...
 CACHE_BYTES = 8 * 1024 * 1024  # ...up to this much per namespace (oldest first out)
 _ENTRY_COST = 256  # bytes an entry costs beyond its value (its id, the dict slot, the bytes object)
+RECHECK_AFTER = 1.0  # seconds a kept value is served without looking at its file
 Stamp = tuple[int, int, int]  # inode, size, modification time (ns) of a blob file when it was read
+_clock = time.monotonic  # tests move it past RECHECK_AFTER
 
 
 class MissingBlob(StorageError):
@@ -64,7 +70,7 @@ class BlobStore:
         self.directory = directory
         self.label = label
         self._prefix = str(directory) + os.sep
-        self._kept: dict[str, tuple[Stamp, bytes]] = {}  # blob id -> what its file was, and its bytes
+        self._kept: dict[str, list[Any]] = {}  # blob id -> [its file's Stamp, its bytes, when to stat again]
         self._kept_bytes = 0
         self._lock = threading.Lock()  # reads happen on the event loop and on the database's thread
 
@@ -109,11 +115,16 @@ class BlobStore:
         except FileNotFoundError as exc:
             raise self._missing(key, path) from exc
 
-    def _recall(self, blob_id: str, path: str, key: str) -> bytes | None:
-        """The value kept from an earlier read, if its file is still the one read then (one ``stat``)."""
+    def _recall(self, blob_id: str, key: str) -> bytes | None:
+        """The value kept from an earlier read, if its file is still the one read then (a ``stat`` at most
+        once in :data:`RECHECK_AFTER` seconds). Only ids that named a file are kept: no path check needed."""
         kept = self._kept.get(blob_id)
         if kept is None:
             return None
+        now = _clock()
+        if now < kept[2]:
+            return kept[1]  # type: ignore[no-any-return]
+        path = self._prefix + blob_id
         try:
             info = os.stat(path)
         except FileNotFoundError as exc:
@@ -122,7 +133,8 @@ class BlobStore:
         if (info.st_ino, info.st_size, info.st_mtime_ns) != kept[0]:
             self._forget(blob_id)
             return None
-        return kept[1]
+        kept[2] = now + RECHECK_AFTER
+        return kept[1]  # type: ignore[no-any-return]
 
     def _keep(self, blob_id: str, info: os.stat_result, data: bytes) -> None:
         cost = len(data) + _ENTRY_COST
@@ -133,7 +145,7 @@ class BlobStore:
                 oldest = next(iter(self._kept))
                 self._kept_bytes -= len(self._kept.pop(oldest)[1]) + _ENTRY_COST
             if blob_id not in self._kept:
-                self._kept[blob_id] = ((info.st_ino, info.st_size, info.st_mtime_ns), data)
+                self._kept[blob_id] = [(info.st_ino, info.st_size, info.st_mtime_ns), data, _clock() + RECHECK_AFTER]
                 self._kept_bytes += cost
 
     def _forget(self, blob_id: str) -> None:
@@ -156,12 +168,13 @@ class BlobStore:
 
         ``key`` names the value in that error and in the one for a missing file.
         """
-        path = self.path(blob_id)
-        data = self._recall(blob_id, path, key)
+        data = self._recall(blob_id, key)
         if data is not None:
-            self._check_size(key, path, len(data), size)
+            if size is not None and len(data) != size:
+                self._check_size(key, self.path(blob_id), len(data), size)
             end = len(data) if length is None else min(len(data), start + length)
             return data if start == 0 and end == len(data) else data[start:end]
+        path = self.path(blob_id)
         fd = self._open(path, key)
         try:
             info = os.fstat(fd)
@@ -177,10 +190,10 @@ class BlobStore:
 
     def read_small(self, blob_id: str, limit: int, key: str = "") -> bytes | None:
         """The whole value when it is at most ``limit`` bytes (read inline), else ``None`` (read it on a thread)."""
-        path = self.path(blob_id)
-        data = self._recall(blob_id, path, key)
+        data = self._recall(blob_id, key)
         if data is not None:
             return data
+        path = self.path(blob_id)
         fd = self._open(path, key)
         try:
             info = os.fstat(fd)

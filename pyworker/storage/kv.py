@@ -39,6 +39,10 @@ def _seconds(expiration_ms: int | None) -> int | None:
     return None if expiration_ms is None else expiration_ms // 1000
 
 
+def _entry_rows(key: str, conn: sqlite3.Connection) -> list[tuple[str, int | None, str | None]]:
+    return conn.execute(_GET, (key,)).fetchall()
+
+
 class Entry(NamedTuple):
     """One stored value: ``expiration`` in seconds, ``metadata`` the JSON text given to ``put``, or ``None``.
 
@@ -86,7 +90,7 @@ class KvStore:
     async def get(self, key: str, retried: bool = False) -> Entry | None:
         if self.db.absent():
             return None
-        rows = await self.db.run(lambda conn: conn.execute(_GET, (key,)).fetchall())
+        rows = await self.db.run(_entry_rows, key)
         if not rows:
             return None
         blob_id, expiration, metadata = rows[0]

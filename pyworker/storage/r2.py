@@ -39,7 +39,7 @@ Condition = Callable[["StoredObject | None"], bool]
 Part = tuple[str, int]  # a multipart object's part: its blob id and size
 
 
-@dataclass
+@dataclass(slots=True)
 class StoredObject:
     """An object's metadata; a multipart object has no ``blob_id`` but ``parts``, read in order."""
 
@@ -76,6 +76,10 @@ def _loads(text: str) -> Any:
 def _json(value: Any) -> str:
     """JSON as ``JSON.stringify`` writes it (compact, raw UTF-8), as Miniflare stores metadata."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _found(key: str, conn: sqlite3.Connection) -> StoredObject | None:
+    return R2Store._find(conn, key)
 
 
 def _schema(conn: sqlite3.Connection) -> None:
@@ -122,7 +126,7 @@ class R2Store:
     async def head(self, key: str) -> StoredObject | None:
         if self.db.absent():
             return None
-        return await self.db.run(lambda conn: self._find(conn, key))
+        return await self.db.run(_found, key)
 
     async def get(self, key: str, retried: bool = False) -> tuple[StoredObject, bytes | None] | None:
         """An object and, when it is small and in one file, its whole value (else ``None``: use :meth:`read`)."""
