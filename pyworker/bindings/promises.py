@@ -116,13 +116,14 @@ class Settled(Coroutine[Any, Any, Any]):
     __slots__ = ("_p_awaited", "_p_error", "_p_name", "_p_owner", "_p_scope", "_p_steps", "_p_value")
 
     def __init__(self, value: Any, error: BaseException | None, owner: Any, name: str, scope: Any) -> None:
-        _set(self, "_p_value", value)
-        _set(self, "_p_error", error)
-        _set(self, "_p_owner", owner)
-        _set(self, "_p_name", name)
-        _set(self, "_p_scope", scope)
-        _set(self, "_p_awaited", False)
-        _set(self, "_p_steps", None)
+        # Plain assignments: only reading goes through __getattribute__.
+        self._p_value = value
+        self._p_error = error
+        self._p_owner = owner
+        self._p_name = name
+        self._p_scope = scope
+        self._p_awaited = False
+        self._p_steps: Generator[Any, None, Any] | None = None
 
     def __getattribute__(self, name: str) -> Any:
         if name in _OWN:

@@ -16,6 +16,7 @@ checked against ``wrangler d1 execute --local`` (workerd) on the same file.
 from __future__ import annotations
 
 import contextlib
+import operator
 import re
 import sqlite3
 import time
@@ -29,6 +30,7 @@ from pyworker.storage.sqlite import Database
 from pyworker.storage.sqltext import Plan, plan_of, rows_read, split_statements
 
 SERVED_BY = "pyworker.db"
+_name = operator.itemgetter(0)  # a column's name in cursor.description
 _clock = time.perf_counter  # a query's duration (tests pin it with a clock of their own)
 _SAVEPOINT = "_pyworker_d1_query"  # the one savepoint user SQL cannot open: pyworker's own transaction
 _LIMITS = (
@@ -258,7 +260,7 @@ class D1Store:
         cursor = conn.execute(plan.last, params)
         rows = cursor.fetchall()
         description = cursor.description  # made anew on each read
-        columns = [column[0] for column in description] if description else []
+        columns = list(map(_name, description)) if description else []
         changes = conn.total_changes - before
         size_before = self._size
         # A PRAGMA costs half a small insert: the size is read after schema changes and every 32nd write.
