@@ -15,12 +15,16 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import httpx
+import profiling
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 BENCH = Path(__file__).resolve().parent
 POLL_INTERVAL = 0.002  # seconds between readiness probes
-CHILD_ENV = {**os.environ, "NO_COLOR": "1"}
+# Servers use and write bytecode caches, as an installed pyworker does (pip compiles a wheel's modules):
+# with PYTHONDONTWRITEBYTECODE set (this machine sets it), every launch compiled pyworker's own ~180
+# modules from source, about 0.2 s of each cold start.
+CHILD_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "NO_COLOR": "1"}
 
 
 def free_port() -> int:
@@ -30,7 +34,8 @@ def free_port() -> int:
 
 
 def pyworker_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pyworker", "dev", *args]
+    """``python -m pyworker dev ARGS``; under ``run.py --profile``, the same under cProfile (``profiling.py``)."""
+    return profiling.server_command(["dev", *args]) or [sys.executable, "-m", "pyworker", "dev", *args]
 
 
 def server_stack() -> tuple[str, str]:
@@ -65,8 +70,11 @@ def pinned(cpus: set[int]) -> Callable[[], None] | None:
 
 
 @contextlib.contextmanager
-def launched(cmd: Sequence[str], server: bool = True) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``cmd`` (output discarded) for the ``with`` block; always stop it, even on Ctrl-C.
+def launched(
+    cmd: Sequence[str], server: bool = True, stdout: int = subprocess.DEVNULL
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``cmd`` (output discarded unless ``stdout`` is ``subprocess.PIPE``) for the ``with`` block; always
+    stop it, even on Ctrl-C.
 
     A ``server`` runs on :data:`SERVER_CPUS`. If the block fails because the process died,
     the error says so and quotes the end of its stderr.
@@ -75,7 +83,7 @@ def launched(cmd: Sequence[str], server: bool = True) -> Iterator[subprocess.Pop
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,
+            stdout=stdout,
             stderr=stderr,
             env=CHILD_ENV,
             preexec_fn=pinned(SERVER_CPUS) if server else None,

@@ -9,12 +9,13 @@ shared machine hits both alike. Both serve on the same HTTP parser and event loo
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from _common import FIXTURES, cold_start, median, pyworker_cmd, uvicorn_cmd
 
 
-def measure(runs: int) -> dict[str, float]:
-    """Medians over ``runs`` interleaved rounds, and the median of the rounds' own ratios."""
+def measure(runs: int) -> dict[str, Any]:
+    """Medians over ``runs`` interleaved rounds, the median of the rounds' own ratios, and every round."""
     seed = [str(FIXTURES / "seed/worker_a"), str(FIXTURES / "seed/worker_b")]
     commands = {
         "pyworker": lambda port: pyworker_cmd(*seed, "--port", str(port), "--log-level", "warn"),
@@ -25,7 +26,10 @@ def measure(runs: int) -> dict[str, float]:
         for name in sorted(commands, reverse=round_ % 2 == 1):
             times[name] += cold_start(commands[name], runs=1)
     ratios = [ours / theirs for ours, theirs in zip(times["pyworker"], times["uvicorn"], strict=True)]
-    return {"pyworker_s": median(times["pyworker"]), "uvicorn_s": median(times["uvicorn"]), "ratio": median(ratios)}
+    return {
+        "pyworker_s": median(times["pyworker"]), "uvicorn_s": median(times["uvicorn"]), "ratio": median(ratios),
+        "pyworker_s_rounds": times["pyworker"], "uvicorn_s_rounds": times["uvicorn"], "ratio_rounds": ratios,
+    }  # fmt: skip
 
 
 def main() -> None:

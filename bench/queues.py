@@ -100,7 +100,8 @@ def measure(messages: int = 2000, rounds: int = 3) -> dict[str, Any]:
                 (root / key).mkdir()
                 figures[key].append(asyncio.run(_pyworker(root / key, messages, batched)))
             figures["raw_per_s"].append(_raw(root, messages))
-    result = {key: statistics.median(values) for key, values in figures.items()}
+    result: dict[str, Any] = {key: statistics.median(values) for key, values in figures.items()}
+    result.update({f"{key}_rounds": values for key, values in figures.items()})
     result["send_ratio"] = result["send_per_s"] / result["raw_per_s"]
     result["batch_ratio"] = result["batch_per_s"] / result["raw_per_s"]
     return result

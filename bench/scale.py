@@ -107,6 +107,7 @@ def measure(sizes: Sequence[int] = SIZES, runs: int = 3, hops: int = 31, samples
                         result["chain_ms"] = chain_latency(url, hops, samples) * 1000
                         result["single_ms"] = chain_latency(url, 0, samples) * 1000
         result[f"ready_s_{n}"] = median(ready)
+        result[f"ready_s_{n}_rounds"] = ready
         result[f"rss_mib_{n}"] = median(rss)
     if len(sizes) > 1 and sizes[0] == 1:
         largest = sizes[-1]

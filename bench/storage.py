@@ -137,11 +137,11 @@ def raw_files(root: Path) -> tuple[sqlite3.Connection, dict[str, Callable[[int],
     return conn, {"kv_put": put(VALUE.encode()), "kv_get": get, "r2_put": put(OBJECT), "r2_get": get}
 
 
-async def run(root: Path, ops: int, rounds: int) -> dict[str, float]:
+async def run(root: Path, ops: int, rounds: int) -> dict[str, Any]:
     server, ours = await bindings(root)
     conn, raw = raw_sqlite(root)
     files_conn, files = raw_files(root)
-    result: dict[str, float] = {}
+    result: dict[str, Any] = {}
     try:
         for name in OPERATIONS:
             await per_second(ours[name], min(ops, 500))  # warm up: open files, fill statement caches
@@ -151,6 +151,7 @@ async def run(root: Path, ops: int, rounds: int) -> dict[str, float]:
             result[f"{name}_pyworker"] = median([a for a, _ in pairs])
             result[f"{name}_sqlite"] = median([b for _, b in pairs])
             result[f"{name}_ratio"] = median([a / b for a, b in pairs])
+            result[f"{name}_ratio_rounds"] = [a / b for a, b in pairs]
             if name in files:  # the same operation against the layout's floor, interleaved the same way
                 if name.endswith("put"):
                     await per_second(files[name], ops)  # every key exists, as for pyworker's side
@@ -164,7 +165,7 @@ async def run(root: Path, ops: int, rounds: int) -> dict[str, float]:
     return result
 
 
-def measure(ops: int = 3000, rounds: int = 5) -> dict[str, float]:
+def measure(ops: int = 3000, rounds: int = 5) -> dict[str, Any]:
     """``<op>_pyworker`` and ``<op>_sqlite`` (operations per second, medians) and ``<op>_ratio`` (median of the
     per-round ratios) for each operation."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -195,6 +195,7 @@ def measure(
             for server in servers:
                 for key, value in _combine(samples[server]).items():
                     result[f"{server}_{route}_{key}"] = value
+                result[f"{server}_{route}_rps_rounds"] = [sample["rps"] for sample in samples[server]]
         for server, run in running.items():
             result[f"{server}_rss_after_mib"] = rss_mib(run.pid)
             if run.proc.poll() is not None:

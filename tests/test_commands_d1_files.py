@@ -3,6 +3,7 @@ where the data commands find the project's state."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import textwrap
@@ -91,7 +92,11 @@ def test_a_sqlite_dump_wrapped_in_a_transaction_runs_as_wrangler_runs_it(project
     )
 
 
-def test_json_output_and_errors_are_wranglers(project: Path) -> None:
+def test_json_output_and_errors_are_wranglers(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyworker.storage import d1
+
+    # Each query takes 1.4 ms by this clock (two readings a query), so the duration shown is always 1.
+    monkeypatch.setattr(d1, "_clock", itertools.count(0, 0.0014).__next__)
     run("d1", "execute", "DB", "--command", "CREATE TABLE n (i INTEGER, f REAL, s TEXT)")
     run("d1", "execute", "DB", "--command", "INSERT INTO n VALUES (12345678901234567, 2.0, 'ünï'), (NULL, 0.1, NULL)")
     shown = run("d1", "execute", "DB", "--command", "SELECT * FROM n", "--json")
@@ -112,7 +117,7 @@ def test_json_output_and_errors_are_wranglers(project: Path) -> None:
             ],
             "success": true,
             "meta": {
-              "duration": 0
+              "duration": 1
             }
           }
         ]

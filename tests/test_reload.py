@@ -433,3 +433,23 @@ async def test_the_watcher_reattaches_to_a_worker_folder_removed_and_recreated(t
     assert len(seen) > after, "the re-created folder is not watched"
     assert any(directory.resolve() / "wrangler.toml" in batch.get("w", set()) for batch in seen[after:]), seen
     assert edited in seen[-1]["w"], seen
+
+
+async def test_at_debug_level_a_reload_says_when_the_watcher_reported_the_save(setup, output):
+    import re
+
+    server, _, b = setup
+    reloader = Reloader(server.registry, Printer(output, level="debug", colour=False))
+    await edit(reloader, b, {"src/entry.py": b_code("v2")})
+    lines = [line for line in output.lines() if line.startswith("[b]") and "state:" not in line]
+    assert re.fullmatch(
+        r"\[b\] the watcher reported the save \d+\.\d ms after it; the reload took \d+\.\d ms", lines[-2]
+    ), lines
+    assert re.fullmatch(r"\[b\] reloaded in \d+ms \(src/entry\.py\)", lines[-1]), lines
+
+
+async def test_a_reload_not_from_the_watcher_prints_no_stage_line(setup, output):
+    server, _, b = setup
+    reloader = Reloader(server.registry, Printer(output, level="debug", colour=False))
+    await reloader.reload(server.worker("b"), {b / "wrangler.toml"})
+    assert not any("the watcher reported" in line for line in output.lines())

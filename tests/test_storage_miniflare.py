@@ -146,6 +146,69 @@ async def test_a_truncated_r2_file_is_an_error_naming_bucket_key_and_file(projec
         )
 
 
+async def test_values_read_again_come_from_memory_and_their_file_is_looked_at_once_a_second(
+    project: Path, make_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(blobs, "_clock", lambda: now[0])
+    env = make_server(project).worker("w").env
+    await env.KV.put("k", "0123456789")
+    await env.BUCKET.put("doc", b"0123456789")
+    assert await env.KV.get("k") == "0123456789" and await (await env.BUCKET.get("doc")).text() == "0123456789"
+    state = project / ".wrangler/state/v3"
+    [kv_blob] = (state / "kv/fixture-kv/blobs").iterdir()
+    [r2_blob] = (state / "r2/fixture-bucket/blobs").iterdir()
+    looked: list[str] = []
+    real_open, real_stat = os.open, os.stat
+
+    def counting_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        looked.append(f"open {path}")
+        return real_open(path, *args, **kwargs)
+
+    def counting_stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        looked.append(f"stat {path}")
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counting_open)
+    monkeypatch.setattr(os, "stat", counting_stat)
+    assert await env.KV.get("k") == "0123456789" and await (await env.BUCKET.get("doc")).text() == "0123456789"
+    assert await (await env.BUCKET.get("doc", {"range": {"offset": 2, "length": 3}})).text() == "234"
+    assert [entry for entry in looked if "blobs" in entry] == []  # within the second: no system call
+    now[0] += blobs.RECHECK_AFTER
+    assert await env.KV.get("k") == "0123456789" and await (await env.BUCKET.get("doc")).text() == "0123456789"
+    assert [entry for entry in looked if "blobs" in entry] == [f"stat {kv_blob}", f"stat {r2_blob}"]  # one each
+    monkeypatch.setattr(os, "open", real_open)
+    monkeypatch.setattr(os, "stat", real_stat)
+    for blob in (kv_blob, r2_blob):  # edited by hand, same size: seen at the next look
+        blob.write_bytes(b"abcdefghij")
+        os.utime(blob, ns=(1_000_000_000, 1_000_000_000))
+    now[0] += blobs.RECHECK_AFTER
+    assert await env.KV.get("k") == "abcdefghij" and await (await env.BUCKET.get("doc")).text() == "abcdefghij"
+    kv_blob.unlink()
+    now[0] += blobs.RECHECK_AFTER
+    with pytest.raises(Exception, match=re.escape(f"the value file of 'k', {kv_blob}, is missing")):
+        await env.KV.get("k")
+    r2_blob.write_bytes(b"01234")
+    now[0] += blobs.RECHECK_AFTER
+    with pytest.raises(Exception, match=re.escape(f"{r2_blob}, holds 5 bytes where 10 were stored")):
+        await env.BUCKET.get("doc")
+    await env.KV.put("k", "new value")  # a new value is a new file (also from wrangler): read at once
+    assert await env.KV.get("k") == "new value"
+
+
+def test_the_memory_of_values_read_is_bounded(tmp_path: Path) -> None:
+    store = blobs.BlobStore(tmp_path, "test")
+    value = b"x" * (blobs.CACHE_VALUE // 2)
+    ids = [store.write([value]) for _ in range(2 * blobs.CACHE_BYTES // len(value))]
+    for blob_id in ids:
+        assert store.read(blob_id) == value
+    assert store._kept_bytes <= blobs.CACHE_BYTES and ids[-1] in store._kept and ids[0] not in store._kept
+    big = store.write([b"y" * (blobs.CACHE_VALUE + 1)])
+    assert store.read(big) == b"y" * (blobs.CACHE_VALUE + 1) and big not in store._kept
+    store.delete(ids[-1])
+    assert ids[-1] not in store._kept
+
+
 async def test_leftover_files_no_row_names_are_removed_at_opening(project: Path, make_server) -> None:
     env = make_server(project).worker("w").env
     await env.KV.put("kept", "v")

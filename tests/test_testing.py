@@ -122,3 +122,13 @@ async def test_the_fixture_loads_into_tmp_path(pyworker_dev, pair: tuple[Path, P
     response = await dev.fetch("a", "/", method="PUT", content=b"x")
     assert response.text == "PUT http://localhost:8787/ x 3 hi"
     assert (tmp_path / "pyworker-state-0" / "v3").is_dir()
+
+
+async def test_two_servers_with_workers_of_one_name_from_two_folders_each_run_their_own(write_worker) -> None:
+    code = "from workers import Response, WorkerEntrypoint\n\nclass Default(WorkerEntrypoint):\n" \
+           "    async def fetch(self, request):\n        return Response({!r})\n"  # fmt: skip
+    config = 'name = "api"\nmain = "src/entry.py"\n'
+    one = write_worker("one/api", {"src/entry.py": code.format("one")}, config)
+    two = write_worker("two/api", {"src/entry.py": code.format("two")}, config)
+    async with testing.dev(one) as first, testing.dev(two) as second:
+        assert [(await first.fetch("api")).text, (await second.fetch("api")).text] == ["one", "two"]

@@ -76,7 +76,13 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
 
 def bind_value(value: Any) -> Any:
     """A bound value as D1's ``bind()`` takes it after the SDK converted it to JavaScript."""
-    if value is None or isinstance(value, str | float):
+    kind = type(value)  # exact types first: this runs for every bound value
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return value
+    elif kind is str or kind is float or value is None:
+        return value
+    if isinstance(value, str | float):
         return value
     if isinstance(value, bool):
         return 1 if value else 0
@@ -156,6 +162,16 @@ class D1DatabaseSession(_BindingWrapper):
             self._bookmark = f"{time.time_ns():020d}"  # opaque, and later ones sort after earlier ones
         return results
 
+    async def one(self, statement: D1PreparedStatement) -> Result:
+        """:meth:`query` for one statement (``first()``, ``all()``, ``run()``), with one frame less."""
+        try:
+            result = await self._store.one(statement.statement, statement.params)
+        except QueryError as exc:
+            raise JsException("Error", f"D1_ERROR: {exc}") from None
+        if self._bookmark is not None:
+            self._bookmark = f"{time.time_ns():020d}"
+        return result
+
 
 class D1Database(D1DatabaseSession):
     """``env.<BINDING>`` for a D1 database: queries always go to the primary, so it has no bookmark."""
@@ -201,20 +217,17 @@ class D1PreparedStatement(_BindingWrapper):
     def bind(self, *values: Any, **kwargs: Any) -> D1PreparedStatement:
         return D1PreparedStatement(self._session, self.statement, [bind_value(v) for v in call_args(values, kwargs)])
 
-    async def _result(self) -> Result:
-        return (await self._session.query([Query(self.statement, self.params)]))[0]
-
     @promise
     async def all(self) -> JsDict:
-        return _d1_result(await self._result())
+        return _d1_result(await self._session.one(self))
 
     @promise
     async def run(self) -> JsDict:
-        return _d1_result(await self._result())
+        return _d1_result(await self._session.one(self))
 
     @promise
     async def first(self, column: Any = None) -> Any:
-        result = await self._result()
+        result = await self._session.one(self)
         if not result.rows:
             return None
         row = JsDict(zip(result.columns, map(_cell, result.rows[0]), strict=True))
@@ -228,7 +241,7 @@ class D1PreparedStatement(_BindingWrapper):
     @promise
     async def raw(self, *args: Any, **kwargs: Any) -> list[list[Any]]:
         given = options(arg(call_args(args, kwargs), 0), "raw")
-        result = await self._result()
+        result = await self._session.one(self)
         rows = [[_cell(value) for value in row] for row in result.rows]
         return [list(result.columns), *rows] if given.get("columnNames") else rows
 

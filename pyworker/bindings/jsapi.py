@@ -25,7 +25,7 @@ CHUNK = 64 * 1024
 
 def call_args(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> list[Any]:
     """The JavaScript arguments of a call: keyword arguments become one trailing object, as in the SDK."""
-    if not kwargs and all(type(value) in _PLAIN for value in args):  # the common case: keys, text, numbers
+    if not kwargs and _PLAIN.issuperset(map(type, args)):  # the common case: keys, text, numbers
         return list(args)
     for value in args:
         _refuse(value)

@@ -91,7 +91,7 @@ def check_key(method: str, key: str) -> None:
         raise JsException("TypeError", "Key name cannot be empty.")
     if key in (".", ".."):
         raise JsException("TypeError", f'"{key}" is not allowed as a key name.')
-    size = len(key.encode())
+    size = len(key) if key.isascii() else len(key.encode())
     if size > MAX_KEY:
         raise _failed(method, 414, f"UTF-8 encoded length of {size} exceeds key length limit of {MAX_KEY}.")
 
@@ -145,7 +145,14 @@ class KvNamespace(_BindingWrapper):
     @promise
     def get(self, *args: Any, **kwargs: Any) -> Any:
         """``get(key, "text" | "json" | "arrayBuffer" | "stream" | {type, cacheTtl})``; a list of keys gives a dict."""
+        if len(args) == 1 and not kwargs and type(args[0]) is str:  # get(key): the hot path
+            return self._get_text(args[0])
         return self._get(call_args(args, kwargs), with_metadata=False)
+
+    async def _get_text(self, key: str) -> str | None:
+        check_key("GET", key)
+        entry = await self._store.get(key)
+        return None if entry is None else entry.value.decode("utf-8", errors="replace")
 
     @promise
     def getWithMetadata(self, *args: Any, **kwargs: Any) -> Any:
@@ -153,11 +160,6 @@ class KvNamespace(_BindingWrapper):
         return self._get(call_args(args, kwargs), with_metadata=True)
 
     async def _get(self, values: Values, with_metadata: bool) -> Any:
-        if len(values) == 1 and type(values[0]) is str and not with_metadata:  # get(key): the hot path
-            key = values[0]
-            check_key("GET", key)
-            entry = await self._store.get(key)
-            return None if entry is None else entry.value.decode("utf-8", errors="replace")
         key = arg(values, 0)
         kind, cache_ttl = _get_options(arg(values, 1))
         if isinstance(key, list):

@@ -59,7 +59,7 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
 
 
 def check_key(action: str, key: str) -> None:
-    if len(key.encode()) > MAX_KEY:
+    if (len(key) if key.isascii() else len(key.encode())) > MAX_KEY:
         raise r2_error(action, "The specified object name is not valid.", 10020)
 
 
@@ -181,6 +181,8 @@ class R2Bucket(_BindingWrapper):
     @promise
     def get(self, *args: Any, **kwargs: Any) -> Any:
         """``get(key, {range, onlyIf})`` → ``R2ObjectBody``, an ``R2Object`` when ``onlyIf`` fails, or ``None``."""
+        if len(args) == 1 and not kwargs and type(args[0]) is str:  # get(key): the hot path
+            return self._get(list(args))
         return self._get(call_args(args, kwargs))
 
     async def _get(self, values: Values) -> R2Object | None:

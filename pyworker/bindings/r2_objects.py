@@ -92,6 +92,8 @@ class R2Object(JsResult):
 
 
 def _http_metadata(stored: dict[str, Any]) -> JsDict:
+    if not stored:
+        return JsDict()
     fields = JsDict({key: value for key, value in stored.items() if key != "cacheExpiry"})
     if "cacheExpiry" in stored:
         fields["cacheExpiry"] = datetime.datetime.fromtimestamp(stored["cacheExpiry"] / 1000, datetime.UTC)

@@ -97,6 +97,12 @@ class WorkerModules(importlib.abc.Loader):
     # -- lifecycle -----------------------------------------------------------------
     def install(self) -> None:
         self.router = ImportRouter.installed(SDK_ALIASES)
+        # Another server in this process (pyworker.testing) may run a worker of the same name from another
+        # directory: its generation keeps its prefix, this one takes the next free one (_pyworker_api_1_2).
+        base, copy = self.prefix, 1
+        while self.prefix in self.router.generations:
+            copy += 1
+            self.prefix = f"{base}_{copy}"
         self.router.register(self)
 
     def uninstall(self) -> None:

@@ -66,18 +66,23 @@ class Reloader:
     async def changes(self, batches: AsyncIterator[Batch]) -> AsyncIterator[Reloaded]:
         """Reload the workers each batch names; yield what each reload did."""
         async for batch in batches:
+            seen = time.time()
             for name, paths in batch.items():
                 worker = self.registry.get(name)
                 if worker is not None and (paths := code_changes(worker.config, paths)):
-                    yield await self.reload(worker, paths)
+                    yield await self.reload(worker, paths, seen)
 
     async def run(self, batches: AsyncIterator[Batch]) -> None:
         """Apply every batch, ignoring what changed (tests, and servers without ports to move)."""
         async for _ in self.changes(batches):
             pass
 
-    async def reload(self, worker: Worker, paths: set[Path]) -> Reloaded:
-        """Re-read ``worker``'s config if a settings file changed, then re-import its code."""
+    async def reload(self, worker: Worker, paths: set[Path], seen: float | None = None) -> Reloaded:
+        """Re-read ``worker``'s config if a settings file changed, then re-import its code.
+
+        ``seen`` (``time.time()``) is when the watcher reported the change: at ``--log-level debug``
+        the reload says how long after the save that was (by the files' modification times).
+        """
         started = time.perf_counter()
         old = worker.config
         try:
@@ -90,6 +95,10 @@ class Reloader:
         finally:
             self.reloads += 1
         millis = (time.perf_counter() - started) * 1000
+        if seen is not None and (saved := _saved(paths)) is not None:
+            after = max(0.0, (seen - saved) * 1000)
+            text = f"the watcher reported the save {after:.1f} ms after it; the reload took {millis:.1f} ms"
+            self.printer.worker(worker.name, text, "debug")
         self.printer.worker(worker.name, f"reloaded in {millis:.0f}ms ({_describe(worker, paths)})")
         return Reloaded(worker.name, True, old, worker.config)
 
@@ -99,6 +108,17 @@ class Reloader:
         for warning in config.warnings:
             self.printer.warning(warning)
         worker.reconfigure(config, env)
+
+
+def _saved(paths: set[Path]) -> float | None:
+    """When the newest of ``paths`` was written (``time.time()`` scale), or ``None`` if none is left."""
+    times = []
+    for path in paths:
+        try:
+            times.append(path.stat().st_mtime)
+        except OSError:
+            continue
+    return max(times, default=None)
 
 
 def _describe(worker: Worker, paths: set[Path]) -> str:

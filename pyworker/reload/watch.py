@@ -20,13 +20,14 @@ from pyworker.config.model import WorkerConfig
 
 Batch = dict[str, set[Path]]  # worker name -> files that changed
 
-# Milliseconds: changes are grouped until none arrives for STEP_MS (so an editor's
-# write-rename-chmod or a quick second save make one reload), at most DEBOUNCE_MS. The
-# watcher thread takes the GIL once per step, which costs the serving thread throughput:
-# 20 ms keeps reloads well under 50 ms while waking 50 times a second, not 100.
-STEP_MS = 20
+# Milliseconds: watchfiles' Rust loop looks for file events every STEP_MS and reports them once
+# a step passes without a new one (an editor's write-rename-chmod, or writes that keep coming,
+# make one reload), at most DEBOUNCE_MS after the first. So a save is reported 5-10 ms after it
+# is written. The watcher thread takes the GIL once per step; 200 short wake-ups a second cost
+# the serving thread nothing measurable (bench/README.md, "The file watcher").
+STEP_MS = 5
 DEBOUNCE_MS = 400
-LOOK_EVERY = 25  # watcher steps (of STEP_MS) between looks at whether a watched folder was replaced
+LOOK_EVERY = 100  # watcher steps (of STEP_MS, so half a second) between looks at whether a watched folder was replaced
 
 
 class WorkerFilter(watchfiles.DefaultFilter):
@@ -138,6 +139,7 @@ class _Round:
         self.folders = folders or {}
         self.deleted: set[Path] = set()  # folders reported deleted (one may be back already, same inode)
         self._steps = 0
+        self._replaced = False
 
     def folder_deleted(self, folder: Path) -> None:
         self.deleted.add(folder)
@@ -147,8 +149,12 @@ class _Round:
         if self._over or self._stop.is_set():
             return True
         self._steps += 1
-        if self._steps % LOOK_EVERY == 0 and identities(self.folders) != self.folders:
+        if self._replaced:  # one step after a look found a folder replaced: the events of that are reported now
             self._over = True
+        elif self._steps % LOOK_EVERY == 0 and identities(self.folders) != self.folders:
+            # Stopping at once would drop the events the Rust loop holds (an `rm -rf` halfway through):
+            # give it one more step, in which it reports them if they have stopped coming.
+            self._replaced = True
         return self._over
 
     def set(self) -> None:

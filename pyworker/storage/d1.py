@@ -16,20 +16,22 @@ checked against ``wrangler d1 execute --local`` (workerd) on the same file.
 from __future__ import annotations
 
 import contextlib
-import functools
+import operator
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pyworker.errors import QueryError
 from pyworker.storage.host import Storage
 from pyworker.storage.sqlite import Database
-from pyworker.storage.sqltext import split_statements
+from pyworker.storage.sqltext import Plan, plan_of, rows_read, split_statements
 
 SERVED_BY = "pyworker.db"
+_name = operator.itemgetter(0)  # a column's name in cursor.description
+_clock = time.perf_counter  # a query's duration (tests pin it with a clock of their own)
 _SAVEPOINT = "_pyworker_d1_query"  # the one savepoint user SQL cannot open: pyworker's own transaction
 _LIMITS = (
     (sqlite3.SQLITE_LIMIT_LENGTH, 2_000_000),
@@ -96,7 +98,7 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.set_authorizer(_authorize)
 
 
-@dataclass
+@dataclass(slots=True)
 class Query:
     """One query as D1 receives it: SQL (one or more statements) and the last statement's parameters."""
 
@@ -104,13 +106,51 @@ class Query:
     params: Sequence[Any] = ()
 
 
-@dataclass
 class Result:
-    """What one query gave: column names, rows (tuples of SQLite values) and D1's ``meta``."""
+    """What one query gave: column names, rows (tuples of SQLite values) and D1's ``meta``.
 
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-    meta: dict[str, Any] = field(default_factory=dict)
+    ``meta`` is made when first read (``first()`` never reads it) from the figures the query recorded.
+    """
+
+    __slots__ = ("_facts", "_meta", "columns", "rows")
+
+    def __init__(
+        self,
+        columns: list[str],
+        rows: list[tuple[Any, ...]],
+        meta: dict[str, Any] | None = None,
+        facts: tuple[float, int, int, int, bool, int] | None = None,
+    ) -> None:
+        self.columns = columns
+        self.rows = rows
+        self._meta = meta if meta is not None or facts is not None else {}
+        self._facts = facts  # (seconds taken, changes, last row id, rows read, changed the database, size after)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        if self._meta is None:
+            assert self._facts is not None
+            self._meta = _meta(*self._facts)
+        return self._meta
+
+    def __repr__(self) -> str:
+        return f"Result(columns={self.columns!r}, rows={self.rows!r}, meta={self.meta!r})"
+
+
+def _meta(took: float, changes: int, last_row_id: int, rows_read: int, changed: bool, size: int) -> dict[str, Any]:
+    duration = took * 1000
+    return {
+        "served_by": SERVED_BY,
+        "served_by_primary": True,
+        "timings": {"sql_duration_ms": duration},
+        "duration": duration,
+        "changes": changes,
+        "last_row_id": last_row_id,
+        "changed_db": changed,
+        "size_after": size,
+        "rows_read": rows_read,
+        "rows_written": changes,
+    }
 
 
 def error_message(exc: BaseException, sql: str = "") -> str:
@@ -146,59 +186,68 @@ class D1Store:
         self._page_size = 0
         self._size = 0
         self._writes = 0
-        self._statements: dict[str, list[str]] = {}
+        self._statements: dict[str, Plan | None] = {}
 
     async def query(self, queries: Sequence[Query]) -> list[Result]:
         """Run ``queries`` as one transaction; any error undoes all of them and raises :class:`QueryError`."""
-        split = [(self._split(query.sql), query.params) for query in queries if query.sql.strip()]
+        split = [(plan, query.params) for query in queries if (plan := self._split(query.sql)) is not None]
         if not split:
             raise QueryError("No SQL statements detected.")
         failed: list[str] = [""]
-        job: Callable[[sqlite3.Connection], list[Result]]
-        if len(split) == 1 and len(split[0][0]) == 1:  # one statement: SQLite's own autocommit makes it atomic
-            job = functools.partial(self._single, split[0][0], split[0][1], failed)
-        else:
-            job = functools.partial(self._transaction, split, failed)
         try:
-            return await self.db.run(job)
+            if len(split) == 1 and not split[0][0].leading:  # one statement: SQLite's autocommit makes it atomic
+                return [await self.db.run(self._run, split[0][0], split[0][1], failed)]
+            return await self.db.run(self._transaction, split, failed)
         except (sqlite3.Error, OverflowError) as exc:
             raise QueryError(error_message(exc, failed[0])) from None
 
-    def _split(self, sql: str) -> list[str]:
-        """``sql``'s statements; remembered, as D1 code runs the same few SQL strings over and over."""
-        statements = self._statements.get(sql)
-        if statements is None:
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        """:meth:`query` for one query, the hot path of ``first()``/``all()``/``run()``: a single statement
+        whose plan is known runs straight away (SQLite's autocommit makes it atomic)."""
+        plan = self._statements.get(sql)
+        if plan is None or plan.leading:
+            return (await self.query([Query(sql, params)]))[0]
+        try:
+            return await self.db.run(self._run, plan, params, [""])
+        except (sqlite3.Error, OverflowError) as exc:
+            raise QueryError(error_message(exc, plan.last)) from None
+
+    def _split(self, sql: str) -> Plan | None:
+        """``sql``'s statements (``None`` for blank text); remembered, as D1 code runs the same few SQL strings
+        over and over."""
+        try:
+            return self._statements[sql]
+        except KeyError:
+            pass
+        plan: Plan | None = None
+        if sql.strip():
             statements = split_statements(sql)
             if not statements:
                 raise QueryError("SQL code did not contain a statement.")
-            if len(self._statements) >= 512:
-                self._statements.clear()
-            self._statements[sql] = statements
-        return statements
-
-    def _single(
-        self, statements: list[str], params: Sequence[Any], failed: list[str], conn: sqlite3.Connection
-    ) -> list[Result]:
-        return [self._run(conn, statements, params, failed)]
+            plan = plan_of(statements)
+        if len(self._statements) >= 512:
+            self._statements.clear()
+        self._statements[sql] = plan
+        return plan
 
     def _transaction(
-        self, split: list[tuple[list[str], Sequence[Any]]], failed: list[str], conn: sqlite3.Connection
+        self, split: list[tuple[Plan, Sequence[Any]]], failed: list[str], conn: sqlite3.Connection
     ) -> list[Result]:
         conn.execute(f"SAVEPOINT {_SAVEPOINT}")
         try:
-            results = [self._run(conn, statements, params, failed) for statements, params in split]
+            results = [self._run(plan, params, failed, conn) for plan, params in split]
         except BaseException:
             _undo(conn)
             raise
         conn.execute(f"RELEASE {_SAVEPOINT}")
         return results
 
-    def _run(self, conn: sqlite3.Connection, statements: list[str], params: Sequence[Any], failed: list[str]) -> Result:
+    def _run(self, plan: Plan, params: Sequence[Any], failed: list[str], conn: sqlite3.Connection) -> Result:
         if not self._page_size:  # the size before the first statement, so it alone never looks like a change
             self._size = self._db_size(conn)
-        started = time.perf_counter()
+        started = _clock()
         before = conn.total_changes
-        for statement in statements[:-1]:
+        for statement in plan.leading:
             failed[0] = statement
             try:
                 conn.execute(statement).fetchall()
@@ -207,10 +256,11 @@ class D1Store:
                     "When executing multiple SQL statements in a single call, only the last statement can have "
                     "parameters."
                 ) from exc
-        failed[0] = statements[-1]
-        cursor = conn.execute(statements[-1], params)
+        failed[0] = plan.last
+        cursor = conn.execute(plan.last, params)
         rows = cursor.fetchall()
-        columns = [column[0] for column in cursor.description] if cursor.description else []
+        description = cursor.description  # made anew on each read
+        columns = list(map(_name, description)) if description else []
         changes = conn.total_changes - before
         size_before = self._size
         # A PRAGMA costs half a small insert: the size is read after schema changes and every 32nd write.
@@ -220,46 +270,12 @@ class D1Store:
                 self._size = self._db_size(conn)
         elif not columns or not self._page_size:
             self._size = self._db_size(conn)
-        changed = bool(changes) or self._size != size_before or _changes_schema(statements[-1])
-        read = _rows_read(statements[-1], len(rows), changes)
-        return Result(columns, rows, self._meta(time.perf_counter() - started, changes, cursor, read, changed))
-
-    def _meta(self, took: float, changes: int, cursor: sqlite3.Cursor, rows_read: int, changed: bool) -> dict[str, Any]:
-        duration = took * 1000
-        return {
-            "served_by": SERVED_BY,
-            "served_by_primary": True,
-            "timings": {"sql_duration_ms": duration},
-            "duration": duration,
-            "changes": changes,
-            "last_row_id": cursor.lastrowid or 0,
-            "changed_db": changed,
-            "size_after": self._size,
-            "rows_read": rows_read,
-            "rows_written": changes,
-        }
+        changed = bool(changes) or self._size != size_before or plan.schema
+        read = rows_read(plan.seeks, len(rows), changes) if plan.seeks else len(rows)
+        facts = (_clock() - started, changes, cursor.lastrowid or 0, read, changed, self._size)
+        return Result(columns, rows, None, facts)
 
     def _db_size(self, conn: sqlite3.Connection) -> int:
         if not self._page_size:
             self._page_size = conn.execute("PRAGMA page_size").fetchall()[0][0]
         return int(conn.execute("PRAGMA page_count").fetchall()[0][0]) * self._page_size
-
-
-_WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
-
-
-def _rows_read(statement: str, returned: int, changes: int) -> int:
-    """D1's ``rows_read`` as near as Python's sqlite3 allows: a DELETE or UPDATE reads each row it changes
-    and, found or not, the row it seeks; other statements count the rows they return."""
-    words = statement.split(None, 1)
-    if words and words[0].upper() in ("DELETE", "UPDATE") and _WHERE.search(statement):
-        return max(returned, changes, 1)
-    if words and words[0].upper() == "UPDATE":
-        return max(returned, changes)
-    return returned
-
-
-def _changes_schema(statement: str) -> bool:
-    """CREATE, DROP and ALTER change the database without changing a row."""
-    words = statement.split(None, 1)
-    return bool(words) and words[0].upper() in ("CREATE", "DROP", "ALTER")

@@ -16,6 +16,7 @@ import hashlib
 import sqlite3
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pyworker.storage import migrate
 from pyworker.storage.blobs import BlobStore, MissingBlob
@@ -38,9 +39,14 @@ def _seconds(expiration_ms: int | None) -> int | None:
     return None if expiration_ms is None else expiration_ms // 1000
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One stored value: ``expiration`` in seconds, ``metadata`` the JSON text given to ``put``, or ``None``."""
+def _entry_rows(key: str, conn: sqlite3.Connection) -> list[tuple[str, int | None, str | None]]:
+    return conn.execute(_GET, (key,)).fetchall()
+
+
+class Entry(NamedTuple):
+    """One stored value: ``expiration`` in seconds, ``metadata`` the JSON text given to ``put``, or ``None``.
+
+    A named tuple: made on every read, and a frozen dataclass costs three ``object.__setattr__`` calls."""
 
     value: bytes
     expiration: int | None
@@ -84,10 +90,10 @@ class KvStore:
     async def get(self, key: str, retried: bool = False) -> Entry | None:
         if self.db.absent():
             return None
-        row = await self.db.run(lambda conn: first_row(conn.execute(_GET, (key,))))
-        if row is None:
+        rows = await self.db.run(_entry_rows, key)
+        if not rows:
             return None
-        blob_id, expiration, metadata = row
+        blob_id, expiration, metadata = rows[0]
         if expiration is not None and expiration <= _now_ms():
             self._expire(key)
             return None

@@ -33,12 +33,13 @@ _HEX = re.compile(r"[0-9a-f]+")
 
 INLINE_READ = 1024 * 1024  # larger values are read and written on the database's thread
 _COLUMNS = "key, version, size, etag, uploaded, http_metadata, custom_metadata, checksums, blob_id"
+_FIND = f"SELECT {_COLUMNS} FROM _mf_objects WHERE key = ?"  # one text: sqlite3 keeps it prepared
 _PARTS = "SELECT blob_id, size FROM _mf_multipart_parts WHERE object_key = ? ORDER BY part_number"
 Condition = Callable[["StoredObject | None"], bool]
 Part = tuple[str, int]  # a multipart object's part: its blob id and size
 
 
-@dataclass
+@dataclass(slots=True)
 class StoredObject:
     """An object's metadata; a multipart object has no ``blob_id`` but ``parts``, read in order."""
 
@@ -56,10 +57,10 @@ class StoredObject:
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> StoredObject:
         key, version, size, etag, uploaded, http, custom, checksums, blob_id = row
-        sums = json.loads(checksums)
+        sums = _loads(checksums)
         if len(etag) == 32 and _HEX.fullmatch(etag):  # Miniflare keeps a single upload's MD5 only as its etag
             sums["md5"] = etag
-        return cls(key, version, size, etag, uploaded, json.loads(http), json.loads(custom), sums, blob_id)
+        return cls(key, version, size, etag, uploaded, _loads(http), _loads(custom), sums, blob_id)
 
     def row(self) -> tuple[Any, ...]:
         sums = {name: value for name, value in self.checksums.items() if name != "md5"}
@@ -67,9 +68,18 @@ class StoredObject:
                 _json(sums), _json(self.http_metadata), _json(self.custom_metadata))  # fmt: skip
 
 
+def _loads(text: str) -> Any:
+    """A metadata column's JSON; most are ``{}``, which needs no parser (a new dict: the caller may change it)."""
+    return {} if text == "{}" else json.loads(text)
+
+
 def _json(value: Any) -> str:
     """JSON as ``JSON.stringify`` writes it (compact, raw UTF-8), as Miniflare stores metadata."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _found(key: str, conn: sqlite3.Connection) -> StoredObject | None:
+    return R2Store._find(conn, key)
 
 
 def _schema(conn: sqlite3.Connection) -> None:
@@ -105,7 +115,7 @@ class R2Store:
     # -- reads -----------------------------------------------------------------------
     @staticmethod
     def _find(conn: sqlite3.Connection, key: str) -> StoredObject | None:
-        row = first_row(conn.execute(f"SELECT {_COLUMNS} FROM _mf_objects WHERE key = ?", (key,)))
+        row = first_row(conn.execute(_FIND, (key,)))
         if row is None:
             return None
         obj = StoredObject.from_row(row)
@@ -116,7 +126,7 @@ class R2Store:
     async def head(self, key: str) -> StoredObject | None:
         if self.db.absent():
             return None
-        return await self.db.run(lambda conn: self._find(conn, key))
+        return await self.db.run(_found, key)
 
     async def get(self, key: str, retried: bool = False) -> tuple[StoredObject, bytes | None] | None:
         """An object and, when it is small and in one file, its whole value (else ``None``: use :meth:`read`)."""

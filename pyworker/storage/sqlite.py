@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import queue
 import sqlite3
@@ -98,20 +99,22 @@ class Database:
         self._writes = 0
 
     # -- running jobs ----------------------------------------------------------------
-    async def run(self, job: Job[T]) -> T:
-        """Run ``job`` inline if it is quick and needs no lock, else on the thread; return its result."""
+    async def run(self, job: Callable[..., T], *args: Any) -> T:
+        """Run ``job(*args, conn)`` inline if it is quick and needs no lock, else on the thread; return its result.
+
+        (``args`` spare a closure or ``partial`` per call on the hot paths.)"""
         conn = self._inline
         if conn is None:
             conn = await self._open()
         before = self._changes = conn.total_changes
         self._deadline = time.perf_counter() + INLINE_BUDGET
         try:
-            result = job(conn)
+            result = job(*args, conn)
         except sqlite3.Error as exc:
             _rollback(conn)
             if not _retryable(exc):
                 raise
-            return await self.on_thread(job)
+            return await self.on_thread(functools.partial(job, *args) if args else job)
         except BaseException:
             _rollback(conn)
             raise

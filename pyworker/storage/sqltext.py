@@ -8,7 +8,9 @@ a ``CREATE TRIGGER ... BEGIN ...; END`` never splits it.
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from dataclasses import dataclass
 
 
 def split_statements(sql: str) -> list[str]:
@@ -46,3 +48,38 @@ def is_blank(sql: str) -> bool:
         else:
             return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A SQL text's statements and what its last one is, worked out once per text (D1 code runs the
+    same few texts over and over, and sqlite3 keeps their prepared statements by the same text)."""
+
+    statements: list[str]
+    leading: tuple[str, ...]  # the statements before the last, which take no parameters
+    last: str
+    schema: bool  # the last statement is a CREATE, DROP or ALTER: it changes the database without a row
+    seeks: int  # the last statement: 2 a DELETE or UPDATE with WHERE, 1 an UPDATE without, else 0
+
+
+def plan_of(statements: list[str]) -> Plan:
+    words = statements[-1].split(None, 1)
+    verb = words[0].upper() if words else ""
+    seeks = 0
+    if verb in ("DELETE", "UPDATE"):
+        seeks = 2 if _WHERE.search(statements[-1]) else int(verb == "UPDATE")
+    return Plan(statements, tuple(statements[:-1]), statements[-1], verb in ("CREATE", "DROP", "ALTER"), seeks)
+
+
+_WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
+
+
+def rows_read(seeks: int, returned: int, changes: int) -> int:
+    """D1's ``rows_read`` as near as Python's sqlite3 allows: a DELETE or UPDATE reads each row it changes
+    and, found or not, the row it seeks (``seeks`` 2, :class:`Plan`); other statements count the rows they
+    return."""
+    if seeks == 2:
+        return max(returned, changes, 1)
+    if seeks == 1:
+        return max(returned, changes)
+    return returned
