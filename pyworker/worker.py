@@ -23,12 +23,14 @@ from pyworker.events.crons import worker_crons
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.runtime import limits
-from pyworker.runtime.entrypoint import ExecutionContext, current_context, finish
+from pyworker.runtime.entrypoint import ExecutionContext, finish
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
 from pyworker.runtime.scope import WorkerScope, current_worker
 from pyworker.runtime.tasks import cancelled_by_caller, in_thread
 from pyworker.types import FETCH, RPC, Route
+
+_new = object.__new__
 
 
 class WorkerState(enum.Enum):
@@ -185,37 +187,40 @@ class Worker:
         there is no such handler, the invocation limit's error, or what the handler raised
         (after printing it under this worker's name).
         """
-        if self.code is None and self.state is WorkerState.LOADING and self._generation:
-            await self._loaded.wait()  # the first import is still running (in a thread): wait for it
         code = self.code
         if code is None or self.state is WorkerState.FAILED:
-            raise WorkerLoadError(self.error or f'Worker "{self.name}" is not loaded.')
+            code = await self._loaded_code()
+        ctx = ExecutionContext(route.props, self._schedule)
         try:
             handler = code.routes.get(route) or code.route(route)
             if route.caller is None:
-                budget = limits.incoming(self.name, *self._subrequests)
+                state = limits.incoming(self.name, *self._subrequests, ctx)
             else:
-                budget = limits.enter(route.caller, self.name)
+                state = limits.enter(route.caller, self.name, ctx)  # both limits and the state, in one step
         except PyworkerError as exc:  # no such handler, or past a limit: nothing ran
             if route.raises is None:
                 raise
             error = route.raises(exc)
         else:
-            ctx = ExecutionContext(route.props, self._schedule)
-            context = current_context.set(ctx)
             running = current_worker.set(code.scope)
             code.active += 1
             try:
-                actor = route.actor
-                if actor is None:
+                if handler.plain:  # the common RPC method: the instance built here, as its __init__ would
+                    instance = _new(handler.cls)
+                    instance.ctx = ctx
+                    instance.env = self.env
+                    result = getattr(instance, handler.name)(*args, **kwargs)
+                elif route.actor is None:
                     result = handler.call(ctx, self.env, args, kwargs)
                 else:  # a Durable Object: its one instance, kept across invocations
-                    result = actor.run(handler, code, self.env, args)
+                    result = route.actor.run(handler, code, self.env, args)
                 if type(result) is CoroutineType or inspect.isawaitable(result):
                     result = await result
                 if route.kind == FETCH and not isinstance(result, Response):
                     result = _served(result)
-                return result if route.returns is None else self._returned(route, result)
+                if route.returns is None or type(result) in route.passes:
+                    return result
+                return self._returned(route, result)
             except BaseException as exc:  # anything worker code raises is its error, never the server's
                 if cancelled_by_caller(exc):
                     raise  # the request was cancelled (client gone, time limit, shutdown): not the worker's error
@@ -230,9 +235,17 @@ class Worker:
                 finish(ctx)
                 code.leave()
                 current_worker.reset(running)
-                current_context.reset(context)
-                limits.leave(budget)
+                limits.leave(state)
         raise error  # outside the except blocks: nothing of this worker travels along as __context__
+
+    async def _loaded_code(self) -> WorkerCode:
+        """The code to run while there is none, or it failed: wait for the first import, or raise its error."""
+        if self.code is None and self.state is WorkerState.LOADING and self._generation:
+            await self._loaded.wait()  # the first import is still running (in a thread): wait for it
+        code = self.code
+        if code is None or self.state is WorkerState.FAILED:
+            raise WorkerLoadError(self.error or f'Worker "{self.name}" is not loaded.')
+        return code
 
     def _report(self, route: Route, exc: BaseException) -> None:
         """Print what the handler raised, once: an RPC error that crossed was printed where it arose."""

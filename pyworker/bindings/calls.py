@@ -17,15 +17,18 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
+from contextvars import copy_context
 import weakref
 from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from pyworker.bindings.errors import crossing, crossing_error
+from pyworker.bindings.errors import crossing, crossing_error, without_frames
 from pyworker.bindings.values import copy_args, copy_value
 from pyworker.printer import Printer
-from pyworker.runtime.entrypoint import current_context, track_running
+from pyworker.runtime.entrypoint import track_running
+from pyworker.runtime.invocation import CTX
+from pyworker.runtime.invocation import current as invocation
 from pyworker.runtime.sealed import seal_methods
 from pyworker.runtime.wrappers import _RpcStubWrapper
 
@@ -33,6 +36,7 @@ from pyworker.runtime.wrappers import _RpcStubWrapper
 # so a call awaited first never overtakes one made before it).
 _unstarted: contextvars.ContextVar[_Unstarted | None] = contextvars.ContextVar("pyworker_unstarted", default=None)
 _get = object.__getattribute__
+_invocation = invocation.get
 _set = object.__setattr__
 _NEW, _DRIVEN, _RUNNING = 0, 1, 2
 
@@ -85,16 +89,15 @@ class Call(Coroutine[Any, Any, Any]):
     )  # fmt: skip
 
     def __init__(self, coro: Coroutine[Any, Any, Any], site: CallSite, cut_short: bool = True) -> None:
-        self._call_coro = crossing(coro)
+        self._call_coro = coro  # what it raises crosses without frames (see __await__ and _start)
         self._call_site = site
         # The invocation that cuts it short when it ends (a call to another worker); None for an
         # operation that, once sent, completes anyway (a storage write).
-        self._call_ctx = current_context.get() if cut_short else None
-        self._call_context = contextvars.copy_context()  # where it was made: it starts there if nobody awaits it
-        self._call_gen: Generator[Any, None, Any] | None = None
+        invocation = _invocation()
+        self._call_ctx = invocation[CTX] if cut_short and invocation is not None else None
+        self._call_context = copy_context()  # where it was made: it starts there if nobody awaits it
         self._call_state = _NEW
-        self._call_task: asyncio.Future[Any] | None = None
-        self._call_awaited: list[bool] | None = None  # set when it starts on its own: was it awaited after?
+        # _call_gen, _call_task and _call_awaited are set when a task drives the call, or it starts on its own.
         unstarted = _unstarted.get()
         if unstarted is None:
             unstarted = _Unstarted()
@@ -109,58 +112,89 @@ class Call(Coroutine[Any, Any, Any]):
         raise AttributeError(f"'Call' object has no attribute {name!r}")
 
     def __await__(self) -> Generator[Any, None, Any]:
+        # One generator both drives the call and is where what it raises crosses (bindings.errors.crossing):
+        # the error goes on with no frame of the callee nor of pyworker's internals, and holds no reference.
         state = _get(self, "_call_state")
         if state == _RUNNING:
             _get(self, "_call_awaited")[0] = True
-            return _get(self, "_call_task").__await__()  # type: ignore[no-any-return]
-        if state != _NEW:
+            awaited: Any = _get(self, "_call_task")
+        elif state != _NEW:
             raise RuntimeError("cannot reuse already awaited coroutine")
-        self._call_state = _DRIVEN
-        unstarted = _unstarted.get()
-        if unstarted is not None:
-            calls = unstarted.calls
-            if len(calls) == 1 and self in calls:  # the common `await env.B.method(...)`
-                calls.clear()
-            elif self in calls and next(iter(calls)) is not self:
-                return _after_earlier_calls(self, unstarted)
-            else:
-                calls.pop(self, None)
-        return _get(self, "_call_coro").__await__()  # type: ignore[no-any-return]
+        else:
+            self._call_state = _DRIVEN
+            awaited = _get(self, "_call_coro")
+            unstarted = _unstarted.get()
+            if unstarted is not None:
+                calls = unstarted.calls
+                if len(calls) == 1 and self in calls:  # the common `await env.B.method(...)`
+                    calls.clear()
+                elif self in calls and next(iter(calls)) is not self:
+                    _start_earlier(self, unstarted)
+                    yield  # one event-loop turn: the calls made earlier take their first step before this one
+                else:
+                    calls.pop(self, None)
+        del self
+        try:
+            return (yield from awaited.__await__())
+        except BaseException as exc:
+            error = exc
+        del awaited
+        unstarted = calls = None  # the frame travels with the error: it holds nothing but the error
+        raise without_frames(error)
 
     def send(self, value: Any) -> Any:
         return _generator(self).send(value)
 
     def throw(self, *args: Any) -> Any:
-        return _generator(self).throw(*args)
+        try:
+            gen = _get(self, "_call_gen")
+        except AttributeError:  # thrown into before its first step (a task cancelled at once): never driven
+            gen = _generator(self)
+            _claim(self)
+        return gen.throw(*args)
 
     def close(self) -> None:
-        gen = _get(self, "_call_gen")
-        if gen is not None:
-            gen.close()
+        try:
+            gen = _get(self, "_call_gen")
+        except AttributeError:  # never driven by a task
+            return
+        gen.close()
 
     def __repr__(self) -> str:
         site = _get(self, "_call_site")
         return f"<call {site.prefix}{site.name}()>"
 
 
-def _after_earlier_calls(call: Call, unstarted: _Unstarted) -> Generator[Any, None, Any]:
+def _start_earlier(call: Call, unstarted: _Unstarted) -> None:
     """Calls made earlier but not started yet start first, as they would on Cloudflare."""
     for earlier in list(unstarted.calls):
         if earlier is call:
             break
         _start(earlier)
     unstarted.calls.pop(call, None)
-    yield  # one event-loop turn: they take their first step before this one
-    return (yield from _get(call, "_call_coro").__await__())
+
+
+def _claim(call: Call) -> None:
+    """What awaiting ``call`` claims before its first step (as ``__await__`` does when driven)."""
+    state = _get(call, "_call_state")
+    if state == _RUNNING:
+        _get(call, "_call_awaited")[0] = True
+    elif state != _NEW:
+        raise RuntimeError("cannot reuse already awaited coroutine")
+    else:
+        call._call_state = _DRIVEN
+        unstarted = _unstarted.get()
+        if unstarted is not None:
+            unstarted.calls.pop(call, None)
 
 
 def _generator(call: Call) -> Generator[Any, None, Any]:
     """The generator ``send``/``throw`` drive when a task (``create_task``, ``gather``) runs the call."""
-    gen = _get(call, "_call_gen")
-    if gen is None:
-        gen = _get(call, "__await__")()
-        call._call_gen = gen
-    return gen  # type: ignore[no-any-return]
+    try:
+        return _get(call, "_call_gen")  # type: ignore[no-any-return]
+    except AttributeError:
+        gen = call._call_gen = _get(call, "__await__")()
+        return gen  # type: ignore[no-any-return]
 
 
 class _Unstarted:
@@ -191,7 +225,8 @@ def _start(call: Call) -> None:
     if _get(call, "_call_state") != _NEW:
         return
     call._call_state = _RUNNING
-    task = asyncio.get_running_loop().create_task(_get(call, "_call_coro"), context=_get(call, "_call_context"))
+    coro = crossing(_get(call, "_call_coro"))
+    task = asyncio.get_running_loop().create_task(coro, context=_get(call, "_call_context"))
     task.add_done_callback(_retrieve)
     call._call_task = task
     awaited = call._call_awaited = [False]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any
 
+from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.http import Request
 from pyworker.sdk.jsfetch import JsRequest
 
@@ -27,6 +28,21 @@ class Handler:
     arity: int | None = None
     relaxed: bool = False
     js_request: bool = False  # a module-level on_fetch: gets the JavaScript Request, as on Cloudflare
+    # The invocation frame may build the instance itself (``object.__new__``, then ``ctx`` and ``env`` set
+    # as ``WorkerEntrypoint.__init__`` sets them): the class runs no construction code of its own.
+    plain: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        cls = self.cls
+        plain = (
+            cls is not None
+            and not self.relaxed
+            and not self.js_request
+            and type(cls) is type
+            and cls.__new__ is object.__new__
+            and cls.__init__ is WorkerEntrypoint.__init__  # type: ignore[misc]
+        )
+        object.__setattr__(self, "plain", plain)
 
     def call(self, ctx: Any, env: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
         target = self.func if self.cls is None else getattr(self.cls(ctx, env), self.name)

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from contextvars import ContextVar
 from typing import Any
 
+from pyworker.runtime.invocation import CTX, current
 from pyworker.runtime.sealed import seal_methods
 
 Schedule = Callable[[Awaitable[Any]], "asyncio.Future[Any]"]
 
-# The invocation running in this task, so `workers.wait_until`, binding calls and the frame
-# can find its context. A ContextVar is per task, so concurrent requests never see each other's.
-current_context: ContextVar[ExecutionContext | None] = ContextVar("pyworker_context", default=None)
+
+class _CurrentContext:
+    """``current_context.get()``: the ``ExecutionContext`` of the invocation running in this task (None
+    outside one), so ``workers.wait_until`` and binding calls can find it. It is part of the invocation's
+    one state (:mod:`pyworker.runtime.invocation`), per task, so concurrent requests never see each other's."""
+
+    __slots__ = ()
+
+    def get(self) -> ExecutionContext | None:
+        invocation = current.get()
+        return None if invocation is None else invocation[CTX]  # type: ignore[no-any-return]
+
+
+current_context = _CurrentContext()
 
 # What worker code may read on ``self.ctx``; every other name is refused, so no attribute path
 # leads from a context to the server or to another worker (see ``__getattribute__``).
