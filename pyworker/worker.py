@@ -206,7 +206,7 @@ class Worker:
             code.active += 1
             try:
                 if handler.plain:  # the common RPC method: the instance built here, as its __init__ would
-                    instance = _new(handler.cls)
+                    instance: Any = _new(handler.cls)  # type: ignore[arg-type]
                     instance.ctx = ctx
                     instance.env = self.env
                     result = getattr(instance, handler.name)(*args, **kwargs)

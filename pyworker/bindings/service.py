@@ -20,9 +20,9 @@ from pyworker.bindings.values import SHARED, copy_args, copy_value
 from pyworker.config.model import ServiceBinding, WorkerConfig
 from pyworker.errors import BindingError, InvocationLimit, NoMethod, WorkerLoadError
 from pyworker.runtime.call_trace import timed
+from pyworker.runtime.http import Request, Response, transfer
 from pyworker.runtime.invocation import TRACE
 from pyworker.runtime.invocation import current as current_invocation
-from pyworker.runtime.http import Request, Response, transfer
 from pyworker.runtime.jsvalues import JsException
 from pyworker.runtime.responses import respond
 from pyworker.runtime.sealed import seal_methods

@@ -39,8 +39,8 @@ class Handler:
             and not self.relaxed
             and not self.js_request
             and type(cls) is type
-            and cls.__new__ is object.__new__
-            and cls.__init__ is WorkerEntrypoint.__init__  # type: ignore[misc]
+            and vars(object)["__new__"] is getattr(cls, "__new__", None)
+            and getattr(cls, "__init__", None) is vars(WorkerEntrypoint)["__init__"]
         )
         object.__setattr__(self, "plain", plain)
 

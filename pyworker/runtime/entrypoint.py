@@ -21,7 +21,7 @@ class _CurrentContext:
 
     def get(self) -> ExecutionContext | None:
         invocation = current.get()
-        return None if invocation is None else invocation[CTX]  # type: ignore[no-any-return]
+        return None if invocation is None else invocation[CTX]
 
 
 current_context = _CurrentContext()

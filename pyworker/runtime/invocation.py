@@ -12,7 +12,7 @@ tasks a request starts inherit it. :mod:`pyworker.runtime.limits` makes and chec
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Final
 
 from pyworker.runtime.call_trace import Traced
 
@@ -33,6 +33,11 @@ class Budget:
 # (budget, worker, parent, depth, ctx, trace): the parents make the chain of workers that led here;
 # ctx is the invocation's ExecutionContext (None for the caller of a call made outside any request).
 Invocation = tuple[Budget, str, "Invocation | None", int, Any, Traced | None]
-BUDGET, WORKER, PARENT, DEPTH, CTX, TRACE = range(6)
+BUDGET: Final = 0
+WORKER: Final = 1
+PARENT: Final = 2
+DEPTH: Final = 3
+CTX: Final = 4
+TRACE: Final = 5
 
 current: ContextVar[Invocation | None] = ContextVar("pyworker_invocation", default=None)
