@@ -26,7 +26,7 @@ from pyworker.runtime import limits
 from pyworker.runtime.entrypoint import ExecutionContext, finish
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
-from pyworker.runtime.scope import WorkerScope, current_worker
+from pyworker.runtime.scope import WorkerScope
 from pyworker.runtime.tasks import cancelled_by_caller, in_thread
 from pyworker.types import FETCH, RPC, Route
 
@@ -194,15 +194,14 @@ class Worker:
         try:
             handler = code.routes.get(route) or code.route(route)
             if route.caller is None:
-                state = limits.incoming(self.name, *self._subrequests, ctx)
-            else:
-                state = limits.enter(route.caller, self.name, ctx)  # both limits and the state, in one step
+                state = limits.incoming(self.name, *self._subrequests, ctx, code.scope)
+            else:  # both limits checked, and the invocation's one state set, in one step
+                state = limits.enter(route.caller, self.name, ctx, code.scope)
         except PyworkerError as exc:  # no such handler, or past a limit: nothing ran
             if route.raises is None:
                 raise
             error = route.raises(exc)
         else:
-            running = current_worker.set(code.scope)
             code.active += 1
             try:
                 if handler.plain:  # the common RPC method: the instance built here, as its __init__ would
@@ -234,7 +233,6 @@ class Worker:
             finally:
                 finish(ctx)
                 code.leave()
-                current_worker.reset(running)
                 limits.leave(state)
         raise error  # outside the except blocks: nothing of this worker travels along as __context__
 

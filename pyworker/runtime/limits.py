@@ -29,31 +29,33 @@ _set = current.set
 
 
 def incoming(
-    worker: str, subrequests: int = DEFAULT_SUBREQUESTS, source: str = "", ctx: Any = None
+    worker: str, subrequests: int = DEFAULT_SUBREQUESTS, source: str = "", ctx: Any = None, scope: Any = None
 ) -> Token[Invocation | None]:
     """An event arrived at ``worker`` from outside (an HTTP request): depth 1, a fresh budget.
 
-    Its binding calls are timed when the request is traced (``call_trace``). Returns a token
-    for :func:`leave`, like :func:`enter`.
+    It runs with ``ctx`` and ``scope``; its binding calls are timed when the request is traced
+    (``call_trace``). Returns a token for :func:`leave`, like :func:`enter`.
     """
-    return _set((Budget(subrequests, source, worker), worker, None, 1, ctx, call_trace.get()))
+    return _set((Budget(subrequests, source, worker), worker, None, 1, ctx, call_trace.get(), scope))
 
 
-def enter(caller: str, callee: str, ctx: Any = None) -> Token[Invocation | None]:
-    """A binding call from ``caller`` to ``callee``: one level deeper and one subrequest more.
+def enter(caller: str, callee: str, ctx: Any = None, scope: Any = None) -> Token[Invocation | None]:
+    """A binding call from ``caller`` to ``callee``, run with ``ctx`` and ``scope``: one level deeper
+    and one subrequest more.
 
     Raises :class:`InvocationLimit` naming the chain (depth) or the count and the config key
     (subrequests). A call made outside any request (a test, start-up code) starts a
     budget of its own, with its caller at depth 1.
     """
     parent = _get()
-    if parent is None:
-        parent = (Budget(DEFAULT_SUBREQUESTS, "", caller), caller, None, 1, None, None)
+    if parent is None or parent[BUDGET] is None:
+        parent = (Budget(DEFAULT_SUBREQUESTS, "", caller), caller, None, 1, None, None, None)
     budget = parent[BUDGET]
+    assert budget is not None
     depth = parent[DEPTH] + 1
     if depth <= MAX_DEPTH and budget.used < budget.limit:  # both limits, one test on the common path
         budget.used += 1
-        return _set((budget, callee, parent, depth, ctx, parent[TRACE]))
+        return _set((budget, callee, parent, depth, ctx, parent[TRACE], scope))
     if depth > MAX_DEPTH:
         raise InvocationLimit(
             f"Subrequest depth limit exceeded: this call to {callee} would run at depth {depth}, and one request "
@@ -66,7 +68,7 @@ def enter(caller: str, callee: str, ctx: Any = None) -> Token[Invocation | None]
 def subrequest(what: str) -> None:
     """Count one subrequest that is not a binding call (an outbound ``fetch``); no-op outside a request."""
     invocation = _get()
-    if invocation is not None:
+    if invocation is not None and invocation[BUDGET] is not None:
         count(what, invocation[BUDGET])
 
 
@@ -92,7 +94,7 @@ def chain(invocation: Invocation | None = None) -> list[str]:
     """The workers the current request went through to reach this invocation, first to last."""
     node = invocation if invocation is not None else _get()
     names: list[str] = []
-    while node is not None:
+    while node is not None and node[BUDGET] is not None:
         names.append(node[WORKER])
         node = node[PARENT]
     return names[::-1]
@@ -101,7 +103,8 @@ def chain(invocation: Invocation | None = None) -> list[str]:
 def used() -> int:
     """Subrequests the current request has made so far (0 outside any request)."""
     invocation = _get()
-    return 0 if invocation is None else invocation[BUDGET].used
+    budget = None if invocation is None else invocation[BUDGET]
+    return 0 if budget is None else budget.used
 
 
 def depth() -> int:
