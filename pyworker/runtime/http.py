@@ -104,10 +104,15 @@ class Request(Body):
         return source
 
     def _transfer(self) -> Request:
-        """This request as the other side of a binding gets it: a plain ``Request``, the body moved to it."""
-        copy = Request(self)
-        if copy._source is not None:
-            copy._source = copy._source.sealed()
+        """This request as the other side of a binding gets it: a plain ``Request``, the body moved to it.
+
+        What ``Request(self)`` makes, built directly: on every fetch through a binding, one per hop."""
+        copy = Request.__new__(Request)
+        copy._url, copy._method, copy._headers = self._url, method_of(str(self._method).upper()), Headers(self._headers)
+        cf = self._cf
+        copy._cf, copy._redirect = js_object_of(cf) if cf is not None else None, self._redirect
+        source = self._take_source()
+        copy._source, copy._used = None if source is None else source.sealed(), False
         return copy
 
     def clone(self) -> Request:
