@@ -32,8 +32,13 @@ class Request(Body):
 
     def __init__(self, input: str | Request | JsMessage, **other_options: Any) -> None:
         # As the SDK's: keyword options only (method, headers, body, redirect, cf); None means not given.
-        merged = {key: value for key, value in other_options.items() if value is not None}
-        input = unwrap(input)  # a JavaScript Request of pyworker.sdk.jsfetch stands for one of ours
+        merged = (
+            other_options
+            if None not in other_options.values()
+            else {key: value for key, value in other_options.items() if value is not None}
+        )
+        if type(input) is not str:  # a URL (the common case) has nothing to unwrap
+            input = unwrap(input)  # a JavaScript Request of pyworker.sdk.jsfetch stands for one of ours
         if isinstance(input, JsMessage):  # Request(js_request): the same request, as the SDK wraps it
             if merged:
                 raise ValueError("Expected no options when constructing Request from a js.Request")
