@@ -208,7 +208,8 @@ class Worker:
                     instance: Any = _new(handler.cls)  # type: ignore[arg-type]
                     instance.ctx = ctx
                     instance.env = self.env
-                    result = getattr(instance, handler.name)(*args, **kwargs)
+                    method = getattr(instance, handler.name)
+                    result = method(*args, **kwargs) if kwargs else method(*args)
                 elif route.actor is None:
                     result = handler.call(ctx, self.env, args, kwargs)
                 else:  # a Durable Object: its one instance, kept across invocations
