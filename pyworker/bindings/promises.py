@@ -2,7 +2,7 @@
 
 ``env.KV.put(...)`` without ``await`` still writes on Cloudflare (the promise runs); a
 Python coroutine would not run at all. :func:`promise` makes such a method return a
-:class:`~pyworker.bindings.calls.Call` instead, with the same rules as a service binding
+:class:`~pyworker.bindings.started.Call` instead, with the same rules as a service binding
 call: it starts on the next event-loop turn unless awaited first, and one left unawaited
 prints a warning under the worker whose code made it.
 """

@@ -4,7 +4,7 @@ The call stays in memory but behaves as the SDK's ``_FetcherWrapper`` across the
 boundary: arguments are converted when the call is made (:mod:`pyworker.bindings.values`),
 keyword arguments arrive as one trailing dict, errors arrive as ``JsException``
 (:mod:`pyworker.bindings.errors`), each call is one subrequest one level deeper, and a call
-starts whether or not it is awaited (:mod:`pyworker.bindings.calls`). The target is a
+starts whether or not it is awaited (:mod:`pyworker.bindings.started`). The target is a
 :class:`~pyworker.types.Target` found by name on every call; this module never prints for
 it: the target's own invocation frame reports what its code raised.
 """

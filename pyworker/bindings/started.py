@@ -116,7 +116,6 @@ class Call(Coroutine[Any, Any, Any]):
             raise RuntimeError("cannot reuse already awaited coroutine")
         else:
             self._call_state = _DRIVEN
-            awaited = _get(self, "_call_coro")
             unstarted = _unstarted.get()
             if unstarted is not None:
                 calls = unstarted.calls
@@ -124,9 +123,11 @@ class Call(Coroutine[Any, Any, Any]):
                     calls.clear()
                 elif self in calls and next(iter(calls)) is not self:
                     _start_earlier(self, unstarted)
+                    unstarted = calls = None  # type: ignore[assignment]  # held by nothing while it waits
                     yield  # one event-loop turn: the calls made earlier take their first step before this one
                 else:
                     calls.pop(self, None)
+            awaited = _get(self, "_call_coro")
         del self
         try:
             return (yield from awaited.__await__())
@@ -243,4 +244,4 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
-seal_methods(Call)
+seal_methods(Call, _Unstarted)
