@@ -18,7 +18,7 @@ from pyworker.runtime.scope import WorkerScope, current_worker
 pytestmark = pytest.mark.anyio
 
 CALLEE = """
-from workers import WorkerEntrypoint
+from workers import Response, WorkerEntrypoint
 
 BUILT = []
 
@@ -31,6 +31,9 @@ class Default(WorkerEntrypoint):
     async def slow(self):
         BUILT.append("slow ran")
 
+    async def fetch(self, request):
+        return Response(f"{self.env.NAME} {type(self.ctx).__name__}")
+
 
 class Own(WorkerEntrypoint):
     def __init__(self, ctx, env):
@@ -39,6 +42,9 @@ class Own(WorkerEntrypoint):
 
     async def where(self):
         return self.env.NAME
+
+    async def fetch(self, request):
+        return Response(f"{self.env.NAME} {type(self.ctx).__name__}")
 
 
 class Made(WorkerEntrypoint):
@@ -57,6 +63,9 @@ from workers import WorkerEntrypoint
 class Default(WorkerEntrypoint):
     async def via(self, entrypoint):
         return await getattr(self.env, entrypoint).where()
+
+    async def fetched(self, entrypoint):
+        return await (await getattr(self.env, entrypoint).fetch("https://callee/")).text()
 """
 
 
@@ -103,6 +112,9 @@ async def test_entrypoints_that_construct_themselves_still_do(pair):
     assert await caller.call(None, "via", ("OWN",), {}) == "callee"
     assert await caller.call(None, "via", ("MADE",), {}) == "callee"
     assert built == ["Own.__init__", "Made.__new__"]
+    assert await caller.call(None, "fetched", ("B",), {}) == "callee ExecutionContext"
+    assert await caller.call(None, "fetched", ("OWN",), {}) == "callee ExecutionContext"
+    assert built == ["Own.__init__", "Made.__new__", "Own.__init__"]
 
 
 async def test_a_call_whose_task_is_cancelled_before_its_first_step_still_runs_and_counts_as_awaited(pair, output):

@@ -12,6 +12,8 @@ from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.http import Request
 from pyworker.sdk.jsfetch import JsRequest
 
+_new = object.__new__
+
 
 @dataclass(frozen=True, slots=True)
 class Handler:
@@ -28,24 +30,33 @@ class Handler:
     arity: int | None = None
     relaxed: bool = False
     js_request: bool = False  # a module-level on_fetch: gets the JavaScript Request, as on Cloudflare
-    # The invocation frame may build the instance itself (``object.__new__``, then ``ctx`` and ``env`` set
-    # as ``WorkerEntrypoint.__init__`` sets them): the class runs no construction code of its own.
+    # ``bare``: the class runs no construction code of its own, so the instance is built here (``object.__new__``,
+    # then ``ctx`` and ``env`` set as ``WorkerEntrypoint.__init__`` sets them), without its frames. ``plain``: a
+    # bare RPC method, which the invocation frame calls itself (its inlined copy of :meth:`call`).
+    bare: bool = field(init=False, default=False)
     plain: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         cls = self.cls
-        plain = (
+        bare = (
             cls is not None
-            and not self.relaxed
-            and not self.js_request
             and type(cls) is type
             and vars(object)["__new__"] is getattr(cls, "__new__", None)
             and getattr(cls, "__init__", None) is vars(WorkerEntrypoint)["__init__"]
         )
-        object.__setattr__(self, "plain", plain)
+        object.__setattr__(self, "bare", bare)
+        object.__setattr__(self, "plain", bare and not self.relaxed and not self.js_request)
 
     def call(self, ctx: Any, env: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-        target = self.func if self.cls is None else getattr(self.cls(ctx, env), self.name)
+        if self.cls is None:
+            target = self.func
+        elif self.bare:
+            instance: Any = _new(self.cls)
+            instance.ctx = ctx
+            instance.env = env
+            target = getattr(instance, self.name)
+        else:
+            target = getattr(self.cls(ctx, env), self.name)
         assert target is not None
         if self.js_request and args and isinstance(args[0], Request):
             args = (JsRequest(args[0]), *args[1:])
