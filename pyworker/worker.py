@@ -23,6 +23,7 @@ from pyworker.events.crons import worker_crons
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.runtime import limits
+from pyworker.runtime.entrypoint import RUNNING as _running
 from pyworker.runtime.entrypoint import ExecutionContext, finish
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import respond
@@ -231,9 +232,15 @@ class Worker:
                     raise
                 else:
                     raise mark_reported(UncaughtBaseException.wrapping(exc)) from exc
-            finally:
-                finish(ctx)
-                code.leave()
+            finally:  # finish(ctx) and code.leave(), inlined (on every call's path): each is one test here
+                if _running(ctx):
+                    finish(ctx)  # calls still running on their own are cut short once its wait_until work is done
+                else:
+                    ctx._ended = True
+                code.active -= 1
+                if code.retired:
+                    code.active += 1
+                    code.leave()
                 limits.leave(state)
         raise error  # outside the except blocks: nothing of this worker travels along as __context__
 

@@ -190,7 +190,7 @@ class RpcMethod:
         invocation = _invocation()
         if invocation is not None and invocation[TRACE] is not None:  # --log-level debug: listed, timed
             call = timed(call, invocation[TRACE], plan.label)
-        return Call(call, plan.site)
+        return _made(call, plan.site, invocation)
 
     def __repr__(self) -> str:
         site: CallSite = _PLAN(self).site
@@ -214,6 +214,7 @@ class _Plan:
 _PLAN = vars(RpcMethod)["_RpcMethod__plan"].__get__  # the slot, read past the guard without a Python call
 _SHARED_ONLY = SHARED.issuperset
 _invocation = current_invocation.get
+_made = Call.made
 _NO_KWARGS: dict[str, Any] = {}
 
 

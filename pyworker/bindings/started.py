@@ -31,6 +31,7 @@ from pyworker.runtime.sealed import seal_methods
 # so a call awaited first never overtakes one made before it).
 _unstarted: contextvars.ContextVar[_Unstarted | None] = contextvars.ContextVar("pyworker_unstarted", default=None)
 _get = object.__getattribute__
+_new = object.__new__
 _invocation = invocation.get
 _NEW, _DRIVEN, _RUNNING = 0, 1, 2
 
@@ -99,6 +100,25 @@ class Call(Coroutine[Any, Any, Any]):
         unstarted.calls[self] = None
         if not unstarted.scheduled:
             unstarted.schedule()
+
+    @classmethod
+    def made(cls, coro: Coroutine[Any, Any, Any], site: CallSite, invocation: Any) -> Call:
+        """``Call(coro, site)`` for a call to another worker made in ``invocation`` (the current one, already
+        read), without the constructor's frames: what every binding call makes."""
+        self = _new(cls)
+        self._call_coro = coro
+        self._call_site = site
+        self._call_ctx = None if invocation is None else invocation[CTX]
+        self._call_context = copy_context()
+        self._call_state = _NEW
+        unstarted = _unstarted.get()
+        if unstarted is None:
+            unstarted = _Unstarted()
+            _unstarted.set(unstarted)
+        unstarted.calls[self] = None
+        if not unstarted.scheduled:
+            unstarted.schedule()
+        return self
 
     def __getattribute__(self, name: str) -> Any:
         if name in _OWN:

@@ -82,7 +82,7 @@ class ExecutionContext:
 
 
 # The slot's own descriptor: reads it past the guard without a Python-level call.
-_RUNNING: Callable[[ExecutionContext], set[asyncio.Future[Any]] | None] = vars(ExecutionContext)["_running"].__get__
+RUNNING: Callable[[ExecutionContext], set[asyncio.Future[Any]] | None] = vars(ExecutionContext)["_running"].__get__
 
 
 def _slot(ctx: ExecutionContext, name: str) -> Any:
@@ -103,7 +103,7 @@ def track_running(ctx: ExecutionContext, task: asyncio.Future[Any]) -> None:
 def finish(ctx: ExecutionContext) -> None:
     """The handler returned. Once its ``wait_until`` work is done, calls still running unawaited are cancelled."""
     ctx._ended = True
-    if _RUNNING(ctx):
+    if RUNNING(ctx):
         _slot(ctx, "_schedule")(_end(ctx))  # a worker task: shutdown waits for it too
 
 
