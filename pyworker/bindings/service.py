@@ -181,8 +181,10 @@ class RpcMethod:
         if kwargs:
             _keywords_hint(plan.site, kwargs)
             args = (*args, kwargs)  # as the SDK sends them: one trailing JavaScript object
-        if args and not _SHARED_ONLY(map(type, args)):  # immutable scalars cross as they are: no copy walk
-            args = copy_args(args, plan.to_callee)
+        for arg in args:  # immutable scalars cross as they are: no copy walk (a loop: no set is built)
+            if type(arg) not in SHARED:
+                args = copy_args(args, plan.to_callee)
+                break
         callee = plan.lookup(plan.service)
         if callee is None:
             return Call(_unreachable(plan.service), plan.site)
@@ -212,7 +214,6 @@ class _Plan:
 
 
 _PLAN = vars(RpcMethod)["_RpcMethod__plan"].__get__  # the slot, read past the guard without a Python call
-_SHARED_ONLY = SHARED.issuperset
 _invocation = current_invocation.get
 _made = Call.made
 _NO_KWARGS: dict[str, Any] = {}
