@@ -182,11 +182,9 @@ class Worker:
         return (name or "") in self.code.objects if durable else (name or DEFAULT_ENTRYPOINT) in self.code.entrypoints
 
     async def invoke(self, route: Route, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-        """The invocation frame: every handler kind runs through here, on every call's path.
-
-        Raises :class:`WorkerLoadError` while the code is broken, the lookup's errors when
-        there is no such handler, the invocation limit's error, or what the handler raised
-        (after printing it under this worker's name).
+        """The invocation frame: every handler kind runs through here, on every call's path. Raises
+        :class:`WorkerLoadError` while the code is broken, the lookup's errors when there is no such handler,
+        the invocation limit's error, or what the handler raised (after printing it under this worker's name).
         """
         code = self.code
         if code is None or self.state is WorkerState.FAILED:
@@ -232,15 +230,13 @@ class Worker:
                     raise
                 else:
                     raise mark_reported(UncaughtBaseException.wrapping(exc)) from exc
-            finally:  # finish(ctx) and code.leave(), inlined (on every call's path): each is one test here
+            finally:  # finish(ctx) and code.leave(), inlined (every call's path): one test each when idle
+                ctx._ended = True
                 if _running(ctx):
                     finish(ctx)  # calls still running on their own are cut short once its wait_until work is done
-                else:
-                    ctx._ended = True
                 code.active -= 1
-                if code.retired:
-                    code.active += 1
-                    code.leave()
+                if code.retired and not code.active:
+                    code.unload()
                 limits.leave(state)
         raise error  # outside the except blocks: nothing of this worker travels along as __context__
 
