@@ -26,12 +26,15 @@ from pyworker.runtime import limits
 from pyworker.runtime.entrypoint import RUNNING as _running
 from pyworker.runtime.entrypoint import ExecutionContext, finish
 from pyworker.runtime.http import Request, Response
-from pyworker.runtime.responses import respond
+from pyworker.runtime.invocation import BUDGET, DEPTH, TRACE
+from pyworker.runtime.invocation import current as _invocation
+from pyworker.runtime.responses import respond, served
 from pyworker.runtime.scope import WorkerScope
 from pyworker.runtime.tasks import cancelled_by_caller, in_thread
 from pyworker.types import FETCH, RPC, Route
 
 _new = object.__new__
+_current, _enter, _DEEPEST = _invocation.get, _invocation.set, limits.MAX_DEPTH
 
 
 class WorkerState(enum.Enum):
@@ -182,10 +185,8 @@ class Worker:
         return (name or "") in self.code.objects if durable else (name or DEFAULT_ENTRYPOINT) in self.code.entrypoints
 
     async def invoke(self, route: Route, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-        """The invocation frame: every handler kind runs through here, on every call's path. Raises
-        :class:`WorkerLoadError` while the code is broken, the lookup's errors when there is no such handler,
-        the invocation limit's error, or what the handler raised (after printing it under this worker's name).
-        """
+        """The invocation frame, on every call's path: raises :class:`WorkerLoadError` while the code is broken,
+        the lookup's or the limit's error, or what the handler raised (after printing it under this worker's name)."""
         code = self.code
         if code is None or self.state is WorkerState.FAILED:
             code = await self._loaded_code()
@@ -194,7 +195,10 @@ class Worker:
             handler = code.routes.get(route) or code.route(route)
             if route.caller is None:
                 state = limits.incoming(self.name, *self._subrequests, ctx, code.scope)
-            else:  # both limits checked, and the invocation's one state set, in one step
+            elif (up := _current()) and up[DEPTH] < _DEEPEST and (budget := up[BUDGET]) and budget.used < budget.limit:
+                budget.used += 1  # limits.enter's common case, inlined: both limits checked, the one state set
+                state = _enter((budget, self.name, up, up[DEPTH] + 1, ctx, up[TRACE], code.scope))
+            else:  # past a limit (its error), or a call made outside any request (a budget of its own)
                 state = limits.enter(route.caller, self.name, ctx, code.scope)
         except PyworkerError as exc:  # no such handler, or past a limit: nothing ran
             if route.raises is None:
@@ -216,7 +220,7 @@ class Worker:
                 if type(result) is CoroutineType or inspect.isawaitable(result):
                     result = await result
                 if route.kind == FETCH and not isinstance(result, Response):
-                    result = _served(result)
+                    result = served(result)
                 if route.returns is None or type(result) in route.passes:
                     return result
                 return self._returned(route, result)
@@ -281,15 +285,6 @@ class Worker:
     ) -> Response:
         """HTTP: run the worker's ``fetch`` as an incoming request. Never raises: errors become 5xx responses."""
         return await respond(self, Route(FETCH, "fetch", entrypoint, props), request)
-
-
-def _served(result: Any) -> Response:
-    """What a fetch handler returned, as the response to send: a JavaScript ``Response`` or Pyodide's
-    ``FetchResponse`` (both hold it as ``js_response``, which Cloudflare serves) or a ``workers.Response``."""
-    inner = getattr(result, "js_response", None)
-    if isinstance(inner, Response):
-        return inner
-    raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
 
 
 def _subrequest_limit(config: WorkerConfig) -> tuple[int, str]:

@@ -45,7 +45,8 @@ def enter(caller: str, callee: str, ctx: Any = None, scope: Any = None) -> Token
 
     Raises :class:`InvocationLimit` naming the chain (depth) or the count and the config key
     (subrequests). A call made outside any request (a test, start-up code) starts a
-    budget of its own, with its caller at depth 1.
+    budget of its own, with its caller at depth 1. The invocation frame (``Worker.invoke``) inlines the
+    common case (within both limits, inside a request) and calls this for the rest: keep the two alike.
     """
     parent = _get()
     if parent is None or parent[BUDGET] is None:
