@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 from pyworker.types import Target
@@ -20,12 +20,11 @@ class WorkerRegistry(Generic[T]):
 
     def __init__(self) -> None:
         self._workers: dict[str, T] = {}
+        # Name -> worker or None: the dict's own lookup, since every binding call makes one.
+        self.get: Callable[[str], T | None] = self._workers.get
 
     def add(self, worker: T) -> None:
         self._workers[worker.name] = worker
-
-    def get(self, name: str) -> T | None:
-        return self._workers.get(name)
 
     def status(self, name: str) -> str:
         return "connected" if name in self._workers else "not running"

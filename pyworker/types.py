@@ -32,7 +32,8 @@ class Route:
     into what the caller receives; it runs inside the callee's invocation, so a result
     that cannot be sent is the callee's error. ``raises``, when set, turns what the
     invocation raised (after it was reported) into what the caller receives. Both are the
-    binding's policy; the frame only applies them. ``actor``, when set, is the Durable Object the
+    binding's policy; the frame only applies them, and passes a result of one of the types in ``passes``
+    (immutable values) on without calling ``returns``. ``actor``, when set, is the Durable Object the
     handler runs on (see :class:`Actor`). Made once per binding method, not per call.
     """
 
@@ -44,6 +45,7 @@ class Route:
     returns: Callable[[Any], Any] | None = None
     raises: Callable[[BaseException], BaseException] | None = None
     actor: Actor | None = None
+    passes: frozenset[type] = frozenset()
 
 
 class Actor(Protocol):

@@ -13,24 +13,28 @@ import enum
 import inspect
 from collections.abc import Awaitable, Mapping
 from types import CoroutineType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pyworker.config.files import describe
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import PyworkerError, UncaughtBaseException, WorkerLoadError, mark_reported, was_reported
 from pyworker.events.crons import worker_crons
 from pyworker.loading.code import DEFAULT_ENTRYPOINT, WorkerCode, load_code
 from pyworker.printer import Printer
 from pyworker.runtime import limits
-from pyworker.runtime.entrypoint import ExecutionContext, current_context, finish
+from pyworker.runtime.entrypoint import RUNNING as _running
+from pyworker.runtime.entrypoint import ExecutionContext, finish
 from pyworker.runtime.http import Request, Response
-from pyworker.runtime.responses import respond
-from pyworker.runtime.scope import WorkerScope, current_worker
+from pyworker.runtime.invocation import BUDGET, DEPTH, TRACE
+from pyworker.runtime.invocation import current as _invocation
+from pyworker.runtime.responses import respond, served
+from pyworker.runtime.scope import WorkerScope
 from pyworker.runtime.tasks import cancelled_by_caller, in_thread
 from pyworker.types import FETCH, RPC, Route
+from pyworker.worker_setup import asset_server as _asset_server
+from pyworker.worker_setup import subrequest_limit as _subrequest_limit
 
-if TYPE_CHECKING:
-    from pyworker.assets.server import AssetServer
+_new = object.__new__
+_current, _enter, _DEEPEST = _invocation.get, _invocation.set, limits.MAX_DEPTH
 
 
 class WorkerState(enum.Enum):
@@ -181,43 +185,45 @@ class Worker:
         return (name or "") in self.code.objects if durable else (name or DEFAULT_ENTRYPOINT) in self.code.entrypoints
 
     async def invoke(self, route: Route, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-        """The invocation frame: every handler kind runs through here, on every call's path.
-
-        Raises :class:`WorkerLoadError` while the code is broken, the lookup's errors when
-        there is no such handler, the invocation limit's error, or what the handler raised
-        (after printing it under this worker's name).
-        """
-        if self.code is None and self.state is WorkerState.LOADING and self._generation:
-            await self._loaded.wait()  # the first import is still running (in a thread): wait for it
+        """The invocation frame, on every call's path: raises :class:`WorkerLoadError` while the code is broken,
+        the lookup's or the limit's error, or what the handler raised (after printing it under this worker's name)."""
         code = self.code
         if code is None or self.state is WorkerState.FAILED:
-            raise WorkerLoadError(self.error or f'Worker "{self.name}" is not loaded.')
+            code = await self._loaded_code()
+        ctx = ExecutionContext(route.props, self._schedule)
         try:
             handler = code.routes.get(route) or code.route(route)
             if route.caller is None:
-                budget = limits.incoming(self.name, *self._subrequests)
-            else:
-                budget = limits.enter(route.caller, self.name)
+                state = limits.incoming(self.name, *self._subrequests, ctx, code.scope)
+            elif (up := _current()) and up[DEPTH] < _DEEPEST and (budget := up[BUDGET]) and budget.used < budget.limit:
+                budget.used += 1  # limits.enter's common case, inlined: both limits checked, the one state set
+                state = _enter((budget, self.name, up, up[DEPTH] + 1, ctx, up[TRACE], code.scope))
+            else:  # past a limit (its error), or a call made outside any request (a budget of its own)
+                state = limits.enter(route.caller, self.name, ctx, code.scope)
         except PyworkerError as exc:  # no such handler, or past a limit: nothing ran
             if route.raises is None:
                 raise
             error = route.raises(exc)
         else:
-            ctx = ExecutionContext(route.props, self._schedule)
-            context = current_context.set(ctx)
-            running = current_worker.set(code.scope)
             code.active += 1
             try:
-                actor = route.actor
-                if actor is None:
+                if handler.plain:  # the common RPC method: the instance built here, as its __init__ would
+                    instance: Any = _new(handler.cls)  # type: ignore[arg-type]
+                    instance.ctx = ctx
+                    instance.env = self.env
+                    method = getattr(instance, handler.name)
+                    result = method(*args, **kwargs) if kwargs else method(*args)
+                elif route.actor is None:
                     result = handler.call(ctx, self.env, args, kwargs)
                 else:  # a Durable Object: its one instance, kept across invocations
-                    result = actor.run(handler, code, self.env, args)
+                    result = route.actor.run(handler, code, self.env, args)
                 if type(result) is CoroutineType or inspect.isawaitable(result):
                     result = await result
                 if route.kind == FETCH and not isinstance(result, Response):
-                    result = _served(result)
-                return result if route.returns is None else self._returned(route, result)
+                    result = served(result)
+                if route.returns is None or type(result) in route.passes:
+                    return result
+                return self._returned(route, result)
             except BaseException as exc:  # anything worker code raises is its error, never the server's
                 if cancelled_by_caller(exc):
                     raise  # the request was cancelled (client gone, time limit, shutdown): not the worker's error
@@ -228,13 +234,24 @@ class Worker:
                     raise
                 else:
                     raise mark_reported(UncaughtBaseException.wrapping(exc)) from exc
-            finally:
-                finish(ctx)
-                code.leave()
-                current_worker.reset(running)
-                current_context.reset(context)
-                limits.leave(budget)
+            finally:  # finish(ctx) and code.leave(), inlined (every call's path): one test each when idle
+                ctx._ended = True
+                if _running(ctx):
+                    finish(ctx)  # calls still running on their own are cut short once its wait_until work is done
+                code.active -= 1
+                if code.retired and not code.active:
+                    code.unload()
+                limits.leave(state)
         raise error  # outside the except blocks: nothing of this worker travels along as __context__
+
+    async def _loaded_code(self) -> WorkerCode:
+        """The code to run while there is none, or it failed: wait for the first import, or raise its error."""
+        if self.code is None and self.state is WorkerState.LOADING and self._generation:
+            await self._loaded.wait()  # the first import is still running (in a thread): wait for it
+        code = self.code
+        if code is None or self.state is WorkerState.FAILED:
+            raise WorkerLoadError(self.error or f'Worker "{self.name}" is not loaded.')
+        return code
 
     def _report(self, route: Route, exc: BaseException) -> None:
         """Print what the handler raised, once: an RPC error that crossed was printed where it arose."""
@@ -268,29 +285,3 @@ class Worker:
     ) -> Response:
         """HTTP: run the worker's ``fetch`` as an incoming request. Never raises: errors become 5xx responses."""
         return await respond(self, Route(FETCH, "fetch", entrypoint, props), request)
-
-
-def _served(result: Any) -> Response:
-    """What a fetch handler returned, as the response to send: a JavaScript ``Response`` or Pyodide's
-    ``FetchResponse`` (both hold it as ``js_response``, which Cloudflare serves) or a ``workers.Response``."""
-    inner = getattr(result, "js_response", None)
-    if isinstance(inner, Response):
-        return inner
-    raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")
-
-
-def _subrequest_limit(config: WorkerConfig) -> tuple[int, str]:
-    """The subrequest limit of requests this worker receives, and where it is set."""
-    return (
-        config.limits.subrequests or limits.DEFAULT_SUBREQUESTS,
-        f"{describe(config.config_path)} (worker {config.name})",
-    )
-
-
-def _asset_server(config: WorkerConfig, printer: Printer) -> AssetServer | None:
-    """The worker's asset server; the asset modules are imported only for a config with ``assets``."""
-    if config.extra.get("assets") is None:
-        return None
-    from pyworker.bindings.assets import asset_server
-
-    return asset_server(config, printer)

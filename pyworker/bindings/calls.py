@@ -1,40 +1,30 @@
-"""Calls across a binding, as the SDK makes them: started when made, awaited for their result.
+"""Calls across a binding, as the SDK makes them (:class:`Call`, see :mod:`pyworker.bindings.started`),
+and what crosses with them: the two ends of a binding, and functions sent across.
 
-``env.B.method(...)`` converts its arguments at once and returns a :class:`Call`. The
-call starts on the next event-loop turn even if nobody awaits it, as a JavaScript
-promise would (awaiting it first simply runs it in the awaiting task, so the common
-``await env.B.method(...)`` costs no task and no loop turn). A call never awaited still
-runs until the caller's invocation ends, then is cut short, and prints one warning.
-Functions passed across arrive as :class:`CallbackStub` objects that run as their owner.
-What a call raises reaches the caller with no frame of the callee nor of pyworker's
-internals (see :func:`~pyworker.bindings.errors.crossing`), and the methods of what worker code holds here are
-sealed (:mod:`pyworker.runtime.sealed`).
+Functions passed across arrive as :class:`CallbackStub` objects that run as their owner; calling
+one makes a :class:`Call` like any other. The methods of what worker code holds here are sealed
+(:mod:`pyworker.runtime.sealed`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import contextvars
 import inspect
-import weakref
 from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from pyworker.bindings.errors import crossing, crossing_error
+from pyworker.bindings.errors import crossing_error
+from pyworker.bindings.started import Call, CallSite
 from pyworker.bindings.values import copy_args, copy_value
 from pyworker.printer import Printer
-from pyworker.runtime.entrypoint import current_context, track_running
 from pyworker.runtime.sealed import seal_methods
 from pyworker.runtime.wrappers import _RpcStubWrapper
 
-# Calls made in this task and not started yet, in order (shared by the task and the tasks it starts,
-# so a call awaited first never overtakes one made before it).
-_unstarted: contextvars.ContextVar[_Unstarted | None] = contextvars.ContextVar("pyworker_unstarted", default=None)
+__all__ = ["Call", "CallSite", "CallbackStub", "Side"]
+
 _get = object.__getattribute__
 _set = object.__setattr__
-_NEW, _DRIVEN, _RUNNING = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -47,171 +37,6 @@ class Side:
     def callbacks_to(self, peer: Side) -> Callable[[Callable[..., Any]], CallbackStub]:
         """Turn this side's functions into stubs the ``peer`` can call (they run as this side)."""
         return lambda func: CallbackStub(func, self, peer)
-
-
-class CallSite:
-    """Where a call is written, for messages: ``prefix + name`` reads as in code
-    (``self.env.WORKER_B.`` + ``add``). Made once per binding method, not per call."""
-
-    __slots__ = ("name", "prefix", "side")
-
-    def __init__(self, side: Side | None, prefix: str, name: str) -> None:
-        self.side = side
-        self.prefix = prefix
-        self.name = name
-
-    def never_awaited(self) -> None:
-        if self.side is None:
-            return
-        call = f"{self.prefix}{self.name}(...)"
-        self.side.printer.worker(
-            self.side.name,
-            f"{call} was never awaited: the call ran, but nothing waited for its result or error, and on "
-            f"Cloudflare it may be cut short when the request ends. Write await {call}",
-            "warn",
-        )
-
-
-_OWN = frozenset({"send", "throw", "close", "__await__", "__class__", "__repr__", "__hash__", "__eq__", "__weakref__"})
-
-
-class Call(Coroutine[Any, Any, Any]):
-    """What ``env.B.method(...)`` returns: a call under way. A real ``Coroutine``, so ``await``,
-    ``asyncio.gather`` and ``create_task`` take it; its internals are out of reach of worker code."""
-
-    __slots__ = (
-        "__weakref__", "_call_awaited", "_call_context", "_call_coro", "_call_ctx", "_call_gen", "_call_site",
-        "_call_state", "_call_task",
-    )  # fmt: skip
-
-    def __init__(self, coro: Coroutine[Any, Any, Any], site: CallSite, cut_short: bool = True) -> None:
-        self._call_coro = crossing(coro)
-        self._call_site = site
-        # The invocation that cuts it short when it ends (a call to another worker); None for an
-        # operation that, once sent, completes anyway (a storage write).
-        self._call_ctx = current_context.get() if cut_short else None
-        self._call_context = contextvars.copy_context()  # where it was made: it starts there if nobody awaits it
-        self._call_gen: Generator[Any, None, Any] | None = None
-        self._call_state = _NEW
-        self._call_task: asyncio.Future[Any] | None = None
-        self._call_awaited: list[bool] | None = None  # set when it starts on its own: was it awaited after?
-        unstarted = _unstarted.get()
-        if unstarted is None:
-            unstarted = _Unstarted()
-            _unstarted.set(unstarted)
-        unstarted.calls[self] = None
-        if not unstarted.scheduled:
-            unstarted.schedule()
-
-    def __getattribute__(self, name: str) -> Any:
-        if name in _OWN:
-            return _get(self, name)
-        raise AttributeError(f"'Call' object has no attribute {name!r}")
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        state = _get(self, "_call_state")
-        if state == _RUNNING:
-            _get(self, "_call_awaited")[0] = True
-            return _get(self, "_call_task").__await__()  # type: ignore[no-any-return]
-        if state != _NEW:
-            raise RuntimeError("cannot reuse already awaited coroutine")
-        self._call_state = _DRIVEN
-        unstarted = _unstarted.get()
-        if unstarted is not None:
-            calls = unstarted.calls
-            if len(calls) == 1 and self in calls:  # the common `await env.B.method(...)`
-                calls.clear()
-            elif self in calls and next(iter(calls)) is not self:
-                return _after_earlier_calls(self, unstarted)
-            else:
-                calls.pop(self, None)
-        return _get(self, "_call_coro").__await__()  # type: ignore[no-any-return]
-
-    def send(self, value: Any) -> Any:
-        return _generator(self).send(value)
-
-    def throw(self, *args: Any) -> Any:
-        return _generator(self).throw(*args)
-
-    def close(self) -> None:
-        gen = _get(self, "_call_gen")
-        if gen is not None:
-            gen.close()
-
-    def __repr__(self) -> str:
-        site = _get(self, "_call_site")
-        return f"<call {site.prefix}{site.name}()>"
-
-
-def _after_earlier_calls(call: Call, unstarted: _Unstarted) -> Generator[Any, None, Any]:
-    """Calls made earlier but not started yet start first, as they would on Cloudflare."""
-    for earlier in list(unstarted.calls):
-        if earlier is call:
-            break
-        _start(earlier)
-    unstarted.calls.pop(call, None)
-    yield  # one event-loop turn: they take their first step before this one
-    return (yield from _get(call, "_call_coro").__await__())
-
-
-def _generator(call: Call) -> Generator[Any, None, Any]:
-    """The generator ``send``/``throw`` drive when a task (``create_task``, ``gather``) runs the call."""
-    gen = _get(call, "_call_gen")
-    if gen is None:
-        gen = _get(call, "__await__")()
-        call._call_gen = gen
-    return gen  # type: ignore[no-any-return]
-
-
-class _Unstarted:
-    """The calls made and not started yet; on the next event-loop turn, those nobody awaited start alone."""
-
-    __slots__ = ("calls", "scheduled")
-
-    def __init__(self) -> None:
-        self.calls: dict[Call, None] = {}
-        self.scheduled = False
-
-    def schedule(self) -> None:
-        try:
-            asyncio.get_running_loop().call_soon(self.flush)
-        except RuntimeError:  # no event loop: the call starts when awaited
-            return
-        self.scheduled = True
-
-    def flush(self) -> None:
-        self.scheduled = False
-        calls, self.calls = self.calls, {}
-        for call in calls:
-            _start(call)
-
-
-def _start(call: Call) -> None:
-    """Run ``call`` on its own (nobody awaited it first); its invocation cuts it short at the end."""
-    if _get(call, "_call_state") != _NEW:
-        return
-    call._call_state = _RUNNING
-    task = asyncio.get_running_loop().create_task(_get(call, "_call_coro"), context=_get(call, "_call_context"))
-    task.add_done_callback(_retrieve)
-    call._call_task = task
-    awaited = call._call_awaited = [False]
-    weakref.finalize(call, _unawaited, awaited, _get(call, "_call_site"))
-    ctx = _get(call, "_call_ctx")
-    if ctx is not None:
-        track_running(ctx, task)
-
-
-def _unawaited(awaited: list[bool], site: CallSite) -> None:
-    """A call that ran on its own is gone: if nobody ever awaited it, say so."""
-    if not awaited[0]:
-        with contextlib.suppress(Exception):  # at interpreter exit the printer's stream may be gone
-            site.never_awaited()
-
-
-def _retrieve(task: asyncio.Future[Any]) -> None:
-    # The callee printed what it raised; an unawaited call's error must not also warn "never retrieved".
-    if not task.cancelled():
-        task.exception()
 
 
 class CallbackStub(_RpcStubWrapper):
@@ -293,4 +118,4 @@ class _Stepper:
                 value, step = exc, coro.throw
 
 
-seal_methods(Call, CallbackStub, _Stepper)
+seal_methods(CallbackStub, _Stepper)

@@ -6,7 +6,7 @@ in the caller's task, as the JavaScript call sends its request: the operation ru
 first waits. Most finish there (SQLite answers inline in microseconds), and the method returns
 a :class:`Settled` promise holding the result or the error, so ``await`` costs one step and no
 event-loop turn. One that waits (the database's thread, a file opening) continues as a
-:class:`~pyworker.bindings.calls.Call`: on the next event-loop turn unless awaited first. Either
+:class:`~pyworker.bindings.started.Call`: on the next event-loop turn unless awaited first. Either
 way an operation never awaited prints a warning under the worker whose code made it, and what it
 raises reaches the caller without pyworker's frames. Called where no event loop runs (a thread
 handing it to ``run_sync``), or with ``--log-level debug`` (its time is listed under the request

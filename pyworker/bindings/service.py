@@ -4,7 +4,7 @@ The call stays in memory but behaves as the SDK's ``_FetcherWrapper`` across the
 boundary: arguments are converted when the call is made (:mod:`pyworker.bindings.values`),
 keyword arguments arrive as one trailing dict, errors arrive as ``JsException``
 (:mod:`pyworker.bindings.errors`), each call is one subrequest one level deeper, and a call
-starts whether or not it is awaited (:mod:`pyworker.bindings.calls`). The target is a
+starts whether or not it is awaited (:mod:`pyworker.bindings.started`). The target is a
 :class:`~pyworker.types.Target` found by name on every call; this module never prints for
 it: the target's own invocation frame reports what its code raised.
 """
@@ -19,8 +19,10 @@ from pyworker.bindings.provider import BindingHost
 from pyworker.bindings.values import SHARED, copy_args, copy_value
 from pyworker.config.model import ServiceBinding, WorkerConfig
 from pyworker.errors import BindingError, InvocationLimit, NoMethod, WorkerLoadError
-from pyworker.runtime.call_trace import call_trace, timed
+from pyworker.runtime.call_trace import timed
 from pyworker.runtime.http import Request, Response, transfer
+from pyworker.runtime.invocation import TRACE
+from pyworker.runtime.invocation import current as current_invocation
 from pyworker.runtime.jsvalues import JsException
 from pyworker.runtime.responses import respond
 from pyworker.runtime.sealed import seal_methods
@@ -87,14 +89,14 @@ class _Wiring:
         and what it raises reaches the caller as the SDK delivers it."""
         to_caller, where, callee = self.to_caller, f"the value {method}() returned", self.binding.service
 
-        def returns(result: Any) -> Any:
-            return result if type(result) in SHARED else copy_value(result, where, to_caller)
+        def returns(result: Any) -> Any:  # the frame passes SHARED values on without calling it
+            return copy_value(result, where, to_caller)
 
         def raises(exc: BaseException) -> BaseException:
             return _arriving(exc, site, callee)
 
         binding = self.binding
-        return Route(RPC, method, binding.entrypoint, binding.props, self.caller.name, returns, raises)
+        return Route(RPC, method, binding.entrypoint, binding.props, self.caller.name, returns, raises, passes=SHARED)
 
 
 class ServiceStub(_FetcherWrapper):
@@ -118,14 +120,15 @@ class ServiceStub(_FetcherWrapper):
         return stub
 
     def __getattribute__(self, name: str) -> Any:
+        wiring: _Wiring = _WIRING(self)
+        method = wiring.methods.get(name)  # only names that are RPC methods are there: the common case first
+        if method is not None:
+            return method
         if name in _OWN:
             return object.__getattribute__(self, name)
         if name in _PROBES:
             raise AttributeError(name)
-        wiring: _Wiring = object.__getattribute__(self, "_ServiceStub__wiring")
-        method = wiring.methods.get(name)
-        if method is None:
-            method = wiring.methods[name] = RpcMethod(wiring, name)
+        method = wiring.methods[name] = RpcMethod(wiring, name)
         return method
 
     def fetch(self, input: str | Request, **options: Any) -> Call:
@@ -138,6 +141,9 @@ class ServiceStub(_FetcherWrapper):
     def __repr__(self) -> str:
         binding = object.__getattribute__(self, "_ServiceStub__wiring").binding
         return f"<service binding {binding.binding} -> {binding.service}>"
+
+
+_WIRING = vars(ServiceStub)["_ServiceStub__wiring"].__get__  # the slot, read past the guard without a Python call
 
 
 def _refuse_class(cls: type, *args: Any, **kwargs: Any) -> Any:
@@ -159,13 +165,12 @@ _METHOD_OWN = frozenset({"__call__", "__repr__", "__class__", "__hash__", "__eq_
 class RpcMethod:
     """``env.B.name``: calling it makes the call. Nothing else of the binding is reachable from it."""
 
-    __slots__ = ("_RpcMethod__route", "_RpcMethod__site", "_RpcMethod__wiring")
+    __slots__ = ("_RpcMethod__plan",)
 
     def __init__(self, wiring: _Wiring, name: str) -> None:
         site = CallSite(wiring.caller, wiring.call_prefix, name)
-        object.__setattr__(self, "_RpcMethod__wiring", wiring)
-        object.__setattr__(self, "_RpcMethod__site", site)
-        object.__setattr__(self, "_RpcMethod__route", wiring.route(name, site))
+        plan = _Plan(wiring, site, wiring.route(name, site), f"{wiring.binding.service}.{name}")
+        object.__setattr__(self, "_RpcMethod__plan", plan)
 
     def __getattribute__(self, name: str) -> Any:
         if name in _METHOD_OWN:
@@ -175,28 +180,45 @@ class RpcMethod:
     def __call__(self, *args: Any, **kwargs: Any) -> Call:
         # Converted now, at the call site: a value that cannot cross raises here, and changes the
         # caller makes before awaiting do not reach the callee.
-        get = object.__getattribute__
-        wiring: _Wiring = get(self, "_RpcMethod__wiring")
-        site: CallSite = get(self, "_RpcMethod__site")
+        plan: _Plan = _PLAN(self)
         if kwargs:
-            _keywords_hint(site, kwargs)
+            _keywords_hint(plan.site, kwargs)
             args = (*args, kwargs)  # as the SDK sends them: one trailing JavaScript object
-        if args:
-            args = copy_args(args, wiring.to_callee)
-        callee = wiring.directory.get(wiring.binding.service)
+        for arg in args:  # immutable scalars cross as they are: no copy walk (a loop: no set is built)
+            if type(arg) not in SHARED:
+                args = copy_args(args, plan.to_callee)
+                break
+        callee = plan.lookup(plan.service)
         if callee is None:
-            return Call(_unreachable(wiring.binding.service), site)
-        call = callee.invoke(get(self, "_RpcMethod__route"), args, _NO_KWARGS)
-        trace = call_trace.get()
-        if trace is not None:  # --log-level debug: the request line lists its binding calls
-            call = timed(call, trace, f"{wiring.binding.service}.{site.name}")
-        return Call(call, site)
+            return Call(_unreachable(plan.service), plan.site)
+        call = callee.invoke(plan.route, args, _NO_KWARGS)
+        invocation = _invocation()
+        if invocation is not None and invocation[TRACE] is not None:  # --log-level debug: listed, timed
+            call = timed(call, invocation[TRACE], plan.label)
+        return _made(call, plan.site, invocation)
 
     def __repr__(self) -> str:
-        site: CallSite = object.__getattribute__(self, "_RpcMethod__site")
+        site: CallSite = _PLAN(self).site
         return f"<RPC method {site.prefix}{site.name}>"
 
 
+class _Plan:
+    """What every call of one RPC method needs, made once: its call site, route and target's name."""
+
+    __slots__ = ("label", "lookup", "route", "service", "site", "to_callee")
+
+    def __init__(self, wiring: _Wiring, site: CallSite, route: Route, label: str) -> None:
+        self.site = site
+        self.route = route
+        self.label = label  # in --log-level debug's list of calls
+        self.service = wiring.binding.service
+        self.lookup = wiring.directory.get  # looked up by name on every call: the target may reload or restart
+        self.to_callee = wiring.to_callee
+
+
+_PLAN = vars(RpcMethod)["_RpcMethod__plan"].__get__  # the slot, read past the guard without a Python call
+_invocation = current_invocation.get
+_made = Call.made
 _NO_KWARGS: dict[str, Any] = {}
 
 
@@ -250,7 +272,8 @@ async def _fetch(wiring: _Wiring, request: Request) -> Response:
     callee = wiring.directory.get(wiring.binding.service)
     if callee is None:
         return Response(not_running_message(wiring.binding.service), 503)
-    trace = call_trace.get()
+    invocation = _invocation()
+    trace = None if invocation is None else invocation[TRACE]
     try:
         answer = respond(callee, wiring.fetch_route, transfer(request))
         if trace is not None:

@@ -83,7 +83,7 @@ class Link(Exchange, asyncio.Protocol):
         self.peer_address = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         assert self._handshake is not None
         if self._handshake.endpoint:
-            transport.write(self._handshake.hello())
+            self.transport.write(self._handshake.hello())
         self._timer = self.loop.call_later(AUTH_TIMEOUT, self._refuse, "it did not authenticate in time")
 
     def _refuse(self, reason: str) -> None:

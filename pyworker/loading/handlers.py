@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FunctionType
 from typing import Any
 
+from pyworker.runtime.entrypoint import WorkerEntrypoint
 from pyworker.runtime.http import Request
 from pyworker.sdk.jsfetch import JsRequest
+
+_new = object.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +30,33 @@ class Handler:
     arity: int | None = None
     relaxed: bool = False
     js_request: bool = False  # a module-level on_fetch: gets the JavaScript Request, as on Cloudflare
+    # ``bare``: the class runs no construction code of its own, so the instance is built here (``object.__new__``,
+    # then ``ctx`` and ``env`` set as ``WorkerEntrypoint.__init__`` sets them), without its frames. ``plain``: a
+    # bare RPC method, which the invocation frame calls itself (its inlined copy of :meth:`call`).
+    bare: bool = field(init=False, default=False)
+    plain: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        cls = self.cls
+        bare = (
+            cls is not None
+            and type(cls) is type
+            and vars(object)["__new__"] is getattr(cls, "__new__", None)
+            and getattr(cls, "__init__", None) is vars(WorkerEntrypoint)["__init__"]
+        )
+        object.__setattr__(self, "bare", bare)
+        object.__setattr__(self, "plain", bare and not self.relaxed and not self.js_request)
 
     def call(self, ctx: Any, env: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-        target = self.func if self.cls is None else getattr(self.cls(ctx, env), self.name)
+        if self.cls is None:
+            target = self.func
+        elif self.bare:
+            instance: Any = _new(self.cls)
+            instance.ctx = ctx
+            instance.env = env
+            target = getattr(instance, self.name)
+        else:
+            target = getattr(self.cls(ctx, env), self.name)
         assert target is not None
         if self.js_request and args and isinstance(args[0], Request):
             args = (JsRequest(args[0]), *args[1:])

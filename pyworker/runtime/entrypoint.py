@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from contextvars import ContextVar
 from typing import Any
 
+from pyworker.runtime.invocation import CTX, current
 from pyworker.runtime.sealed import seal_methods
 
 Schedule = Callable[[Awaitable[Any]], "asyncio.Future[Any]"]
 
-# The invocation running in this task, so `workers.wait_until`, binding calls and the frame
-# can find its context. A ContextVar is per task, so concurrent requests never see each other's.
-current_context: ContextVar[ExecutionContext | None] = ContextVar("pyworker_context", default=None)
+
+class _CurrentContext:
+    """``current_context.get()``: the ``ExecutionContext`` of the invocation running in this task (None
+    outside one), so ``workers.wait_until`` and binding calls can find it. It is part of the invocation's
+    one state (:mod:`pyworker.runtime.invocation`), per task, so concurrent requests never see each other's."""
+
+    __slots__ = ()
+
+    def get(self) -> ExecutionContext | None:
+        invocation = current.get()
+        return None if invocation is None else invocation[CTX]
+
+
+current_context = _CurrentContext()
 
 # What worker code may read on ``self.ctx``; every other name is refused, so no attribute path
 # leads from a context to the server or to another worker (see ``__getattribute__``).
@@ -71,7 +82,7 @@ class ExecutionContext:
 
 
 # The slot's own descriptor: reads it past the guard without a Python-level call.
-_RUNNING: Callable[[ExecutionContext], set[asyncio.Future[Any]] | None] = vars(ExecutionContext)["_running"].__get__
+RUNNING: Callable[[ExecutionContext], set[asyncio.Future[Any]] | None] = vars(ExecutionContext)["_running"].__get__
 
 
 def _slot(ctx: ExecutionContext, name: str) -> Any:
@@ -92,7 +103,7 @@ def track_running(ctx: ExecutionContext, task: asyncio.Future[Any]) -> None:
 def finish(ctx: ExecutionContext) -> None:
     """The handler returned. Once its ``wait_until`` work is done, calls still running unawaited are cancelled."""
     ctx._ended = True
-    if _RUNNING(ctx):
+    if RUNNING(ctx):
         _slot(ctx, "_schedule")(_end(ctx))  # a worker task: shutdown waits for it too
 
 

@@ -30,6 +30,9 @@ class Headers:
         if isinstance(init, Headers):
             self._items = list(init._items)
             return
+        if type(init) is dict:  # the common headers={...}: every item is a pair, and no ABC check is needed
+            self._items = [(_name(name), _value(value)) for name, value in init.items()]
+            return
         # A dict, an HTTPMessage (``request.headers``: every pair, repeats too), or pairs.
         pairs: Iterable[Any] = init.items() if isinstance(init, Mapping | Message) else init
         for pair in pairs:
@@ -96,6 +99,8 @@ class Headers:
 
     def entries(self) -> list[tuple[str, str]]:
         """As JavaScript iterates ``Headers``: sorted names, repeats joined, but each set-cookie on its own."""
+        if len(self._items) < 2:  # nothing to group or sort
+            return list(self._items)
         grouped: dict[str, list[str]] = {}
         for key, value in self._items:  # one pass: this runs each time worker code reads request.headers
             grouped.setdefault(key, []).append(value)

@@ -32,8 +32,13 @@ class Request(Body):
 
     def __init__(self, input: str | Request | JsMessage, **other_options: Any) -> None:
         # As the SDK's: keyword options only (method, headers, body, redirect, cf); None means not given.
-        merged = {key: value for key, value in other_options.items() if value is not None}
-        input = unwrap(input)  # a JavaScript Request of pyworker.sdk.jsfetch stands for one of ours
+        merged = (
+            other_options
+            if None not in other_options.values()
+            else {key: value for key, value in other_options.items() if value is not None}
+        )
+        if type(input) is not str:  # a URL (the common case) has nothing to unwrap
+            input = unwrap(input)  # a JavaScript Request of pyworker.sdk.jsfetch stands for one of ours
         if isinstance(input, JsMessage):  # Request(js_request): the same request, as the SDK wraps it
             if merged:
                 raise ValueError("Expected no options when constructing Request from a js.Request")
@@ -104,10 +109,15 @@ class Request(Body):
         return source
 
     def _transfer(self) -> Request:
-        """This request as the other side of a binding gets it: a plain ``Request``, the body moved to it."""
-        copy = Request(self)
-        if copy._source is not None:
-            copy._source = copy._source.sealed()
+        """This request as the other side of a binding gets it: a plain ``Request``, the body moved to it.
+
+        What ``Request(self)`` makes, built directly: on every fetch through a binding, one per hop."""
+        copy = Request.__new__(Request)
+        copy._url, copy._method, copy._headers = self._url, method_of(str(self._method).upper()), Headers(self._headers)
+        cf = self._cf
+        copy._cf, copy._redirect = js_object_of(cf) if cf is not None else None, self._redirect
+        source = self._take_source()
+        copy._source, copy._used = None if source is None else source.sealed(), False
         return copy
 
     def clone(self) -> Request:

@@ -8,106 +8,110 @@
   Cloudflare's paid-plan default, 10,000, or ``[limits] subrequests`` of the worker that
   received the request.
 
-The state lives in a ``ContextVar`` holding plain tuples (this is on every binding call's
-path), so concurrent requests never share it, while tasks a request starts inherit it.
+The state is the invocation's one tuple (:mod:`pyworker.runtime.invocation`): entering an
+invocation checks both limits, counts the subrequest and sets the state in one step.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar, Token
+from contextvars import Token
+from typing import Any
 
 from pyworker.errors import InvocationLimit
+from pyworker.runtime.call_trace import call_trace
+from pyworker.runtime.invocation import BUDGET, DEPTH, PARENT, TRACE, WORKER, Budget, Invocation, current
 
 MAX_DEPTH = 32
 DEFAULT_SUBREQUESTS = 10_000
 
-
-class Budget:
-    """The subrequests one incoming request has made, and its limit (``source`` names where it is set)."""
-
-    __slots__ = ("limit", "source", "used")
-
-    def __init__(self, limit: int, source: str) -> None:
-        self.used = 0
-        self.limit = limit
-        self.source = source
+_get = current.get
+_set = current.set
 
 
-# (budget, worker, parent, depth): the parents make the chain of workers that led here.
-_Invocation = tuple[Budget, str, "_Invocation | None", int]
-
-_current: ContextVar[_Invocation | None] = ContextVar("pyworker_invocation", default=None)
-
-
-def incoming(worker: str, subrequests: int = DEFAULT_SUBREQUESTS, source: str = "") -> Token[_Invocation | None]:
+def incoming(
+    worker: str, subrequests: int = DEFAULT_SUBREQUESTS, source: str = "", ctx: Any = None, scope: Any = None
+) -> Token[Invocation | None]:
     """An event arrived at ``worker`` from outside (an HTTP request): depth 1, a fresh budget.
 
-    Returns a token for :func:`leave`, like :func:`enter`.
+    It runs with ``ctx`` and ``scope``; its binding calls are timed when the request is traced
+    (``call_trace``). Returns a token for :func:`leave`, like :func:`enter`.
     """
-    return _current.set((Budget(subrequests, source or f"the config of {worker}"), worker, None, 1))
+    return _set((Budget(subrequests, source, worker), worker, None, 1, ctx, call_trace.get(), scope))
 
 
-def enter(caller: str, callee: str) -> Token[_Invocation | None]:
-    """A binding call from ``caller`` to ``callee``: one level deeper and one subrequest more.
+def enter(caller: str, callee: str, ctx: Any = None, scope: Any = None) -> Token[Invocation | None]:
+    """A binding call from ``caller`` to ``callee``, run with ``ctx`` and ``scope``: one level deeper
+    and one subrequest more.
 
     Raises :class:`InvocationLimit` naming the chain (depth) or the count and the config key
     (subrequests). A call made outside any request (a test, start-up code) starts a
-    budget of its own, with its caller at depth 1.
+    budget of its own, with its caller at depth 1. The invocation frame (``Worker.invoke``) inlines the
+    common case (within both limits, inside a request) and calls this for the rest: keep the two alike.
     """
-    invocation = _current.get() or (Budget(DEFAULT_SUBREQUESTS, f"the config of {caller}"), caller, None, 1)
-    budget, depth = invocation[0], invocation[3] + 1
+    parent = _get()
+    if parent is None or parent[BUDGET] is None:
+        parent = (Budget(DEFAULT_SUBREQUESTS, "", caller), caller, None, 1, None, None, None)
+    budget = parent[BUDGET]
+    assert budget is not None
+    depth = parent[DEPTH] + 1
+    if depth <= MAX_DEPTH and budget.used < budget.limit:  # both limits, one test on the common path
+        budget.used += 1
+        return _set((budget, callee, parent, depth, ctx, parent[TRACE], scope))
     if depth > MAX_DEPTH:
         raise InvocationLimit(
             f"Subrequest depth limit exceeded: this call to {callee} would run at depth {depth}, and one request "
             f"may recurse through at most {MAX_DEPTH} Worker invocations, as on Cloudflare. "
-            f"Chain so far: {' -> '.join([*chain(invocation), callee])}. Look for a loop between workers."
+            f"Chain so far: {' -> '.join([*chain(parent), callee])}. Look for a loop between workers."
         )
-    if budget.used >= budget.limit:
-        count(f"this call to {callee}", budget)  # raises
-    budget.used += 1
-    return _current.set((budget, callee, invocation, depth))
+    raise _too_many(f"this call to {callee}", budget)
 
 
 def subrequest(what: str) -> None:
     """Count one subrequest that is not a binding call (an outbound ``fetch``); no-op outside a request."""
-    invocation = _current.get()
-    if invocation is not None:
-        count(what, invocation[0])
+    invocation = _get()
+    if invocation is not None and invocation[BUDGET] is not None:
+        count(what, invocation[BUDGET])
 
 
 def count(what: str, budget: Budget) -> None:
     if budget.used >= budget.limit:
-        raise InvocationLimit(
-            f"Too many subrequests: this request has already made {budget.used}, the limit, and {what} would be "
-            f"number {budget.used + 1}. Binding calls and fetch() count one each. Raise the limit with "
-            f"[limits] subrequests = N in {budget.source}, or make fewer calls per request."
-        )
+        raise _too_many(what, budget)
     budget.used += 1
 
 
-leave = _current.reset  # the token from incoming() or enter(); bound directly, it is on every call's path
+def _too_many(what: str, budget: Budget) -> InvocationLimit:
+    return InvocationLimit(
+        f"Too many subrequests: this request has already made {budget.used}, the limit, and {what} would be "
+        f"number {budget.used + 1}. Binding calls and fetch() count one each. Raise the limit with "
+        f"[limits] subrequests = N in {budget.source or f'the config of {budget.worker}'}, or make fewer calls "
+        "per request."
+    )
 
 
-def chain(invocation: _Invocation | None = None) -> list[str]:
+leave = current.reset  # the token from incoming() or enter(); bound directly, it is on every call's path
+
+
+def chain(invocation: Invocation | None = None) -> list[str]:
     """The workers the current request went through to reach this invocation, first to last."""
-    node = invocation if invocation is not None else _current.get()
+    node = invocation if invocation is not None else _get()
     names: list[str] = []
-    while node is not None:
-        names.append(node[1])
-        node = node[2]
+    while node is not None and node[BUDGET] is not None:
+        names.append(node[WORKER])
+        node = node[PARENT]
     return names[::-1]
 
 
 def used() -> int:
     """Subrequests the current request has made so far (0 outside any request)."""
-    invocation = _current.get()
-    return 0 if invocation is None else invocation[0].used
+    invocation = _get()
+    budget = None if invocation is None else invocation[BUDGET]
+    return 0 if budget is None else budget.used
 
 
 def depth() -> int:
     """How deep the running invocation is (1: the incoming request; 0 outside any request)."""
-    invocation = _current.get()
-    return 0 if invocation is None else invocation[3]
+    invocation = _get()
+    return 0 if invocation is None else invocation[DEPTH]
 
 
 # -- across processes: the state a call to another pyworker process carries, and what comes back ------------
@@ -116,28 +120,29 @@ Carried = tuple[list[str], int, int, str]  # the chain of workers, subrequests u
 
 def carried() -> Carried | None:
     """The running request's state, for a call to a worker of another process (``None`` outside any request)."""
-    invocation = _current.get()
-    if invocation is None:
+    invocation = _get()
+    budget = None if invocation is None else invocation[BUDGET]
+    if budget is None:
         return None
-    budget = invocation[0]
     return chain(invocation), budget.used, budget.limit, budget.source
 
 
-def resume(state: Carried) -> tuple[Token[_Invocation | None], Budget]:
+def resume(state: Carried) -> tuple[Token[Invocation | None], Budget]:
     """Continue a request that arrived from another process: its chain (so its depth) and its budget so far.
 
     Returns the token for :func:`leave` and the budget, whose ``used`` tells what this process added."""
-    names, used, limit, source = state
-    budget = Budget(limit, source)
-    budget.used = used
-    node: _Invocation | None = None
+    names, used_so_far, limit, source = state
+    budget = Budget(limit, source, names[0] if names else "")
+    budget.used = used_so_far
+    node: Invocation | None = None
     for level, name in enumerate(names, 1):
-        node = (budget, name, node, level)
-    return _current.set(node), budget
+        node = (budget, name, node, level, None, None, None)
+    return _set(node), budget
 
 
-def spend(count: int) -> None:
+def spend(spent: int) -> None:
     """Subrequests a call to another process made on the running request's behalf, counted here too."""
-    invocation = _current.get()
-    if invocation is not None:
-        invocation[0].used += count
+    invocation = _get()
+    budget = None if invocation is None else invocation[BUDGET]
+    if budget is not None:
+        budget.used += spent

@@ -53,11 +53,20 @@ def message_of(headers: Headers, owner: str) -> HTTPMessageMapping:
 
     ``owner`` (``"Response"`` or ``"Request"``) is named by the hint if worker code changes the copy.
     """
-    result = HTTPMessageMapping()
+    result = HTTPMessageMapping.__new__(HTTPMessageMapping)
+    state = result.__dict__
+    state.update(_FRESH)  # what HTTPMessage's __init__ sets, without running it: this runs on every read
+    for name in _FRESH_LISTS:
+        state[name] = []
     # What ``result[key] = value`` stores under HTTPMessage's compat32 policy, without its per-call overhead.
-    result._headers = [(key, value.strip()) for key, value in headers.entries()]  # type: ignore[attr-defined]
-    result.__dict__["_pyworker_owner"] = owner
+    state["_headers"] = [(key, value.strip()) for key, value in headers.entries()]
+    state["_pyworker_owner"] = owner
     return result
+
+
+# The state of a new HTTPMessageMapping, as this Python's email package makes it; each list is made anew.
+_FRESH = dict(vars(HTTPMessageMapping()))
+_FRESH_LISTS = tuple(name for name, value in _FRESH.items() if isinstance(value, list))
 
 
 def _hint(message: HTTPMessageMapping, name: str) -> None:

@@ -10,6 +10,7 @@ by the worker's invocation frame).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pyworker.errors import (
     BindingError,
@@ -57,3 +58,12 @@ def error_summary(exc: BaseException) -> str:
     if isinstance(exc, UncaughtBaseException):
         return str(exc)  # it names the exception worker code raised
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def served(result: Any) -> Response:
+    """What a fetch handler returned, as the response to send: a JavaScript ``Response`` or Pyodide's
+    ``FetchResponse`` (both hold it as ``js_response``, which Cloudflare serves) or a ``workers.Response``."""
+    inner = getattr(result, "js_response", None)
+    if isinstance(inner, Response):
+        return inner
+    raise TypeError(f"fetch() returned {type(result).__name__}, expected a workers.Response.")

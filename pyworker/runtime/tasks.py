@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine, Generator
 from typing import Any, TypeVar
 
 from pyworker.errors import UncaughtBaseException
-from pyworker.runtime.scope import current_worker
+from pyworker.runtime.scope import current_worker, scope_in
 
 T = TypeVar("T")
 
@@ -40,7 +40,7 @@ def task_factory(
 
     ``options``: what the loop passes on besides (uvloop on Python 3.13 passes ``eager_start``).
     """
-    running = context.get(current_worker) if context is not None else current_worker.get()
+    running = scope_in(context) if context is not None else current_worker.get()
     if running is not None and isinstance(coro, Coroutine):
         coro = _contained(coro)
     return asyncio.Task(coro, loop=loop, context=context, **options)

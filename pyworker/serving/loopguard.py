@@ -20,7 +20,7 @@ from collections.abc import Generator
 from typing import Any
 
 from pyworker.printer import Printer
-from pyworker.runtime.scope import WorkerScope, current_worker
+from pyworker.runtime.scope import WorkerScope, current_worker, scope_in
 
 STOP_REFUSED = (
     "worker code cannot stop the event loop: it runs every worker of pyworker dev "
@@ -84,7 +84,7 @@ def _scope_of(context: dict[str, Any]) -> WorkerScope | None:
         get_context = getattr(holder, "get_context", None)
         ctx = get_context() if callable(get_context) else getattr(holder, "_context", None)
         if ctx is not None:
-            scope = ctx.get(current_worker)
+            scope = scope_in(ctx)
             if isinstance(scope, WorkerScope):
                 return scope
     scope = current_worker.get()  # uvloop: its handles keep their context to themselves, but run the handler in it
