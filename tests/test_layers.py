@@ -15,7 +15,7 @@ LAYERS = [
     ["cli", "__main__"],
     ["serving", "commands", "tools", "testing", "pytest_plugin", "session"],
     ["reload", "interop"],
-    ["worker"],
+    ["worker", "worker_setup"],
     ["bindings", "loading", "sdk", "events"],
     ["assets", "queues"],
     ["runtime", "config", "registry", "storage"],
