@@ -4,7 +4,7 @@ python bench/cross_process.py [--calls 2000] [--rounds 5]
 
 (a) in-process: caller and callee in one ``pyworker dev`` (the in-memory binding);
 (b) cross-process: the callee in one ``pyworker dev``, the caller in another, joined by the dev
-    registry (a temporary one) and pyworker's transport (one authenticated loopback connection);
+    registry (a temporary one) and pyworker's transport (one authenticated loopback TCP connection);
 (c) wrangler's in-process JS -> JS RPC call: both JavaScript workers in one ``wrangler dev``
     (``/tmp/wr/node_modules/.bin/wrangler`` or ``$PYWORKER_WRANGLER``); skipped, with the reason,
     when wrangler or Node is not there.
@@ -16,7 +16,8 @@ Servers are not pinned to a CPU here (unlike the other benchmarks): (b)'s two pr
 and forth, and pinned to one shared CPU each hand-over would wait for that CPU. Also measured in the same run,
 as the floor of any asyncio transport on this machine: (e) an echo of one small frame between two
 processes on the event loop ``pyworker dev`` picks (uvloop when installed: ``asyncio.Protocol`` both sides,
-``TCP_NODELAY``), one round trip per call; and (f) the same echo with blocking sockets, no event loop at all.
+``TCP_NODELAY``), one round trip per call; (u) the same over a Unix socket; and (f) the
+same echo with blocking sockets, no event loop at all.
 Each figure is the median over the rounds, with its spread (lowest-highest) and the load average of the machine.
 """
 
@@ -183,7 +184,9 @@ class _Echo(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not derive from asyncio's
-        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock = transport.get_extra_info("socket")
+        if sock.family != socket.AF_UNIX:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def data_received(self, data: bytes) -> None:
         if self.waiting is None:
@@ -223,13 +226,19 @@ async def _echo_server() -> None:
     server = await asyncio.get_running_loop().create_server(_Echo, "127.0.0.1", 0)
     blocking = socket.create_server(("127.0.0.1", 0))
     threading.Thread(target=_blocking_server, args=(blocking,), daemon=True).start()
-    print(server.sockets[0].getsockname()[1], blocking.getsockname()[1], flush=True)
+    folder = tempfile.mkdtemp(prefix="pyworker-echo-")
+    await asyncio.get_running_loop().create_unix_server(_Echo, os.path.join(folder, "echo.sock"))
+    print(server.sockets[0].getsockname()[1], blocking.getsockname()[1], folder, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the bench closes stdin
 
 
-async def _echo_us(port: int, calls: int) -> float:
+async def _echo_us(port: int | str, calls: int) -> float:
+    """An echo over TCP (``port``) or a Unix socket (a path)."""
     loop = asyncio.get_running_loop()
-    transport, protocol = await loop.create_connection(_Echo, "127.0.0.1", port)
+    if isinstance(port, str):
+        transport, protocol = await loop.create_unix_connection(_Echo, port)
+    else:
+        transport, protocol = await loop.create_connection(_Echo, "127.0.0.1", port)
     frame = bytes(40)  # about the size of a call's frame
     started = time.perf_counter()
     for _ in range(calls):
@@ -255,12 +264,13 @@ def measure(calls: int = 2000, rounds: int = 5) -> dict[str, float | str]:
     with tempfile.TemporaryDirectory() as tmp, everything(write(Path(tmp)), Path(tmp) / "registry") as urls:
         ways = [way for way in ("in_process", "cross_process", "wrangler") if way in urls]
         samples: dict[str, list[float]] = {way: [] for way in ways}
-        samples["echo"], samples["blocking_echo"] = [], []
+        samples["echo"], samples["unix_echo"], samples["blocking_echo"] = [], [], []
         echo = subprocess.Popen(
             [sys.executable, __file__, "--echo-server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert echo.stdout is not None and echo.stdin is not None
-        port, blocking_port = (int(word) for word in echo.stdout.readline().split())
+        words = echo.stdout.readline().split()
+        port, blocking_port, unix = int(words[0]), int(words[1]), os.path.join(words[2].decode(), "echo.sock")
         with httpx.Client(timeout=120.0) as client:
             for way in ways:
                 request_s(client, urls[way], calls)  # warm up
@@ -269,9 +279,11 @@ def measure(calls: int = 2000, rounds: int = 5) -> dict[str, float | str]:
                     empty = min(request_s(client, urls[way], 0) for _ in range(3))
                     samples[way].append((request_s(client, urls[way], calls) - empty) / calls * 1e6)
                 samples["echo"].append(_run(_echo_us(port, calls)))
+                samples["unix_echo"].append(_run(_echo_us(unix, calls)))
                 samples["blocking_echo"].append(_blocking_us(blocking_port, calls))
         echo.stdin.close()
         echo.wait(10)
+        shutil.rmtree(os.path.dirname(unix), ignore_errors=True)
         result: dict[str, float | str] = {f"{way}_us": median(values) for way, values in samples.items()}
         for way, values in samples.items():
             result[f"{way}_spread"] = f"{min(values):.1f}-{max(values):.1f}"
@@ -296,7 +308,8 @@ def main() -> None:
     print(f"loop: {r['loop']}; load average at the end: {r['load']}; {args.rounds} rounds of {args.calls} calls")
     cross = float(r["cross_process_us"])
     rows = [("a", "in-process binding call", "in_process"), ("b", "cross-process binding call", "cross_process"),
-            ("c", "wrangler dev, in-process JS -> JS", "wrangler"), ("e", "echo round trip, 2 processes", "echo"),
+            ("c", "wrangler dev, in-process JS -> JS", "wrangler"), ("e", "echo round trip, 2 processes, TCP", "echo"),
+            ("u", "echo round trip, Unix socket", "unix_echo"),
             ("f", "blocking-socket echo, 2 processes", "blocking_echo")]  # fmt: skip
     for letter, label, way in rows:
         if f"{way}_us" not in r:
@@ -305,6 +318,7 @@ def main() -> None:
         value = float(r[f"{way}_us"])
         ratio = "" if way == "cross_process" else f"   b/{letter} = {cross / value:.2f}"
         print(f"({letter}) {label + ':':36s} {value:8.2f} µs/call  ({r[f'{way}_spread']}){ratio}")
+
 
 if __name__ == "__main__":
     main()
