@@ -4,7 +4,7 @@ python bench/cross_process.py [--calls 2000] [--rounds 5]
 
 (a) in-process: caller and callee in one ``pyworker dev`` (the in-memory binding);
 (b) cross-process: the callee in one ``pyworker dev``, the caller in another, joined by the dev
-    registry (a temporary one) and pyworker's transport (one authenticated loopback connection);
+    registry (a temporary one) and pyworker's transport (one authenticated loopback TCP connection);
 (c) wrangler's in-process JS -> JS RPC call: both JavaScript workers in one ``wrangler dev``
     (``/tmp/wr/node_modules/.bin/wrangler`` or ``$PYWORKER_WRANGLER``); skipped, with the reason,
     when wrangler or Node is not there.
@@ -14,8 +14,11 @@ loop, and a call costs (time of a request with ``n = calls`` - time of one with 
 median over the rounds, the three interleaved so a slow spell of the machine hits them alike.
 Servers are not pinned to a CPU here (unlike the other benchmarks): (b)'s two processes hand each call back
 and forth, and pinned to one shared CPU each hand-over would wait for that CPU. Also measured in the same run,
-as the floor of any asyncio transport on this machine: (e) an echo of one small frame between two asyncio
-processes (``asyncio.Protocol`` both sides, ``TCP_NODELAY``), one round trip per call.
+as the floor of any asyncio transport on this machine: (e) an echo of one small frame between two
+processes on the event loop ``pyworker dev`` picks (uvloop when installed: ``asyncio.Protocol`` both sides,
+``TCP_NODELAY``), one round trip per call; (u) the same over a Unix socket; and (f) the
+same echo with blocking sockets, no event loop at all.
+Each figure is the median over the rounds, with its spread (lowest-highest) and the load average of the machine.
 """
 
 from __future__ import annotations
@@ -29,12 +32,16 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 from _common import ROOT, free_port, median, stop
+
+from pyworker.serving.stack import event_loop, loop_factory
 
 CALLEE = """
 from workers import WorkerEntrypoint
@@ -176,9 +183,10 @@ class _Echo(asyncio.Protocol):
         self.waiting: asyncio.Future[bytes] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not derive from asyncio's
+        sock = transport.get_extra_info("socket")
+        if sock.family != socket.AF_UNIX:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def data_received(self, data: bytes) -> None:
         if self.waiting is None:
@@ -188,15 +196,49 @@ class _Echo(asyncio.Protocol):
             self.waiting.set_result(data)
 
 
+def _run(coro: Any) -> Any:
+    """Run ``coro`` on the loop ``pyworker dev`` runs on (``--loop auto``)."""
+    with asyncio.Runner(loop_factory=loop_factory(event_loop())) as runner:
+        return runner.run(coro)
+
+
+def _blocking_server(server: socket.socket) -> None:
+    while True:
+        conn, _ = server.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while data := conn.recv(65536):
+            conn.sendall(data)
+        conn.close()
+
+
+def _blocking_us(port: int, calls: int) -> float:
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        frame = bytes(40)
+        started = time.perf_counter()
+        for _ in range(calls):
+            conn.sendall(frame)
+            conn.recv(65536)
+        return (time.perf_counter() - started) / calls * 1e6
+
+
 async def _echo_server() -> None:
     server = await asyncio.get_running_loop().create_server(_Echo, "127.0.0.1", 0)
-    print(server.sockets[0].getsockname()[1], flush=True)
+    blocking = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=_blocking_server, args=(blocking,), daemon=True).start()
+    folder = tempfile.mkdtemp(prefix="pyworker-echo-")
+    await asyncio.get_running_loop().create_unix_server(_Echo, os.path.join(folder, "echo.sock"))
+    print(server.sockets[0].getsockname()[1], blocking.getsockname()[1], folder, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the bench closes stdin
 
 
-async def _echo_us(port: int, calls: int) -> float:
+async def _echo_us(port: int | str, calls: int) -> float:
+    """An echo over TCP (``port``) or a Unix socket (a path)."""
     loop = asyncio.get_running_loop()
-    transport, protocol = await loop.create_connection(_Echo, "127.0.0.1", port)
+    if isinstance(port, str):
+        transport, protocol = await loop.create_unix_connection(_Echo, port)
+    else:
+        transport, protocol = await loop.create_connection(_Echo, "127.0.0.1", port)
     frame = bytes(40)  # about the size of a call's frame
     started = time.perf_counter()
     for _ in range(calls):
@@ -222,12 +264,13 @@ def measure(calls: int = 2000, rounds: int = 5) -> dict[str, float | str]:
     with tempfile.TemporaryDirectory() as tmp, everything(write(Path(tmp)), Path(tmp) / "registry") as urls:
         ways = [way for way in ("in_process", "cross_process", "wrangler") if way in urls]
         samples: dict[str, list[float]] = {way: [] for way in ways}
-        samples["echo"] = []
+        samples["echo"], samples["unix_echo"], samples["blocking_echo"] = [], [], []
         echo = subprocess.Popen(
             [sys.executable, __file__, "--echo-server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         assert echo.stdout is not None and echo.stdin is not None
-        port = int(echo.stdout.readline())
+        words = echo.stdout.readline().split()
+        port, blocking_port, unix = int(words[0]), int(words[1]), os.path.join(words[2].decode(), "echo.sock")
         with httpx.Client(timeout=120.0) as client:
             for way in ways:
                 request_s(client, urls[way], calls)  # warm up
@@ -235,10 +278,17 @@ def measure(calls: int = 2000, rounds: int = 5) -> dict[str, float | str]:
                 for way in ways:
                     empty = min(request_s(client, urls[way], 0) for _ in range(3))
                     samples[way].append((request_s(client, urls[way], calls) - empty) / calls * 1e6)
-                samples["echo"].append(asyncio.run(_echo_us(port, calls)))
+                samples["echo"].append(_run(_echo_us(port, calls)))
+                samples["unix_echo"].append(_run(_echo_us(unix, calls)))
+                samples["blocking_echo"].append(_blocking_us(blocking_port, calls))
         echo.stdin.close()
         echo.wait(10)
+        shutil.rmtree(os.path.dirname(unix), ignore_errors=True)
         result: dict[str, float | str] = {f"{way}_us": median(values) for way, values in samples.items()}
+        for way, values in samples.items():
+            result[f"{way}_spread"] = f"{min(values):.1f}-{max(values):.1f}"
+        result["loop"] = event_loop()
+        result["load"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
         if "wrangler_skipped" in urls:
             result["wrangler_skipped"] = urls["wrangler_skipped"]
     result["cross_over_in_process"] = float(result["cross_process_us"]) / float(result["in_process_us"])
@@ -252,19 +302,22 @@ def main() -> None:
     parser.add_argument("--echo-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_server:
-        asyncio.run(_echo_server())
+        _run(_echo_server())
         return
     r = measure(args.calls, args.rounds)
-    print(f"(a) in-process binding call:           {r['in_process_us']:8.2f} µs/call")
-    print(f"(b) cross-process binding call:        {r['cross_process_us']:8.2f} µs/call   b/a = "
-          f"{r['cross_over_in_process']:.1f}")  # fmt: skip
-    if "wrangler_us" in r:
-        print(f"(c) wrangler dev, in-process JS -> JS: {r['wrangler_us']:8.2f} µs/call   b/c = "
-              f"{float(r['cross_process_us']) / float(r['wrangler_us']):.2f}")  # fmt: skip
-    else:
-        print(f"(c) wrangler dev: skipped: {r['wrangler_skipped']}")
-    print(f"(e) asyncio echo round trip, 2 processes: {r['echo_us']:8.2f} µs/call   b/e = "
-          f"{float(r['cross_process_us']) / float(r['echo_us']):.2f}")  # fmt: skip
+    print(f"loop: {r['loop']}; load average at the end: {r['load']}; {args.rounds} rounds of {args.calls} calls")
+    cross = float(r["cross_process_us"])
+    rows = [("a", "in-process binding call", "in_process"), ("b", "cross-process binding call", "cross_process"),
+            ("c", "wrangler dev, in-process JS -> JS", "wrangler"), ("e", "echo round trip, 2 processes, TCP", "echo"),
+            ("u", "echo round trip, Unix socket", "unix_echo"),
+            ("f", "blocking-socket echo, 2 processes", "blocking_echo")]  # fmt: skip
+    for letter, label, way in rows:
+        if f"{way}_us" not in r:
+            print(f"({letter}) {label}: skipped: {r.get(f'{way}_skipped', '')}")
+            continue
+        value = float(r[f"{way}_us"])
+        ratio = "" if way == "cross_process" else f"   b/{letter} = {cross / value:.2f}"
+        print(f"({letter}) {label + ':':36s} {value:8.2f} µs/call  ({r[f'{way}_spread']}){ratio}")
 
 
 if __name__ == "__main__":

@@ -74,8 +74,9 @@ class Link(Exchange, asyncio.Protocol):
 
     # -- connection -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports are not asyncio.Transport subclasses, but have its methods.
-        self.transport = cast(asyncio.Transport, transport)
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not derive from asyncio's
+        # First, so whatever goes wrong below, a connection that does not authenticate is refused in time.
+        self._timer = self.loop.call_later(AUTH_TIMEOUT, self._refuse, "it did not authenticate in time")
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # one frame is one packet, now
@@ -84,7 +85,6 @@ class Link(Exchange, asyncio.Protocol):
         assert self._handshake is not None
         if self._handshake.endpoint:
             self.transport.write(self._handshake.hello())
-        self._timer = self.loop.call_later(AUTH_TIMEOUT, self._refuse, "it did not authenticate in time")
 
     def _refuse(self, reason: str) -> None:
         if self._handshake is None or self.closed:
