@@ -22,6 +22,7 @@ from pyworker.bindings.calls import Side
 from pyworker.bindings.service import not_running_message
 from pyworker.bindings.values import SHARED, copy_value
 from pyworker.errors import BindingError
+from pyworker.interop.wire import _I64
 from pyworker.interop.wire_link import Link
 from pyworker.interop.wire_read import Reader
 from pyworker.printer import Printer
@@ -60,6 +61,7 @@ class Endpoint:
         self._links: set[Link] = set()
         self._heads: dict[bytes, tuple[Any, Any, Any]] = {}
         self._sides: dict[tuple[str, str], tuple[Side, Side]] = {}
+        self._states: dict[bytes, tuple[list[str], int, str] | None] = {}
 
     async def start(self) -> str:
         """Listen on an ephemeral port of 127.0.0.1; returns ``"127.0.0.1:PORT"``."""
@@ -92,17 +94,33 @@ class Endpoint:
         known = self._heads.get(head)
         if known is None:
             known = self._head(link, head)
-        reader = Reader(data, 13 + size, link, known[2])
-        state = reader.value()
-        if known[0] is None or not (state is None or _carried(state)):
+        pos = 17 + size
+        size = int.from_bytes(data[pos - 4 : pos], "little")  # the request's state: the same for all its calls
+        carried: limits.Carried | None = None
+        if size:
+            state = data[pos : pos + size]
+            static = self._states.get(state) or self._state(link, state)
+            pos += size + 8
+            if static is not None:
+                carried = (static[0], _I64.unpack_from(data, pos - 8)[0], static[1], static[2])
+        if known[0] is None or (size and carried is None):
             link.answer_error(ident, BindingError("Another pyworker process sent a call this one cannot read."), 0)
             return
         worker, route, sides = known
-        args = reader.value()
-        carried = None if state is None else (state[0], state[1], state[2], state[3])
+        args = Reader(data, pos, link, sides).value()
         link.track(
             ident, _task(link.loop, _run(link, ident, worker, self.workers.get(worker), route, args, carried, sides))
         )
+
+    def _state(self, link: Link, state: bytes) -> tuple[list[str], int, str] | None:
+        """A request's chain, limit and where it is set (``None`` when not readable); remembered by its bytes."""
+        value = Reader(state, 0, link).value()
+        if not _carried(value):
+            return None
+        if len(self._states) >= MAX_HEADS:
+            self._states.clear()
+        static = self._states[state] = (value[0], value[1], value[2])
+        return static
 
     def _head(self, link: Link, head: bytes) -> tuple[Any, Any, Any]:
         """The worker, route and sides a call's head names (``None``s when it is not readable); remembered."""
@@ -155,11 +173,11 @@ def _readable(worker: Any, kind: Any, method: Any, entrypoint: Any, props: Any, 
 
 
 def _carried(state: Any) -> bool:
-    """Whether ``state`` is what :func:`~pyworker.runtime.limits.carried` sends."""
+    """Whether ``state`` is the chain, limit and source :mod:`~pyworker.interop.remote` sends."""
     return (
-        isinstance(state, list) and len(state) == 4 and isinstance(state[0], list)
+        isinstance(state, list) and len(state) == 3 and isinstance(state[0], list)
         and all(isinstance(name, str) for name in state[0])
-        and isinstance(state[1], int) and isinstance(state[2], int) and isinstance(state[3], str)
+        and isinstance(state[1], int) and isinstance(state[2], str)
     )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from pyworker.bindings.calls import Side
 from pyworker.errors import BindingError
 from pyworker.interop.entries import Entry
-from pyworker.interop.wire import Writer
+from pyworker.interop.wire import _I64, Writer
 from pyworker.interop.wire_auth import AuthError
 from pyworker.interop.wire_frames import CALL
 from pyworker.interop.wire_link import Link
@@ -28,6 +28,7 @@ from pyworker.runtime import limits
 from pyworker.types import FETCH, RPC, Route, Target
 
 DEFAULT_ENTRYPOINT = "Default"
+_NO_STATE = bytes(4)  # a call made outside any request: no chain, no budget
 MAX_HEADS = 4096  # encoded routes remembered; forgotten all at once past this (routes are made per method)
 
 
@@ -133,6 +134,7 @@ class RemoteTarget:
         self._link: Link | None = None
         self._sides: dict[str | None, tuple[Side, Side]] = {}
         self._heads: dict[Route, bytes] = {}
+        self._states: dict[tuple[Any, ...], bytes] = {}
 
     @property
     def name(self) -> str:
@@ -156,8 +158,15 @@ class RemoteTarget:
         sides = self._sides.get(route.caller) or self._sides_of(route.caller)
         head = self._heads.get(route) or self._head(route)
         writer = link.writer(sides)
-        writer.out += head
-        writer.value(limits.carried())
+        out = writer.out
+        out += head
+        state = limits.carried()
+        if state is None:
+            out += _NO_STATE
+        else:  # the part that is the same for every call of this request, encoded once; then what it used so far
+            names, used, limit, source = state
+            out += self._states.get((*names, limit, source)) or self._state(names, limit, source)
+            out += _I64.pack(used)
         writer.value((*args, dict(kwargs)) if kwargs else args)
         ident, future = link.request(CALL, writer, sides, self._name)
         try:
@@ -183,6 +192,16 @@ class RemoteTarget:
             self._heads.clear()
         self._heads[route] = head
         return head
+
+    def _state(self, names: list[str], limit: int, source: str) -> bytes:
+        """A request's chain, limit and where it is set, encoded once (the same for all its calls)."""
+        writer = Writer(_NO_PEER)
+        writer.value((names, limit, source))
+        state = len(writer.out).to_bytes(4, "little") + bytes(writer.out)
+        if len(self._states) >= MAX_HEADS:
+            self._states.clear()
+        self._states[(*names, limit, source)] = state
+        return state
 
     def _sides_of(self, caller: str | None) -> tuple[Side, Side]:
         printer = self._dialer.printer
