@@ -108,9 +108,9 @@ class Endpoint:
             return
         worker, route, sides = known
         args = Reader(data, pos, link, sides).value()
-        link.track(
-            ident, _task(link.loop, _run(link, ident, worker, self.workers.get(worker), route, args, carried, sides))
-        )
+        task = _task(link.loop, _run(link, ident, worker, self.workers.get(worker), route, args, carried, sides))
+        if not task.done():  # under way (an eagerly started call that answered at once is not): ``_run`` lets go
+            link.serving[ident] = task
 
     def _state(self, link: Link, state: bytes) -> tuple[list[str], int, str] | None:
         """A request's chain, limit and where it is set (``None`` when not readable); remembered by its bytes."""
@@ -130,7 +130,8 @@ class Endpoint:
             return None, None, None
         sides = self._sides_of(worker, caller or worker)
         returns = _returning(method, sides) if kind == RPC else None
-        known = (worker, Route(kind, method, entrypoint, props, caller, returns), sides)
+        route = Route(kind, method, entrypoint, props, caller, returns, passes=SHARED if kind == RPC else frozenset())
+        known = (worker, route, sides)
         if len(self._heads) >= MAX_HEADS:
             self._heads.clear()
         self._heads[head] = known
@@ -200,5 +201,6 @@ async def _run(link: Link, ident: int, worker: str, target: Target | None, route
     else:
         link.answer(ident, result, budget.used - start if budget is not None else 0, sides)
     finally:
+        link.serving.pop(ident, None)
         if token is not None:
             limits.leave(token)

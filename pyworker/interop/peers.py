@@ -49,7 +49,7 @@ class Peers:
         self.printer = printer
         self.bindings = bindings  # the bindings whose (dis)connection is printed
         self.telling = False  # print (dis)connections: set once the start-up table has shown how each stands
-        self._targets: dict[str, tuple[tuple[object, ...], Target]] = {}
+        self._targets: dict[str, tuple[Entry, tuple[object, ...], Target]] = {}  # by the entry it was built from
         registry.on_change(self._changed)
 
     def get(self, name: str) -> Target | None:
@@ -60,11 +60,11 @@ class Peers:
         if entry is None:
             return None
         cached = self._targets.get(name)
-        if cached is not None and cached[0] == entry.key:
-            return cached[1]
+        if cached is not None and (cached[0] is entry or cached[1] == entry.key):
+            return cached[2]
         target = self._build(entry)
         if target is not None:
-            self._targets[name] = (entry.key, target)
+            self._targets[name] = (entry, entry.key, target)
         return target
 
     def _build(self, entry: Entry) -> Target | None:
@@ -89,7 +89,7 @@ class Peers:
         return f"connected, {where}" if self.get(name) is not None else f"registered, {where}, no endpoint"
 
     def _changed(self, before: dict[str, Entry], after: dict[str, Entry]) -> None:
-        for name, (key, target) in list(self._targets.items()):
+        for name, (_entry, key, target) in list(self._targets.items()):
             entry = after.get(name)
             if entry is None or entry.key != key:
                 del self._targets[name]

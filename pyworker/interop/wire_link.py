@@ -227,7 +227,7 @@ class Link(Exchange, asyncio.Protocol):
             if stream is not None:
                 self.loop.create_task(_aclose(stream))
         elif kind == STOP:
-            task = self.serving.get(ident)
+            task = self.serving.pop(ident, None)
             if task is not None:
                 task.cancel()
         else:
