@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
 from pyworker.errors import BindingError
-from pyworker.interop.wire import WireError, Writer
+from pyworker.interop.wire import _I64_MAX, _I64_MIN, INT, WireError, Writer
 from pyworker.interop.wire_auth import AuthError, Handshake
 from pyworker.interop.wire_errors import error_fields, error_from
 from pyworker.interop.wire_frames import (
@@ -47,6 +47,8 @@ from pyworker.interop.wire_read import Reader
 from pyworker.interop.wire_serve import run_ref, serve_pull
 
 Serve = Callable[["Link", int, bytes], None]
+SMALL = struct.Struct("<BqBq")  # the commonest answer, read and written without a codec: an int, then what it used
+_SMALL_FRAME = HEAD.size + SMALL.size
 
 
 class Link(Exchange, asyncio.Protocol):
@@ -194,6 +196,9 @@ class Link(Exchange, asyncio.Protocol):
         if entry is None or entry[0].done():
             return  # the caller stopped waiting
         future, sides, _name = entry
+        if len(data) == _SMALL_FRAME and kind == RESULT and data[9] == INT and data[18] == INT:
+            future.set_result((True, *SMALL.unpack_from(data, 9)[1::2]))  # (True, the int, what it used)
+            return
         reader = Reader(data, 9, self, sides)
         if kind == RESULT:
             future.set_result((True, reader.value(), reader.value()))
@@ -267,6 +272,11 @@ class Link(Exchange, asyncio.Protocol):
             self.send(STOP, ident, b"")
 
     def answer(self, ident: int, value: Any, used: int, sides: Any) -> None:
+        if type(value) is int and _I64_MIN <= value <= _I64_MAX:
+            out = bytearray(_SMALL_FRAME)
+            SMALL.pack_into(out, HEAD.size, INT, value, INT, used)
+            self.send(RESULT, ident, out)
+            return
         writer = self.writer(sides)
         try:
             writer.value(value)
