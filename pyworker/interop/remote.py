@@ -28,6 +28,9 @@ from pyworker.runtime import limits
 from pyworker.types import FETCH, RPC, Route, Target
 
 DEFAULT_ENTRYPOINT = "Default"
+# A CALL's payload: u32 size + head (worker, kind, method, entrypoint, props, caller), u32 size + state
+# (the request's chain, limit and where it is set; size 0: no request), i64 subrequests used (only with a
+# state), then the arguments. Head and state are the same bytes for many calls: both sides remember them.
 _NO_STATE = bytes(4)  # a call made outside any request: no chain, no budget
 MAX_HEADS = 4096  # encoded routes remembered; forgotten all at once past this (routes are made per method)
 
