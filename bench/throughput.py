@@ -6,10 +6,10 @@ Routes: worker_a ``/hello`` (no binding) and ``/`` (one RPC call to worker_b), a
 ``bench/baseline_app.py`` with the same two routes (``/`` calls ``add`` directly). pyworker runs
 twice: with the default log level (a line per request, what users see; output goes to
 /dev/null) and with ``--log-level warn``; uvicorn too, with its access log (the baseline of the
-logged run: a line per request on both sides) and without (the quiet run's). The load generator runs in its own process: ``wrk
---latency`` when installed, else ``bench/loadgen.py``. All servers run at once and take turns
-(``--rounds`` interleaved loads per route), so drift on a shared machine hits each alike. The
-server's RSS is read when idle (after its first 200) and again after the load.
+logged run: a line per request on both sides) and without (the quiet run's). The load generator
+runs in its own process: ``wrk --latency`` when installed, else ``bench/loadgen.py``. All servers
+run at once and take turns (``--rounds`` interleaved loads per route), so drift on a shared machine
+hits each alike. The server's RSS is read when idle (after its first 200) and again after the load.
 """
 
 from __future__ import annotations
