@@ -275,10 +275,8 @@ def run(options: DevOptions, printer: Printer) -> None:
     server.bind()
     for line in python_warnings([worker.config for worker in server.workers]):
         printer.warning(line)
-    # What exists now (pyworker, uvicorn, the standard library) lives as long as the process: kept out
-    # of the cycle collector, the full collection that frees a retired generation after each reload
-    # walks the workers' objects alone (about 1 ms instead of 15, during which nothing is served).
-    # Worker code is imported after this, so every generation of it is collected as before.
+    # What exists now lives as long as the process: out of the cycle collector, the collection after a
+    # reload walks the workers' objects alone (1 ms, not 15); worker code, imported later, is collected.
     gc.freeze()
     try:
         with asyncio.Runner(loop_factory=factory) as runner:
