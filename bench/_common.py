@@ -45,12 +45,16 @@ def server_stack() -> tuple[str, str]:
     return http_parser(os.environ.get("PYWORKER_HTTP", "auto")), event_loop(os.environ.get("PYWORKER_LOOP", "auto"))
 
 
-def uvicorn_cmd(app: str, port: int) -> list[str]:
-    """Bare uvicorn on the same parser and loop as pyworker, so a ratio measures pyworker, not the stack."""
+def uvicorn_cmd(app: str, port: int, logged: bool = False) -> list[str]:
+    """Bare uvicorn on the same parser and loop as pyworker, so a ratio measures pyworker, not the stack.
+
+    ``logged``: with uvicorn's access log (a line per request, like pyworker's default request line).
+    """
     http, loop = server_stack()
+    logs = ["--log-level", "info", "--access-log"] if logged else ["--log-level", "warning", "--no-access-log"]
     return [
-        sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "warning",
-        "--no-access-log", "--app-dir", str(BENCH), "--http", http, "--loop", loop,
+        sys.executable, "-m", "uvicorn", app, "--port", str(port), *logs,
+        "--app-dir", str(BENCH), "--http", http, "--loop", loop,
     ]  # fmt: skip
 
 

@@ -5,10 +5,11 @@ python bench/throughput.py [--duration 12] [--rounds 6] [--warmup 1] [--connecti
 Routes: worker_a ``/hello`` (no binding) and ``/`` (one RPC call to worker_b), against
 ``bench/baseline_app.py`` with the same two routes (``/`` calls ``add`` directly). pyworker runs
 twice: with the default log level (a line per request, what users see; output goes to
-/dev/null) and with ``--log-level warn``. The load generator runs in its own process: ``wrk
---latency`` when installed, else ``bench/loadgen.py``. All servers run at once and take turns
-(``--rounds`` interleaved loads per route), so drift on a shared machine hits each alike. The
-server's RSS is read when idle (after its first 200) and again after the load.
+/dev/null) and with ``--log-level warn``; uvicorn too, with its access log (the baseline of the
+logged run: a line per request on both sides) and without (the quiet run's). The load generator
+runs in its own process: ``wrk --latency`` when installed, else ``bench/loadgen.py``. All servers
+run at once and take turns (``--rounds`` interleaved loads per route), so drift on a shared machine
+hits each alike. The server's RSS is read when idle (after its first 200) and again after the load.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ SEED = [str(FIXTURES / "seed/worker_a"), str(FIXTURES / "seed/worker_b")]
 ROUTES = {"hello": "/hello", "rpc": "/"}
 SERVERS: dict[str, Callable[[int], list[str]]] = {
     "uvicorn": lambda port: uvicorn_cmd("baseline_app:app", port),
+    "uvicorn_logged": lambda port: uvicorn_cmd("baseline_app:app", port, logged=True),
     "pyworker": lambda port: pyworker_cmd(*SEED, "--port", str(port)),
     "pyworker_quiet": lambda port: pyworker_cmd(*SEED, "--port", str(port), "--log-level", "warn"),
 }
@@ -168,8 +170,8 @@ def measure(
     rounds: int = 6,
 ) -> dict[str, Any]:
     """Flat results: ``client``, then ``<server>_<route>_<rps|p50_ms|p99_ms|errors|requests>`` and
-    ``<server>_rss_idle_mib`` / ``<server>_rss_after_mib`` for each server (uvicorn, pyworker,
-    pyworker_quiet) and route (hello, rpc), plus ``<server>_<route>_cpu_us_per_request``.
+    ``<server>_rss_idle_mib`` / ``<server>_rss_after_mib`` for each server (uvicorn, uvicorn_logged,
+    pyworker, pyworker_quiet) and route (hello, rpc), plus ``<server>_<route>_cpu_us_per_request``.
 
     All servers run at once and take turns: each route gets ``rounds`` short loads per server,
     interleaved, so a slow spell on a shared machine hits every server alike.

@@ -34,7 +34,6 @@ from pyworker.interop.own import child_command
 from pyworker.interop.relay import Relay
 from pyworker.options import ChildSpec, DevOptions
 from pyworker.printer import Printer
-from pyworker.reload.watch import FileWatcher
 from pyworker.types import ASGIApp
 
 STOP_GRACE = 45.0  # seconds a child may take to stop (its requests, then its wait_until work) before it is killed
@@ -175,6 +174,8 @@ class Child:
         return f'Worker "{self.name}" is not running: its {self.down}. It restarts on the next save of its files.'
 
     async def _restart_on_save(self) -> None:
+        from pyworker.reload.watch import FileWatcher  # only once a child is down
+
         self._watch = stop = asyncio.Event()
         watcher = FileWatcher(lambda: [self.config])
         async for batch in watcher.batches(stop):

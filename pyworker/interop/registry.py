@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import watchfiles
-
 from pyworker.interop.entries import HEARTBEAT, Entry, Stale, parse, process_alive, shown
 from pyworker.printer import Printer, escape
 
@@ -223,6 +221,8 @@ class DevRegistry:
     # -- running -------------------------------------------------------------------------
     async def watch(self, stop: asyncio.Event) -> None:
         """Keep :attr:`entries` current until ``stop``: on every change in the directory, and on each heartbeat."""
+        import watchfiles  # here, not with the module: the first response does not wait for it
+
         self.path.mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
         signal = _Signal(stop, lambda: loop.call_soon_threadsafe(self._watching))

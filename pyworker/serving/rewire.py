@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from pyworker.errors import ServeError
 from pyworker.options import DevOptions
 from pyworker.printer import Printer
-from pyworker.reload.reloader import Reloaded
 from pyworker.serving.adapter import WorkerApp
 from pyworker.serving.dispatch import PortDispatch
 from pyworker.serving.listeners import Listener, bind_other, moves
 from pyworker.serving.uvicorn_server import UvicornServer
+
+if TYPE_CHECKING:
+    from pyworker.reload.reloader import Reloaded
 
 
 async def rewire(

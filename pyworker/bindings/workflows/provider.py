@@ -10,16 +10,16 @@ reloads and config edits; its instances are stored under ``.wrangler/state/v3/wo
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyworker.bindings import declared
 from pyworker.bindings.provider import BindingHost
-from pyworker.bindings.workflows.binding import WorkflowBinding
-from pyworker.bindings.workflows.engine import WorkflowEngine
 from pyworker.config.files import describe as describe_file
 from pyworker.config.model import WorkerConfig
 from pyworker.errors import ConfigError
-from pyworker.storage.workflows import WorkflowStore
+
+if TYPE_CHECKING:
+    from pyworker.bindings.workflows.engine import WorkflowEngine
 
 KEY = "workflows"
 EXAMPLE = '{ name = "my-workflow", binding = "MY_WORKFLOW", class_name = "MyWorkflow" }'
@@ -47,6 +47,10 @@ def build(config: WorkerConfig, host: BindingHost) -> dict[str, Any]:
     pairs = declarations(config)
     if not pairs:
         return {}
+    # The engine and its storage only for a worker that declares a Workflow: declarations() is on the
+    # start-up path of every dev server (the registry lists bindings to other workers).
+    from pyworker.bindings.workflows.binding import WorkflowBinding
+
     return {binding: WorkflowBinding(binding, _engine(host, name, cls, script)) for binding, name, cls, script in pairs}
 
 
@@ -75,6 +79,9 @@ def describe(config: WorkerConfig, host: BindingHost) -> list[str]:
 
 
 def _engine(host: BindingHost, name: str, class_name: str, script: str) -> WorkflowEngine:
+    from pyworker.bindings.workflows.engine import WorkflowEngine
+    from pyworker.storage.workflows import WorkflowStore
+
     engines = host.workflows
     engine = engines.get(name)
     if not isinstance(engine, WorkflowEngine):
