@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import bdb
 import contextlib
 import os
 import re
@@ -181,7 +180,8 @@ class Printer:
 
     def exception(self, worker: str, exc: BaseException) -> None:
         """The traceback of an error in worker code, without pyworker's own frames."""
-        if isinstance(exc, bdb.BdbQuit):  # q at a breakpoint(): the user ended it on purpose
+        bdb = sys.modules.get("bdb")  # imported only once pdb runs (its import costs start-up time)
+        if bdb is not None and isinstance(exc, bdb.BdbQuit):  # q at a breakpoint(): the user ended it on purpose
             self.worker(worker, "pdb: quit (q), so the request was abandoned with a 500.", "error")
             return
         self.worker(worker, "".join(format_user_traceback(exc)).rstrip(), "error")

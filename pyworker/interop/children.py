@@ -28,10 +28,8 @@ from pyworker.config.files import display_path
 from pyworker.config.model import WorkerConfig
 from pyworker.config.workers import reread
 from pyworker.errors import ConfigError
-from pyworker.interop.down import DownApp
 from pyworker.interop.location import REGISTRY_VARIABLE
 from pyworker.interop.own import child_command
-from pyworker.interop.relay import Relay
 from pyworker.options import ChildSpec, DevOptions
 from pyworker.printer import Printer
 from pyworker.types import ASGIApp
@@ -136,6 +134,8 @@ class Child:
         task.add_done_callback(self._tasks.discard)
 
     async def _follow(self, proc: asyncio.subprocess.Process) -> None:
+        from pyworker.interop.relay import Relay  # here: only once a worker runs in its own process
+
         relay = Relay(self.printer, self.name, self._serving)
         assert proc.stdout is not None
         while chunk := await proc.stdout.read(READ_SIZE):
@@ -167,6 +167,8 @@ class Child:
         self.ready.set()
         self.printer.worker(self.name, f"{why}; it restarts on the next save", "error")
         if self.fallback is not None and self.sock is not None:
+            from pyworker.interop.down import DownApp
+
             await self.fallback.serve(self.name, self.sock, DownApp(self.name, self.printer, self.not_running))
         self._spawn(self._restart_on_save())
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import builtins
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -24,7 +23,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import CodeType, ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pyworker.loading.bare import BareModule, find_outside
 from pyworker.loading.environ import Changes
@@ -38,6 +37,9 @@ SDK_ALIASES: Mapping[str, str] = {
     "js": "pyworker.sdk.js",
     "pyodide": "pyworker.sdk.pyodide",
 }
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
 
 _real_import = builtins.__import__
 
@@ -72,8 +74,9 @@ class _WorkerSourceLoader(importlib.machinery.SourceFileLoader):
         return compile(source, self.path, "exec", dont_inherit=True)
 
 
-class WorkerModules(importlib.abc.Loader):
+class WorkerModules:
     """The import namespace of one worker generation. Install, import main, and uninstall.
+    A loader by its methods (``create_module``, ``exec_module``), without ``importlib.abc`` (as the router).
 
     ``modules`` maps bare names to this generation's modules (and the SDK modules it
     imported); ``environ`` holds its changes to ``os.environ``.
@@ -197,7 +200,7 @@ class WorkerModules(importlib.abc.Loader):
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname == self.prefix:
-            spec = importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+            spec = importlib.machinery.ModuleSpec(fullname, cast("Loader", self), is_package=True)
             spec.submodule_search_locations = [str(d) for d in self.search]
             return spec
         if not fullname.startswith(self.prefix + "."):

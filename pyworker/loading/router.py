@@ -46,16 +46,18 @@ replaced put back, when the last generation unregisters), and the class of ``os.
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import sys
 from collections.abc import Iterable, Sequence
 from types import ModuleType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from pyworker.loading import environ
 from pyworker.loading.bare import PREFIX, BareModule, Namespace
 from pyworker.runtime.scope import current_worker
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
 
 
 class Generation(Namespace, Protocol):
@@ -70,8 +72,12 @@ class Generation(Namespace, Protocol):
     ) -> importlib.machinery.ModuleSpec | None: ...
 
 
-class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Routes the prefixed names of each registered generation, and owns the bare-name stand-ins."""
+class ImportRouter:
+    """Routes the prefixed names of each registered generation, and owns the bare-name stand-ins.
+
+    A meta path finder and loader by its methods alone (``find_spec``, ``create_module``, ``exec_module``):
+    the ``importlib.abc`` base classes would import ``importlib.resources`` at start-up (~5 ms).
+    """
 
     def __init__(self, sdk_names: Iterable[str]) -> None:
         self.sdk = frozenset(sdk_names)
@@ -174,8 +180,9 @@ class ImportRouter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             if running is not None and (head in self.sdk or running.owns(head) or head not in self.stand_ins):
                 # The running worker's own name: found only if its tree has it, as CPython's finder says
                 # (Django's module_has_submodule asks for "blog.management" this way).
-                return importlib.machinery.ModuleSpec(fullname, self) if running.spec_of(fullname, path) else None
-            return importlib.machinery.ModuleSpec(fullname, self)
+                found = running.spec_of(fullname, path)
+                return importlib.machinery.ModuleSpec(fullname, cast("Loader", self)) if found else None
+            return importlib.machinery.ModuleSpec(fullname, cast("Loader", self))
         return None
 
     def _running(self) -> Generation | None:

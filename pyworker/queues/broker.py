@@ -17,16 +17,18 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from pyworker.errors import WorkerLoadError
 from pyworker.printer import Printer, escape
-from pyworker.queues.batch import delivered
 from pyworker.queues.body import content_type, encode
 from pyworker.queues.config import Consumer
 from pyworker.runtime.jsvalues import JsException
 from pyworker.storage.host import Storage
-from pyworker.storage.queues import New, QueueStore, Stored
 from pyworker.types import Directory, Route
+
+if TYPE_CHECKING:
+    from pyworker.storage.queues import QueueStore, Stored
 
 QUEUE = Route("queue", "queue")
 UNLOADED_BACKOFF = 1.0  # seconds before a batch is offered again to a consumer whose code does not load
@@ -37,7 +39,7 @@ class QueueBroker:
     """Every queue of the server; ``consumers`` is read anew on each batch, so reloads take effect."""
 
     def __init__(self, storage: Storage, directory: Directory, printer: Printer, consumers: Consumers) -> None:
-        self.store = QueueStore(storage)
+        self.storage = storage
         self.directory = directory
         self.printer = printer
         self.consumers = consumers
@@ -46,9 +48,18 @@ class QueueBroker:
         self._wake: dict[str, asyncio.Event] = {}
         self._loops: dict[str, asyncio.Task[None]] = {}
 
+    @functools.cached_property
+    def store(self) -> QueueStore:
+        """The messages on disk; imported and opened on first use (most configs declare no queue)."""
+        from pyworker.storage.queues import QueueStore
+
+        return QueueStore(self.storage)
+
     # -- producing ----------------------------------------------------------------------
     async def send(self, queue: str, messages: list[tuple[object, object, object]], default_delay: float) -> None:
         """Keep ``(body, contentType, delaySeconds)`` messages; returns once they are on disk."""
+        from pyworker.storage.queues import New
+
         now = time.time()
         kept = []
         for body, kind, delay in messages:
@@ -122,6 +133,8 @@ class QueueBroker:
 
     async def deliver(self, queue: str, worker: str, consumer: Consumer, stored: list[Stored]) -> None:
         """Run one batch through the consumer and settle every message of it."""
+        from pyworker.queues.batch import delivered
+
         target = self.directory.get(worker)
         warn = lambda text: self.printer.worker(worker, text, "warn")  # noqa: E731
         batch, settlement = delivered(queue, stored, warn)

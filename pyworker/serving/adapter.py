@@ -30,7 +30,6 @@ from pyworker.serving.live_reload import PATH as LIVE_PATH
 from pyworker.serving.live_reload import LiveReload
 from pyworker.serving.requests import raw_target, read_request, too_large
 from pyworker.serving.sending import Sender, send_response
-from pyworker.serving.websocket import serve_websocket
 from pyworker.types import FETCH, Receive, Route, Scope, Send, Target
 
 Before = Callable[[Request], Awaitable[Response | None] | None]  # None at once: no answer, run the worker
@@ -70,6 +69,8 @@ class WorkerApp:
         kind = scope["type"]
         if kind != "http":  # a WebSocket handshake (uvicorn sends no lifespan: it is off)
             if kind == "websocket":
+                from pyworker.serving.websocket import serve_websocket  # here: most sessions open none
+
                 await serve_websocket(self.worker, self.printer, self.options, scope, receive, send)
             return
         if self.live is not None and scope["path"] == LIVE_PATH:

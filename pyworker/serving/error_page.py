@@ -8,8 +8,6 @@ deployed worker's: on Cloudflare the visitor gets error 1101.
 
 from __future__ import annotations
 
-import html
-
 from pyworker.errors import UncaughtBaseException, WorkerLoadError
 from pyworker.runtime.http import Request, Response
 from pyworker.runtime.responses import error_summary
@@ -37,6 +35,8 @@ def error_page(worker: str, request: Request, exc: BaseException) -> Response | 
         title = error_summary(exc)
         shown = exc.__cause__ if isinstance(exc, UncaughtBaseException) and exc.__cause__ is not None else exc
         detail = "".join(format_user_traceback(shown)).rstrip()
+    import html  # here: html (and its entities) cost ~2 ms at start-up, for a page only errors show
+
     body = (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>\n"

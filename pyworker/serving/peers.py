@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from pyworker.bindings.durable_objects.config import object_bindings
 from pyworker.bindings.workflows.provider import declarations
 from pyworker.errors import ConfigError, RegistryError
-from pyworker.interop.endpoint import serving
 from pyworker.interop.entries import Entry, render
 from pyworker.interop.peers import Binding, Peers
 from pyworker.interop.registry import DevRegistry
-from pyworker.interop.remote import remote_targets
 from pyworker.interop.secret import registry_secret
 from pyworker.interop.wrangler.plug import wrangler_parts
 from pyworker.loading.code import DEFAULT_ENTRYPOINT
@@ -49,9 +47,25 @@ class Interop:
 
 
 def default_interop(printer: Printer) -> Interop:
-    """What ``pyworker dev`` plugs in."""
+    """What ``pyworker dev`` plugs in; each part imports its modules when it is first used, not at start-up."""
+    remote: list[Callable[[Entry, bytes], Target]] = []  # built on the first entry of another pyworker
+
+    def remote_target(entry: Entry, secret: bytes) -> Target:
+        if not remote:
+            from pyworker.interop.remote import remote_targets
+
+            remote.append(remote_targets(printer))
+        return remote[0](entry, secret)
+
+    @contextlib.asynccontextmanager
+    async def endpoint(local: Directory, secret: bytes) -> AsyncIterator[str]:
+        from pyworker.interop.endpoint import serving
+
+        async with serving(printer)(local, secret) as address:
+            yield address
+
     wrangler, debug_port = wrangler_parts(printer)
-    return Interop(remote=remote_targets(printer), endpoint=serving(printer), wrangler=wrangler, debug_port=debug_port)
+    return Interop(remote=remote_target, endpoint=endpoint, wrangler=wrangler, debug_port=debug_port)
 
 
 class Peering:

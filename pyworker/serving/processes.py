@@ -17,7 +17,6 @@ from pathlib import Path
 from pyworker.bindings.env import describe_bindings
 from pyworker.bindings.provider import BindingHost
 from pyworker.config.model import WorkerConfig
-from pyworker.interop.child_side import announce_ready, parent_control
 from pyworker.interop.children import Child, Children
 from pyworker.interop.own import own_process_workers
 from pyworker.interop.registry import DevRegistry
@@ -103,6 +102,8 @@ class Processes:
     def serving(self) -> None:
         """In a child: tell the parent it serves (the parent shows the table)."""
         if self.options.child is not None:
+            from pyworker.interop.child_side import announce_ready  # here: only a child imports its side
+
             announce_ready(self.printer)
 
     def rows(self, url_of: Callable[[str], str | None], host: BindingHost) -> list[tuple[str, str, str, list[str]]]:
@@ -122,6 +123,8 @@ class Processes:
         if self.options.child is None:
             yield
             return
+        from pyworker.interop.child_side import parent_control
+
         with parent_control(stop, reload):
             yield
 

@@ -16,7 +16,6 @@ blocked inside a C call, ``time.sleep(60)``, is interrupted only once the call r
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import sys
 import threading
 import time
@@ -160,6 +159,8 @@ class LoopWatchdog:
 
 def interrupt(thread: int, error: type[BaseException]) -> None:
     """Raise ``error`` in ``thread`` at its next bytecode (CPython's ``PyThreadState_SetAsyncExc``)."""
+    import ctypes  # here: ctypes costs ~3 ms at start-up, and most sessions never interrupt
+
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), ctypes.py_object(error))
 
 

@@ -12,29 +12,12 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
-import pdb
 import sys
 from collections.abc import Callable, Generator
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any
 
 from pyworker.printer import Printer
-
-
-class _ServerPdb(pdb.Pdb):
-    """pdb with no SIGINT handler of its own, that tells when its session ends."""
-
-    def __init__(self, ended: Callable[[], None], stdin: TextIO, stdout: TextIO) -> None:
-        super().__init__(stdin=stdin, stdout=stdout, nosigint=True)
-        self._ended = ended
-
-    def set_continue(self) -> None:
-        super().set_continue()
-        self._ended()
-
-    def set_quit(self) -> None:
-        super().set_quit()
-        self._ended()
 
 
 class Breakpoints:
@@ -53,7 +36,9 @@ class Breakpoints:
         self.pause()
         stdout = getattr(sys.stdout, "original", sys.stdout)  # the terminal, not the worker's stand-in
         frame: FrameType | None = sys._getframe(1)
-        _ServerPdb(self.resume, sys.__stdin__ or sys.stdin, stdout).set_trace(frame)
+        from pyworker.session.server_pdb import ServerPdb  # here: pdb costs ~4 ms at start-up
+
+        ServerPdb(self.resume, sys.__stdin__ or sys.stdin, stdout).set_trace(frame)
 
     @contextlib.contextmanager
     def installed(self) -> Generator[None, None, None]:

@@ -12,7 +12,6 @@ import contextlib
 import os
 import sys
 import threading
-import webbrowser
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
@@ -108,6 +107,8 @@ class HotkeySession:
         threading.Thread(target=self._browse, args=(urls[0],), name="pyworker-browser", daemon=True).start()
 
     def _browse(self, url: str) -> None:
+        import webbrowser  # here: ~2 ms at start-up, for a hotkey few sessions press
+
         try:
             opened = webbrowser.open(url)
         except webbrowser.Error:

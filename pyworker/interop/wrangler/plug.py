@@ -7,13 +7,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
 
-from pyworker.interop.entries import Entry
-from pyworker.interop.wrangler.client import WranglerTarget
 from pyworker.interop.wrangler.link import CapnpLink
-from pyworker.interop.wrangler.server import DebugPortServer
 from pyworker.printer import Printer
 from pyworker.types import Directory, Target
+
+if TYPE_CHECKING:
+    from pyworker.interop.entries import Entry
 
 Starter = Callable[[Directory, bytes], AbstractAsyncContextManager[str]]
 
@@ -25,10 +26,14 @@ def wrangler_parts(printer: Printer) -> tuple[Callable[[Entry], Target | None], 
     def target(entry: Entry) -> Target | None:
         if entry.debug_port is None:
             return None
+        from pyworker.interop.wrangler.client import WranglerTarget  # here: only once a wrangler dev runs
+
         return WranglerTarget(entry.name, entry.debug_port, link, entry.default_service)
 
     @contextlib.asynccontextmanager
     async def debug_port(local: Directory, secret: bytes) -> AsyncIterator[str]:
+        from pyworker.interop.wrangler.server import DebugPortServer  # here: started after the imports of start-up
+
         # workerd's debug port takes no secret, and wrangler knows none of ours: loopback is the bound.
         server = DebugPortServer(local, printer, link)
         address = await server.start()
