@@ -154,7 +154,8 @@ _NOT_ENTERED = {"f_builtins", "__builtins__", "f_code", "__code__", "gi_code", "
 _FREE = {"__traceback__", "tb_next", "tb_frame", "f_locals", "f_globals", "__globals__", "__func__",
          "__closure__", "cell_contents", "__wrapped__", "__self__"}  # fmt: skip
 # pyworker's modules that run invocations and binding calls: their globals lead to every worker's machinery.
-_MACHINERY = ("pyworker.worker", "pyworker.registry", "pyworker.runtime.entrypoint", "pyworker.bindings.calls",
+_MACHINERY = ("pyworker.worker", "pyworker.registry", "pyworker.runtime.entrypoint", "pyworker.runtime.invocation",
+              "pyworker.bindings.calls", "pyworker.bindings.started",
               "pyworker.bindings.service", "pyworker.serving.server", "pyworker.serving.adapter")  # fmt: skip
 
 
