@@ -210,6 +210,19 @@ def test_a_served_worker_is_registered_reached_live_and_unregistered(
     ]
 
 
+def test_a_file_a_killed_run_left_for_a_worker_of_this_process_is_replaced_without_a_line(
+    gateway: DevServer, tmp_path: Path, output: Output
+) -> None:
+    registry = tmp_path / "registry"
+    entry_file(registry, "gateway", pid=2**22 + 12345)  # no such process: what kill -9 of the last run leaves
+    live = LiveServer(gateway).start()
+    try:
+        assert json.loads((registry / "gateway").read_text())["pyworker"]["pid"] == os.getpid()
+    finally:
+        live.stop()
+    assert [line for line in output.lines() if line.startswith("registry:")] == []
+
+
 def test_a_reload_that_changes_the_entrypoints_registers_them(gateway: DevServer, tmp_path: Path) -> None:
     gateway.load()
     gateway.peers.sync()

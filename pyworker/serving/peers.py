@@ -93,7 +93,6 @@ class Peering:
             printer.write(escape(f"{exc} The dev registry is off for this run."), "warn")
             return
         self.registry = DevRegistry(options.registry, printer)
-        self.registry.reserved.update(worker.name for worker in local)  # their files are about to be ours
         self.peers = Peers(
             local, self.registry, self._remote, self._wrangler, printer, lambda: list(bindings_elsewhere(self.local))
         )
@@ -121,6 +120,7 @@ class Peering:
                 self.address = await stack.enter_async_context(self.interop.endpoint(self.local, self.secret))
             if self.interop.debug_port is not None:
                 self.debug_port = await stack.enter_async_context(self.interop.debug_port(self.local, self.secret))
+            registry.reserved.update(worker.name for worker in self.local)  # their files are about to be ours
             registry.refresh()  # the start-up table shows who runs elsewhere already
             task = asyncio.ensure_future(registry.watch(stop))
             task.add_done_callback(self._watch_done)
