@@ -347,19 +347,24 @@ async def test_the_child_obeys_its_parents_commands_and_stops_when_its_stdin_end
     from pyworker.interop.child_side import ParentControl
 
     calls: list[str] = []
+    all_four = asyncio.Event()  # reload, stop, force (a second stop) and the end of stdin (one more)
+
+    def record(what: str) -> None:
+        calls.append(what)
+        if len(calls) == 4:
+            all_four.set()
 
     async def reload() -> None:
-        calls.append("reload")
+        record("reload")
 
     read, write = os.pipe()
-    control = ParentControl(read, asyncio.get_running_loop(), lambda: calls.append("stop"), reload)
+    control = ParentControl(read, asyncio.get_running_loop(), lambda: record("stop"), reload)
     control.thread.start()
     os.write(write, b"reload\nfor")
     os.write(write, b"ce\n")
     os.close(write)  # the parent is gone
     await asyncio.to_thread(control.thread.join, DEADLINE)
-    for _ in range(3):
-        await asyncio.sleep(0)  # loop turns: the callbacks it scheduled run
+    await asyncio.wait_for(all_four.wait(), DEADLINE)  # the callbacks it scheduled have run
     os.close(read)
     assert sorted(calls) == ["reload", "stop", "stop", "stop"]  # force is a second stop; the end of stdin one more
 

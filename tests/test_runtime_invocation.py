@@ -14,13 +14,17 @@ from pyworker.runtime.headers import Headers
 from pyworker.runtime.http import Request, transfer
 from pyworker.runtime.message import message_of
 from pyworker.runtime.scope import WorkerScope, current_worker
+from tests.conftest import DEADLINE
 
 pytestmark = pytest.mark.anyio
 
 CALLEE = """
+import asyncio
+
 from workers import Response, WorkerEntrypoint
 
 BUILT = []
+RAN = asyncio.Event()  # set by slow(): what a test waits on
 
 
 class Default(WorkerEntrypoint):
@@ -30,6 +34,7 @@ class Default(WorkerEntrypoint):
 
     async def slow(self):
         BUILT.append("slow ran")
+        RAN.set()
 
     async def fetch(self, request):
         return Response(f"{self.env.NAME} {type(self.ctx).__name__}")
@@ -118,13 +123,13 @@ async def test_entrypoints_that_construct_themselves_still_do(pair):
 
 
 async def test_a_call_whose_task_is_cancelled_before_its_first_step_still_runs_and_counts_as_awaited(pair, output):
-    built = pair.worker("callee").code.module.BUILT
+    callee = pair.worker("callee").code.module
+    built = callee.BUILT
     task = asyncio.ensure_future(pair.worker("caller").env.B.slow())
     task.cancel()  # the call started on its own first (a promise runs once made); the task only awaited it
     with pytest.raises(asyncio.CancelledError):
         await task
-    for _ in range(3):
-        await asyncio.sleep(0)  # loop turns, not a wait: the call's one step
+    await asyncio.wait_for(callee.RAN.wait(), DEADLINE)
     assert built == ["slow ran"]
     gc.collect()
     assert "never awaited" not in output.getvalue()
