@@ -72,16 +72,6 @@ class LimitedH11Protocol(HeadLimits, H11Protocol):
         elif self.conn.their_state is h11.IDLE:
             self.await_head()
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.heads.arrived(self)
-        super().connection_lost(exc)
-
-    def send_400_response(self, msg: str) -> None:
-        if self.head_too_big():
-            self.refuse_too_big()
-        else:
-            super().send_400_response(msg)
-
 
 def bare_lf_in_framing(conn: h11.Connection) -> bool:
     """Whether h11 waits for the end of a chunked body's framing line that already ended in a bare LF."""

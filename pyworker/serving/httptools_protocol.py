@@ -137,13 +137,3 @@ class LimitedHttpToolsProtocol(HeadLimits, HttpToolsProtocol):
             self.transport.close()
         else:
             self.await_head()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.heads.arrived(self)
-        super().connection_lost(exc)
-
-    def send_400_response(self, msg: str) -> None:
-        if self.head_too_big():
-            self.refuse_too_big()
-        else:
-            super().send_400_response(msg)

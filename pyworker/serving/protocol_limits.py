@@ -126,6 +126,17 @@ class HeadLimits:
         else:
             self.transport.close()
 
+    # Both parsers' protocols: the mixin comes first in their MRO, so super() is uvicorn's protocol.
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.heads.arrived(self)
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def send_400_response(self, msg: str) -> None:
+        if self.head_too_big():
+            self.refuse_too_big()
+        else:
+            super().send_400_response(msg)  # type: ignore[misc]
+
     def refuse_too_big(self) -> None:
         self.refuse(431, b"Request Header Fields Too Large: the request head is too big.")
 
