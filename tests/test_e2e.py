@@ -24,18 +24,16 @@ pytestmark = pytest.mark.e2e
 DEADLINE = 20.0
 
 
-class DevProcess:
-    """``pyworker dev`` running in a subprocess; its output is collected line by line."""
+class PipedProcess:
+    """A command running in a subprocess; its output is collected line by line, so it never blocks on the pipe.
 
-    def __init__(self, *args: str, cwd: Path = ROOT) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+    ``deadline``: seconds :meth:`wait_for` and :meth:`interrupt` wait before the test fails.
+    """
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str], deadline: float = DEADLINE) -> None:
+        self.deadline = deadline
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pyworker", "dev", *args],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
+            command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
         )
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -50,7 +48,7 @@ class DevProcess:
 
     def wait_for(self, pattern: str) -> re.Match[str]:
         """Read output until a line matches ``pattern``; fail after the deadline or at exit."""
-        end = time.monotonic() + DEADLINE
+        end = time.monotonic() + self.deadline
         for line in self.lines:
             if match := re.search(pattern, line):
                 return match
@@ -68,8 +66,8 @@ class DevProcess:
 
     def interrupt(self, sig: int = signal.SIGINT) -> int:
         self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=DEADLINE)
-        while (line := self._queue.get(timeout=DEADLINE)) is not None:
+        code = self.proc.wait(timeout=self.deadline)
+        while (line := self._queue.get(timeout=self.deadline)) is not None:
             self.lines.append(line)
         return code
 
@@ -77,9 +75,17 @@ class DevProcess:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        self._pump_thread.join(DEADLINE)
+        self._pump_thread.join(self.deadline)
         assert self.proc.stdout is not None
         self.proc.stdout.close()
+
+
+class DevProcess(PipedProcess):
+    """``pyworker dev`` running in a subprocess."""
+
+    def __init__(self, *args: str, cwd: Path = ROOT) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+        super().__init__([sys.executable, "-m", "pyworker", "dev", *args], cwd, env)
 
 
 @pytest.fixture

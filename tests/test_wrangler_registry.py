@@ -8,22 +8,20 @@ Both processes use the session's registry (``tests/conftest.py``); readiness is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import queue
 import re
 import shutil
 import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.test_e2e import DevProcess, dev  # noqa: F401 - the fixture
+from tests.test_e2e import DevProcess, PipedProcess, dev  # noqa: F401 - the fixture
 
 CANDIDATES = [os.environ.get("PYWORKER_WRANGLER", ""), shutil.which("wrangler")]
 WRANGLER = next((c for c in CANDIDATES if c and os.access(c, os.X_OK)), None)
@@ -111,54 +109,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class WranglerDev:
-    """``wrangler dev`` in a subprocess; its output is read line by line, so it never blocks on the pipe."""
+class WranglerDev(PipedProcess):
+    """``wrangler dev`` in a subprocess."""
 
     def __init__(self, project: Path, port: int) -> None:
         assert WRANGLER is not None
         env = {**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "1", "NO_COLOR": "1"}
-        self.proc = subprocess.Popen(
-            [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", str(port), "--inspector-port", str(free_port()),
-             "--show-interactive-dev-session=false"],
-            cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._pump, daemon=True)
-        self._reader.start()
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
-
-    def wait_for(self, pattern: str) -> None:
-        end = time.monotonic() + DEADLINE
-        if any(re.search(pattern, line) for line in self.lines):
-            return
-        while (remaining := end - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            self.lines.append(line)
-            if re.search(pattern, line):
-                return
-        raise AssertionError(f"wrangler dev printed no line matching {pattern!r}:\n" + "\n".join(self.lines))
+        command = [WRANGLER, "dev", "--ip", "127.0.0.1", "--port", str(port), "--inspector-port", str(free_port()),
+                   "--show-interactive-dev-session=false"]  # fmt: skip
+        super().__init__(command, project, env, DEADLINE)
 
     def stop(self) -> None:
         self.proc.terminate()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # close() kills it
             self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(20)
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
+        self.close()
 
 
 @pytest.fixture
